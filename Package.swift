@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "depthbook",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "depthbook", targets: ["depthbook"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+    ],
+    targets: [
+        // System libraries from Debian; each is imported by exactly one Swift file.
+        .systemLibrary(name: "CCmark", pkgConfig: "libcmark", providers: [.apt(["libcmark-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        .target(
+            name: "DepthMuP",
+            dependencies: ["CBLAS", "CZlib"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        .target(
+            name: "Notebook",
+            dependencies: ["CCmark", .product(name: "Yams", package: "Yams")]
+        ),
+        .target(name: "Runner", dependencies: ["Notebook", "DepthMuP"]),
+        .target(
+            name: "Render",
+            dependencies: ["Notebook", "Runner", .product(name: "Mustache", package: "swift-mustache")]
+        ),
+        .executableTarget(
+            name: "depthbook",
+            dependencies: [
+                "Notebook", "Runner", "Render", "DepthMuP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "DepthMuPTests", dependencies: ["DepthMuP"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "Notebook", "DepthMuP"]),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "Runner", "Notebook"], exclude: ["Snapshots"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["depthbook"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

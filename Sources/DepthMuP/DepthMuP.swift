@@ -1,0 +1,1 @@
+// The DepthMuP module; see ../shared/DESIGN.md.

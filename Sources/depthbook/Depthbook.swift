@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `depthbook` command: renders Markdown notebooks about depth scaling into executed HTML.
+@main
+struct Depthbook: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "depthbook",
+        abstract: "Render Markdown notebooks about depth scaling into executed HTML.",
+        subcommands: []
+    )
+}
