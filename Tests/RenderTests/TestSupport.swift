@@ -6,7 +6,7 @@ import XCTest
 /// The body HTML of `markdown` as `render --fragment` writes it.
 func fragment(_ markdown: String, unsafeHTML: Bool = false, math: FrontMatter.MathDelimiters? = nil) throws -> String {
     let notebook = try Notebook.parse(
-        text: markdown, file: "t.md", options: ParseOptions(allowRawHTML: unsafeHTML, math: math))
+        text: markdown, file: "t.md", options: ParseOptions(allowRawHTML: unsafeHTML ? true : nil, math: math))
     var options = RenderOptions()
     options.fragment = true
     return try PageRenderer.renderPage(notebook: notebook, provider: UnexecutedBlocks(), options: options).html
