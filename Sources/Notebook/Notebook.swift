@@ -138,6 +138,7 @@ struct SourceText {
     var bytes: [UInt8]
     /// Byte offset of each line's first byte; a final entry `bytes.count` closes the last line.
     var lineStarts: [Int]
+    /// The lines that may be front matter, as text (empty unless the file starts with `---`).
     var lines: [Substring]
 
     init(_ text: String) {
@@ -162,7 +163,22 @@ struct SourceText {
             lineStarts.append(offset + 1)
         }
         if lineStarts.last != output.count { lineStarts.append(output.count) }
-        let string = String(decoding: output, as: UTF8.self)
-        lines = string.split(separator: "\n", omittingEmptySubsequences: false)
+        // Only front matter needs the lines as text, and only a file starting with `---` has one.
+        // Split only up to the closing `---`/`...` (or the first two lines without one).
+        lines = []
+        guard output.starts(with: Array("---".utf8)) else { return }
+        var prefixEnd = lineStarts[min(2, lineStarts.count - 1)]
+        for line in 1..<max(1, lineStarts.count - 1) {
+            var content = output[lineStarts[line]..<lineStarts[line + 1]]
+            while let last = content.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") {
+                content = content.dropLast()
+            }
+            if content.elementsEqual("---".utf8) || content.elementsEqual("...".utf8) {
+                prefixEnd = lineStarts[line + 1]
+                break
+            }
+        }
+        lines = String(decoding: output[0..<prefixEnd], as: UTF8.self)
+            .split(separator: "\n", omittingEmptySubsequences: false)
     }
 }
