@@ -14,25 +14,37 @@ enum CMarkDocument {
     /// Parses the normalized notebook bytes (front matter blanked) into a `Notebook`.
     static func notebook(
         bytes: [UInt8], file: String, frontMatter: FrontMatter,
-        math: FrontMatter.MathDelimiters, rawHTML: Bool
+        math: FrontMatter.MathDelimiters, rawHTML: Bool, exactBlockStructure: Bool = false
     ) throws -> Notebook {
-        var source = SourceLines(bytes: bytes)
-        var inlines: [InlineItem] = []
-        var protected = bytes
-        if needsProtection(bytes) {
-            let structure = blockStructure(bytes: bytes, lines: source)
+        let source = SourceLines(bytes: bytes)
+        guard needsProtection(bytes) else {
+            return try cells(
+                protected: bytes, source: source, file: file, frontMatter: frontMatter,
+                inlines: [], rawHTML: rawHTML, verifyTokens: false)!
+        }
+        func protect(_ structure: Structure) -> ([UInt8], [InlineItem]) {
             var protection = MathProtection(
                 bytes: bytes, lineStarts: source.lineStarts, kinds: structure.kinds,
                 leafStarts: structure.leafStarts, experimentIDs: structure.experimentIDs,
                 brackets: math == .brackets, file: file)
             protection.run()
-            protected = protection.output
-            inlines = protection.items
+            return (protection.output, protection.items)
         }
-        source.original = bytes
+        // Fast path: lines classified by a conservative scan, then one cmark parse. If any token
+        // did not land in prose (it sat in a code or HTML block the scan did not see), parse the
+        // text once more to learn its exact block structure and protect again.
+        if !exactBlockStructure, let fastStructure = LineClassifier.structure(bytes: bytes, lines: source) {
+            let (fastText, fastItems) = protect(fastStructure)
+            if let notebook = try cells(
+            protected: fastText, source: source, file: file, frontMatter: frontMatter,
+                inlines: fastItems, rawHTML: rawHTML, verifyTokens: true) {
+                return notebook
+            }
+        }
+        let (protected, inlines) = protect(blockStructure(bytes: bytes, lines: source))
         return try cells(
             protected: protected, source: source, file: file, frontMatter: frontMatter,
-            inlines: inlines, rawHTML: rawHTML)
+            inlines: inlines, rawHTML: rawHTML, verifyTokens: false)!
     }
 
     /// cmark's HTML for `markdown`, without any protection.
@@ -55,7 +67,7 @@ enum CMarkDocument {
         bytes.contains { $0 == UInt8(ascii: "$") || $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: "\\") }
     }
 
-    private static func blockStructure(bytes: [UInt8], lines: SourceLines) -> Structure {
+    static func blockStructure(bytes: [UInt8], lines: SourceLines) -> Structure {
         var structure = Structure(
             kinds: Array(repeating: .other, count: lines.count), leafStarts: [], experimentIDs: [])
         guard let document = parse(bytes) else { return structure }
@@ -98,8 +110,8 @@ enum CMarkDocument {
 
     private static func cells(
         protected: [UInt8], source: SourceLines, file: String, frontMatter: FrontMatter,
-        inlines: [InlineItem], rawHTML: Bool
-    ) throws -> Notebook {
+        inlines: [InlineItem], rawHTML: Bool, verifyTokens: Bool
+    ) throws -> Notebook? {
         guard let document = parse(protected) else {
             throw NotebookError.located(
                 SourceLocation(file: file, line: 1, column: 1), message: "cmark could not parse the notebook", hint: nil)
@@ -167,7 +179,8 @@ enum CMarkDocument {
             }
         }
         let html = Array(render(document, options: options).utf8)
-        let segments = split(html, headings: &headings)
+        let (segments, tokensInProse) = split(html, headings: &headings)
+        if verifyTokens, tokensInProse != inlines.count { return nil }
 
         var cells: [Cell] = []
         var experimentLines: [String: Int] = [:]
@@ -218,15 +231,29 @@ enum CMarkDocument {
 
     /// Splits the document's HTML at the separator lines (`U+E004` + LF) and fills in each
     /// heading's inner HTML (from its marker to `</hN>`).
-    private static func split(_ html: [UInt8], headings: inout [Heading]) -> [String] {
+    ///
+    /// - Returns: the segments and how many inline tokens sit outside `<code>` elements.
+    private static func split(_ html: [UInt8], headings: inout [Heading]) -> ([String], Int) {
         var segments: [String] = []
         var start = 0
         var index = 0
+        var tokens = 0
+        var inCode = false
+        let codeOpen = Array("<code".utf8), codeClose = Array("</code>".utf8)
+        func matches(_ needle: [UInt8], at offset: Int) -> Bool {
+            offset + needle.count <= html.count && html[offset..<offset + needle.count].elementsEqual(needle)
+        }
         while index < html.count {
+            if html[index] == UInt8(ascii: "<") {
+                if matches(codeOpen, at: index) { inCode = true } else if matches(codeClose, at: index) { inCode = false }
+                index += 1
+                continue
+            }
             guard html[index] == 0xEE, index + 3 < html.count, html[index + 1] == 0x80 else {
                 index += 1
                 continue
             }
+            if html[index + 2] == 0x80, !inCode { tokens += 1 }
             if html[index + 2] == 0x84, html[index + 3] == UInt8(ascii: "\n") {
                 segments.append(String(decoding: html[start..<index], as: UTF8.self))
                 index += 4
@@ -251,7 +278,7 @@ enum CMarkDocument {
             }
         }
         segments.append(String(decoding: html[start..<html.count], as: UTF8.self))
-        return segments
+        return (segments, tokens)
     }
 
     // MARK: - Helpers

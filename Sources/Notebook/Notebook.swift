@@ -56,6 +56,9 @@ public struct ParseOptions: Sendable {
     /// Overrides the front matter's `math` when set.
     public var math: FrontMatter.MathDelimiters?
 
+    /// Always learn block structure from a cmark parse (the slow path); for tests.
+    var exactBlockStructure = false
+
     public init(allowRawHTML: Bool? = nil, math: FrontMatter.MathDelimiters? = nil) {
         self.allowRawHTML = allowRawHTML
         self.math = math
@@ -124,7 +127,8 @@ extension Notebook {
         let rawHTML = options.allowRawHTML ?? frontMatter.unsafeHTML ?? false
         let math = options.math ?? frontMatter.math
         return try CMarkDocument.notebook(
-            bytes: bytes, file: file, frontMatter: frontMatter, math: math, rawHTML: rawHTML)
+            bytes: bytes, file: file, frontMatter: frontMatter, math: math, rawHTML: rawHTML,
+            exactBlockStructure: options.exactBlockStructure)
     }
 
     /// The plain cmark HTML of `markdown` (no math protection): the benchmark's baseline.
