@@ -191,10 +191,10 @@ enum CMarkDocument {
             case .prose(let proseRange):
                 cells.append(.prose(ProseCell(
                     markdown: source.text(lines: proseRange.start.line...proseRange.end.line),
-                    range: proseRange, html: segments[segment])))
+                    range: proseRange, html: segment < segments.count ? segments[segment] : "")))
             case .code(let node, let nodeRange):
                 segment += 1
-                let codeHTML = segments[segment]
+                let codeHTML = segment < segments.count ? segments[segment] : ""
                 segment += 1
                 let info = string(cmark_node_get_fence_info(node))
                 let literal = string(cmark_node_get_literal(node))

@@ -69,7 +69,8 @@ public struct ParseOptions: Sendable {
 ///
 /// `U+E000 n U+E001` stands for `inlines[n]`; `U+E002 n U+E001` marks heading `n` right after
 /// `<hN>`; `U+E003` fills lines that a multi-line span used to occupy (removed with the
-/// preceding line break).
+/// preceding line break); `U+E004` + LF separates cells in cmark's HTML (never leaves the
+/// Notebook module). These characters in a notebook file are read as U+FFFD.
 public enum Placeholder {
     public static let inlineStart: Unicode.Scalar = "\u{E000}"
     public static let end: Unicode.Scalar = "\u{E001}"
@@ -153,6 +154,13 @@ struct SourceText {
         var index = 0
         while index < input.count {
             let byte = input[index]
+            // NOTE: U+E000…U+E004 are the placeholder characters; one in the file would be read as
+            // a token, so it becomes U+FFFD.
+            if byte == 0xEE, index + 2 < input.count, input[index + 1] == 0x80, (0x80...0x84).contains(input[index + 2]) {
+                output.append(contentsOf: [0xEF, 0xBF, 0xBD])
+                index += 3
+                continue
+            }
             if byte == UInt8(ascii: "\r") {
                 output.append(UInt8(ascii: "\n"))
                 if index + 1 < input.count, input[index + 1] == UInt8(ascii: "\n") { index += 1 }

@@ -139,3 +139,13 @@ final class CLITests: XCTestCase {
             """)
     }
 }
+
+extension CLITests {
+    func testRefusesToOverwriteTheNotebook() throws {
+        let path = write("n.md", Array("# x\n".utf8))
+        let result = try CommandRunner.run(["render", path, "-o", path])
+        XCTAssertEqual(result.status, 2)
+        XCTAssertTrue(result.stderr.contains("would overwrite the notebook"), result.stderr)
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "# x\n")
+    }
+}
