@@ -62,7 +62,7 @@ enum LineClassifier {
             if leaf == nil, bytes[start..<content].contains(9) || indentation(bytes, from: start, to: content) >= 4 {
                 return nil
             }
-            if isThematicBreak(bytes[content..<end]) {
+            if isThematicBreak(bytes[content..<end]) || (leaf != nil && isSetextUnderline(bytes[content..<end])) {
                 leaf = nil
                 continue
             }
@@ -71,6 +71,15 @@ enum LineClassifier {
             var startsBlock = depth > previousDepth
             previousDepth = depth
             while let after = listMarkerEnd(bytes, at: content, end: end) {
+                // Inside a paragraph, an empty item or an ordered item not numbered 1 is text
+                // (CommonMark 5.2: only those list items can interrupt a paragraph).
+                if leaf != nil, !startsBlock {
+                    let first = bytes[content]
+                    let ordered = first >= 48 && first <= 57
+                    if after == end || (ordered && !(first == 49 && (bytes[content + 1] == 46 || bytes[content + 1] == 41))) {
+                        break
+                    }
+                }
                 startsBlock = true
                 content = after
             }
@@ -116,6 +125,16 @@ enum LineClassifier {
         guard index == end || bytes[index] == 32 || bytes[index] == 9 else { return nil }
         while index < end, bytes[index] == 32 || bytes[index] == 9 { index += 1 }
         return index
+    }
+
+    /// `===` or `---` (any length, trailing spaces allowed) under a paragraph line.
+    private static func isSetextUnderline(_ line: ArraySlice<UInt8>) -> Bool {
+        guard let first = line.first, first == UInt8(ascii: "=") || first == UInt8(ascii: "-") else { return false }
+        var trailing = false
+        for c in line {
+            if c == 32 || c == 9 { trailing = true } else if c != first || trailing { return false }
+        }
+        return true
     }
 
     private static func isThematicBreak(_ line: ArraySlice<UInt8>) -> Bool {
