@@ -91,7 +91,8 @@ enum CMarkDocument {
                     }
                 case CMARK_NODE_CODE_BLOCK, CMARK_NODE_HTML_BLOCK:
                     for line in first...max(first, last) { structure.kinds[line] = .verbatim }
-                    if type == CMARK_NODE_CODE_BLOCK,
+                    // Only top-level fences are experiment cells, so only their ids can be cited.
+                    if type == CMARK_NODE_CODE_BLOCK, parent == document,
                        case .experiment(let id?) = ExperimentInfo(string(cmark_node_get_fence_info(node))) {
                         structure.experimentIDs.insert(id)
                     }
