@@ -200,7 +200,8 @@ struct MathProtection {
                 line += 1
                 guard line < lineCount else { return nil }
                 if sameLeaf {
-                    guard kinds[line] == leaf else { return nil }
+                    // Only a paragraph or heading continues on the next line.
+                    guard case .leaf = leaf, kinds[line] == leaf else { return nil }
                 } else {
                     guard kinds[line] != .verbatim, !isBlank(bytes[lineStarts[line]..<lineEnd(line)]) else { return nil }
                 }
