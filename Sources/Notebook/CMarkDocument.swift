@@ -18,9 +18,8 @@ enum CMarkDocument {
     ) throws -> Notebook {
         let source = SourceLines(bytes: bytes)
         guard needsProtection(bytes) else {
-            return try cells(
-                protected: bytes, source: source, file: file, frontMatter: frontMatter,
-                inlines: [], rawHTML: rawHTML, verifyTokens: false)!
+            return try exactCells(
+                protected: bytes, source: source, file: file, frontMatter: frontMatter, inlines: [], rawHTML: rawHTML)
         }
         func protect(_ structure: Structure) -> ([UInt8], [InlineItem]) {
             var protection = MathProtection(
@@ -36,15 +35,26 @@ enum CMarkDocument {
         if !exactBlockStructure, let fastStructure = LineClassifier.structure(bytes: bytes, lines: source) {
             let (fastText, fastItems) = protect(fastStructure)
             if let notebook = try cells(
-            protected: fastText, source: source, file: file, frontMatter: frontMatter,
+                protected: fastText, source: source, file: file, frontMatter: frontMatter,
                 inlines: fastItems, rawHTML: rawHTML, verifyTokens: true) {
                 return notebook
             }
         }
         let (protected, inlines) = protect(blockStructure(bytes: bytes, lines: source))
-        return try cells(
+        return try exactCells(
+            protected: protected, source: source, file: file, frontMatter: frontMatter, inlines: inlines, rawHTML: rawHTML)
+    }
+
+    /// `cells` without token verification, which therefore always returns a notebook.
+    private static func exactCells(
+        protected: [UInt8], source: SourceLines, file: String, frontMatter: FrontMatter,
+        inlines: [InlineItem], rawHTML: Bool
+    ) throws -> Notebook {
+        guard let notebook = try cells(
             protected: protected, source: source, file: file, frontMatter: frontMatter,
-            inlines: inlines, rawHTML: rawHTML, verifyTokens: false)!
+            inlines: inlines, rawHTML: rawHTML, verifyTokens: false)
+        else { preconditionFailure("cells(verifyTokens: false) returned nil") }
+        return notebook
     }
 
     /// cmark's HTML for `markdown`, without any protection.

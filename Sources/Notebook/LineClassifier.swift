@@ -93,11 +93,15 @@ enum LineClassifier {
                 heading = true
                 startsBlock = true
             }
-            if leaf == nil || startsBlock {
-                leaf = structure.leafStarts.count
+            let current: Int
+            if let open = leaf, !startsBlock {
+                current = open
+            } else {
+                current = structure.leafStarts.count
                 structure.leafStarts.append(content)
             }
-            structure.kinds[line] = .leaf(leaf!)
+            leaf = current
+            structure.kinds[line] = .leaf(current)
             if heading { leaf = nil }
         }
         return structure
