@@ -22,10 +22,13 @@ public struct ProseCell: Sendable {
     /// The prose Markdown, LF line endings, as it appears in the file.
     public var markdown: String
     public var range: SourceRange
+    /// cmark's HTML of the prose, with placeholder tokens for protected spans (see `Placeholder`).
+    public var html: String
 
-    public init(markdown: String, range: SourceRange) {
+    public init(markdown: String, range: SourceRange, html: String = "") {
         self.markdown = markdown
         self.range = range
+        self.html = html
     }
 }
 
@@ -36,11 +39,14 @@ public struct CodeCell: Sendable {
     /// The literal content of the block, LF line endings.
     public var code: String
     public var range: SourceRange
+    /// cmark's HTML of the block (`<pre><code …>`).
+    public var html: String
 
-    public init(info: String, code: String, range: SourceRange) {
+    public init(info: String, code: String, range: SourceRange, html: String = "") {
         self.info = info
         self.code = code
         self.range = range
+        self.html = html
     }
 }
 

@@ -1,0 +1,189 @@
+import Yams
+
+/// The YAML front matter of a notebook: page metadata and notebook-wide settings.
+///
+/// The front matter sits between a first line `---` and the next line `---` (or `...`). Unknown
+/// keys are errors with a "did you mean" hint; every error names `file:line:col` in the notebook.
+///
+/// ```markdown
+/// ---
+/// title: Depth-μP in one page
+/// math: brackets
+/// defaults: {train: {steps: 300}}
+/// ---
+/// ```
+// NOTE: `@unchecked` only because Yams' `Node` (a tree of value types) is not marked Sendable.
+public struct FrontMatter: @unchecked Sendable {
+    /// Which delimiters form math besides the always-on `$…$` and `$$…$$`.
+    public enum MathDelimiters: String, Sendable, CaseIterable {
+        /// `$…$`, `$$…$$` and block-level `\begin{…}` environments (pandoc `tex_math_dollars`).
+        case dollars
+        /// Also `\(…\)` and `\[…\]` (pandoc `tex_math_single_backslash`).
+        case brackets
+    }
+
+    public var title: String?
+    public var author: String?
+    public var date: String?
+    public var description: String?
+    public var math: MathDelimiters = .dollars
+    /// Raw HTML passes through (cmark without its safe mode). `nil` when the key is absent.
+    public var unsafeHTML: Bool?
+    /// Notebook-wide defaults for experiment keys, undecoded; the Runner decodes them.
+    public var defaults: Node?
+    /// Where `defaults` starts in the notebook file, to locate decoding errors.
+    public var defaultsLocation: SourceLocation?
+    /// The run scale (`full` unless the front matter says otherwise); the Runner interprets it.
+    public var scale: String = "full"
+    /// The line after the closing `---`, or 1 without front matter.
+    public var bodyStartLine: Int = 1
+
+    /// The keys a front matter may hold.
+    public static let knownKeys = [
+        "title", "author", "date", "description", "math", "unsafe-html", "defaults", "scale",
+    ]
+
+    public init() {}
+}
+
+extension FrontMatter {
+    /// Splits off and decodes the front matter of `lines` (LF-split, BOM already dropped).
+    ///
+    /// - Returns: the front matter and the number of lines it occupies (0 without front matter).
+    /// - Throws: `NotebookError.located` for an unclosed block, YAML syntax errors, duplicate or
+    ///   unknown keys and values of the wrong kind.
+    static func extract(lines: [Substring], file: String) throws -> (FrontMatter, Int) {
+        var matter = FrontMatter()
+        guard let first = lines.first, first.trimmingTrailingSpaces() == "---" else {
+            return (matter, 0)
+        }
+        var closing: Int?
+        for index in 1..<lines.count {
+            let line = lines[index].trimmingTrailingSpaces()
+            if line == "---" || line == "..." {
+                closing = index
+                break
+            }
+        }
+        guard let closing else {
+            throw NotebookError.located(
+                SourceLocation(file: file, line: 1, column: 1),
+                message: "front matter is not closed",
+                hint: "hint: end it with a line `---`, or remove the first line `---`")
+        }
+        matter.bodyStartLine = closing + 2
+        let yaml = lines[1..<closing].joined(separator: "\n")
+        // YAML line k is file line k + 1 (the opening `---` is line 1).
+        func location(_ mark: Mark?) -> SourceLocation {
+            SourceLocation(file: file, line: (mark?.line ?? 1) + 1, column: mark?.column ?? 1)
+        }
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch let error as YamlError {
+            throw Self.located(error, at: location, file: file)
+        }
+        guard let root else { return (matter, closing + 1) }
+        guard case .mapping(let mapping) = root else {
+            throw NotebookError.located(
+                location(root.mark), message: "front matter must be a mapping of keys to values",
+                hint: "hint: write `key: value` lines, e.g. `title: My notebook`")
+        }
+        for (keyNode, value) in mapping {
+            let key = keyNode.string ?? ""
+            func string() throws -> String {
+                guard case .scalar(let scalar) = value else {
+                    throw NotebookError.located(
+                        location(value.mark), message: "front matter key \(key): expected text",
+                        hint: "hint: write `\(key): some text`")
+                }
+                return scalar.string
+            }
+            switch key {
+            case "title": matter.title = try string()
+            case "author": matter.author = try string()
+            case "date": matter.date = try string()
+            case "description": matter.description = try string()
+            case "scale": matter.scale = try string()
+            case "math":
+                let text = try string()
+                guard let math = MathDelimiters(rawValue: text) else {
+                    throw NotebookError.located(
+                        location(value.mark),
+                        message: "front matter key math: unknown value \"\(text)\"",
+                        hint: "hint: use `dollars` (default) or `brackets`")
+                }
+                matter.math = math
+            case "unsafe-html":
+                let text = try string()
+                guard case .scalar(let scalar) = value, scalar.style == .plain,
+                      text == "true" || text == "false" else {
+                    throw NotebookError.located(
+                        location(value.mark),
+                        message: "front matter key unsafe-html: expected true/false, got \"\(text)\"",
+                        hint: "hint: write `unsafe-html: true` or `unsafe-html: false`")
+                }
+                matter.unsafeHTML = text == "true"
+            case "defaults":
+                matter.defaults = value
+                matter.defaultsLocation = location(value.mark)
+            default:
+                var hint = "hint: known keys are " + knownKeys.joined(separator: ", ")
+                if let near = knownKeys.min(by: { editDistance($0, key) < editDistance($1, key) }),
+                   editDistance(near, key) <= max(2, key.count / 3) {
+                    hint = "hint: did you mean `\(near)`?"
+                }
+                throw NotebookError.located(
+                    location(keyNode.mark), message: "unknown front matter key \"\(key)\"", hint: hint)
+            }
+        }
+        return (matter, closing + 1)
+    }
+
+    private static func located(
+        _ error: YamlError, at location: (Mark?) -> SourceLocation, file: String
+    ) -> NotebookError {
+        let hint = "hint: front matter is YAML between two `---` lines"
+        switch error {
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
+             let .composer(context, problem, mark, _):
+            var message = "front matter: \(problem)"
+            if let context { message += " (\(context.text) at line \(context.mark.line + 1))" }
+            return .located(location(mark), message: message, hint: hint)
+        case let .duplicatedKeysInMapping(duplicates, context):
+            return .located(
+                location(context.mark),
+                message: "front matter: duplicate key \(duplicates.joined(separator: ", "))",
+                hint: "hint: keep one of them")
+        default:
+            return .located(location(nil), message: "front matter: \(error)", hint: hint)
+        }
+    }
+}
+
+/// Levenshtein distance, for "did you mean" hints.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0...b.count)
+    for i in 1...a.count {
+        var current = [i] + Array(repeating: 0, count: b.count)
+        for j in 1...b.count {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1,
+                             previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        previous = current
+    }
+    return previous[b.count]
+}
+
+extension Substring {
+    func trimmingTrailingSpaces() -> Substring {
+        var end = endIndex
+        while end > startIndex, self[index(before: end)] == " " || self[index(before: end)] == "\t" {
+            end = index(before: end)
+        }
+        return self[startIndex..<end]
+    }
+}

@@ -1,0 +1,447 @@
+/// Protects math, inline references and cross-references from Markdown before cmark parses the
+/// prose, by replacing each span with an opaque placeholder token (see `Placeholder`).
+///
+/// The rules are pandoc's `tex_math_dollars` (and `tex_math_single_backslash` in brackets mode):
+///
+/// - `$…$` inline: the opening `$` is not followed by whitespace; the closing `$` is the next
+///   unescaped `$`, and when that one is preceded by whitespace or followed by a digit there is no
+///   math at this opener (`$5 and $10` stays text). It may span lines of one paragraph.
+/// - `$$…$$` display, anywhere in prose (also in list items and block quotes); it may span lines
+///   but never a blank line, and its lines never become Markdown blocks (lists, headings).
+/// - `\begin{equation}` … `\end{equation}` (align, gather, multline, eqnarray, … and starred)
+///   at the start of a line: display math including the environment.
+/// - `\$` is a literal dollar; any backslash escape is skipped; code spans win over `$` (a `$`
+///   inside a code span never delimits math). Code blocks and HTML blocks are never scanned.
+/// - brackets mode: `\(…\)` inline and `\[…\]` display.
+///
+/// Inline references `{{ text }}` and cross-references `@id` (preceded by the line start,
+/// whitespace or `(`, naming an experiment block) are protected the same way.
+///
+/// NOTE: a span that covers several lines becomes one token on its first line and a filler on
+/// each following line, behind the same container prefix (`> `, list indentation), so the block
+/// structure and every line number that cmark reports stay those of the original file.
+struct MathProtection {
+    /// Classification of each line from a first cmark parse of the unprotected text.
+    enum LineKind: Equatable {
+        /// In a code block or an HTML block: never scanned.
+        case verbatim
+        /// Not part of a paragraph or heading (blank, thematic break, link definitions …).
+        case other
+        /// Part of paragraph or heading number `id`.
+        case leaf(Int)
+    }
+
+    let bytes: [UInt8]
+    let lineStarts: [Int]
+    let kinds: [LineKind]
+    /// Byte offset where each leaf (paragraph or heading) starts.
+    let leafStarts: [Int]
+    let experimentIDs: Set<String>
+    let brackets: Bool
+    let file: String
+
+    private(set) var output: [UInt8] = []
+    private(set) var items: [InlineItem] = []
+
+    static let mathEnvironments: Set<String> = [
+        "equation", "align", "gather", "multline", "eqnarray", "alignat", "flalign", "math",
+        "displaymath", "split", "aligned", "gathered", "cases", "CD",
+    ]
+
+    var lineCount: Int { lineStarts.count - 1 }
+
+    /// The byte offset of line `line`'s `\n`, or the end of the text.
+    func lineEnd(_ line: Int) -> Int {
+        let next = lineStarts[line + 1]
+        return next > lineStarts[line] && bytes[next - 1] == UInt8(ascii: "\n") ? next - 1 : next
+    }
+
+    mutating func run() {
+        output.reserveCapacity(bytes.count + 64)
+        var pos = 0
+        var line = 0
+        while line < lineCount {
+            if case .leaf = kinds[line] {} else {
+                output.append(contentsOf: bytes[pos..<lineStarts[line + 1]])
+                pos = lineStarts[line + 1]
+                line += 1
+                continue
+            }
+            var end = lineEnd(line)
+            while pos < end {
+                if let (to, toLine) = match(at: pos, line: line) {
+                    pos = to
+                    line = toLine
+                    end = lineEnd(line)
+                    continue
+                }
+                output.append(bytes[pos])
+                pos += 1
+            }
+            output.append(contentsOf: bytes[end..<lineStarts[line + 1]])
+            pos = lineStarts[line + 1]
+            line += 1
+        }
+    }
+
+    // MARK: - Dispatch
+
+    /// Tries every protected construct at `pos`; on success emits its output and returns where
+    /// scanning resumes.
+    private mutating func match(at pos: Int, line: Int) -> (Int, Int)? {
+        switch bytes[pos] {
+        case UInt8(ascii: "\\"):
+            let next = byte(pos + 1)
+            if brackets, next == UInt8(ascii: "(") || next == UInt8(ascii: "[") {
+                let display = next == UInt8(ascii: "[")
+                let closer: [UInt8] = display ? Array("\\]".utf8) : Array("\\)".utf8)
+                if let (close, closeLine) = find(closer, from: pos + 2, line: line, sameLeaf: !display),
+                   close > pos + 2 {
+                    return emitMath(open: pos, line: line, texStart: pos + 2, texEnd: close,
+                                    resume: close + 2, resumeLine: closeLine, display: display)
+                }
+            }
+            if next == UInt8(ascii: "b"), atLineStart(pos, line: line), let environment = environment(at: pos) {
+                let closer = Array("\\end{\(environment)}".utf8)
+                if let (close, closeLine) = find(closer, from: pos, line: line, sameLeaf: false) {
+                    return emitMath(open: pos, line: line, texStart: pos, texEnd: close + closer.count,
+                                    resume: close + closer.count, resumeLine: closeLine, display: true)
+                }
+            }
+            if next != nil, next != UInt8(ascii: "\n") {
+                output.append(bytes[pos])
+                output.append(bytes[pos + 1])
+                return (pos + 2, line)
+            }
+            return nil
+        case UInt8(ascii: "`"):
+            let run = runLength(of: UInt8(ascii: "`"), at: pos)
+            if let (to, toLine) = codeSpanEnd(at: pos, run: run, line: line) {
+                copy(from: pos, to: to)
+                return (to, toLine)
+            }
+            output.append(contentsOf: bytes[pos..<pos + run])
+            return (pos + run, line)
+        case UInt8(ascii: "$"):
+            return dollar(at: pos, line: line)
+        case UInt8(ascii: "{"):
+            guard byte(pos + 1) == UInt8(ascii: "{"),
+                  let (close, closeLine) = find(Array("}}".utf8), from: pos + 2, line: line, sameLeaf: true)
+            else { return nil }
+            let text = String(decoding: bytes[(pos + 2)..<close], as: UTF8.self).trimmedWhitespace()
+            guard !text.isEmpty else { return nil }
+            emit(.reference(text: text, location: location(pos, line: line)), from: pos, to: close + 2)
+            return (close + 2, closeLine)
+        case UInt8(ascii: "@"):
+            guard !experimentIDs.isEmpty else { return nil }
+            if pos > lineStarts[line] {
+                let before = bytes[pos - 1]
+                guard before == UInt8(ascii: " ") || before == UInt8(ascii: "\t") || before == UInt8(ascii: "(")
+                else { return nil }
+            }
+            var end = pos + 1
+            while end < bytes.count, isIDByte(bytes[end]) { end += 1 }
+            let id = String(decoding: bytes[(pos + 1)..<end], as: UTF8.self)
+            guard experimentIDs.contains(id) else { return nil }
+            emit(.crossReference(id: id, location: location(pos, line: line)), from: pos, to: end)
+            return (end, line)
+        case UInt8(ascii: "<"):
+            if let end = rawHTMLEnd(at: pos, line: line) {
+                output.append(contentsOf: bytes[pos..<end])
+                return (end, line)
+            }
+            return nil
+        default:
+            return nil
+        }
+    }
+
+    private mutating func dollar(at pos: Int, line: Int) -> (Int, Int)? {
+        let dollarByte = UInt8(ascii: "$")
+        if byte(pos + 1) == dollarByte {
+            if let (close, closeLine) = find([dollarByte, dollarByte], from: pos + 2, line: line, sameLeaf: false),
+               !isBlank(bytes[(pos + 2)..<close]) {
+                return emitMath(open: pos, line: line, texStart: pos + 2, texEnd: close,
+                                resume: close + 2, resumeLine: closeLine, display: true)
+            }
+            output.append(contentsOf: [dollarByte, dollarByte])
+            return (pos + 2, line)
+        }
+        guard let next = byte(pos + 1), !isSpace(next) else { return nil }
+        guard let (close, closeLine) = find([dollarByte], from: pos + 1, line: line, sameLeaf: true),
+              !isSpace(bytes[close - 1]), !isDigit(byte(close + 1))
+        else { return nil }
+        return emitMath(open: pos, line: line, texStart: pos + 1, texEnd: close,
+                        resume: close + 1, resumeLine: closeLine, display: false)
+    }
+
+    // MARK: - Searching
+
+    /// The next unescaped occurrence of `needle` at or after `from`, skipping code spans; stays in
+    /// the leaf of `line` when `sameLeaf`, else stops at a blank or verbatim line.
+    private func find(_ needle: [UInt8], from: Int, line: Int, sameLeaf: Bool) -> (Int, Int)? {
+        var pos = from
+        var line = line
+        let leaf = kinds[line]
+        while pos < bytes.count {
+            let c = bytes[pos]
+            if c == UInt8(ascii: "\n") {
+                line += 1
+                guard line < lineCount else { return nil }
+                if sameLeaf {
+                    guard kinds[line] == leaf else { return nil }
+                } else {
+                    guard kinds[line] != .verbatim, !isBlank(bytes[lineStarts[line]..<lineEnd(line)]) else { return nil }
+                }
+                pos += 1
+                continue
+            }
+            if c == needle[0], matches(needle, at: pos) { return (pos, line) }
+            if c == UInt8(ascii: "\\") {
+                if byte(pos + 1) != nil, byte(pos + 1) != UInt8(ascii: "\n") { pos += 2 } else { pos += 1 }
+                continue
+            }
+            if c == UInt8(ascii: "`") {
+                let run = runLength(of: c, at: pos)
+                if let (to, toLine) = codeSpanEnd(at: pos, run: run, line: line) {
+                    pos = to
+                    line = toLine
+                } else {
+                    pos += run
+                }
+                continue
+            }
+            pos += 1
+        }
+        return nil
+    }
+
+    /// The end (exclusive) of the code span opened by `run` backticks at `pos`, if a closing run
+    /// of exactly that length follows in the same leaf (CommonMark 6.1).
+    private func codeSpanEnd(at pos: Int, run: Int, line: Int) -> (Int, Int)? {
+        guard case .leaf = kinds[line] else { return nil }
+        let leaf = kinds[line]
+        var index = pos + run
+        var line = line
+        while index < bytes.count {
+            let c = bytes[index]
+            if c == UInt8(ascii: "\n") {
+                line += 1
+                guard line < lineCount, kinds[line] == leaf else { return nil }
+                index += 1
+            } else if c == UInt8(ascii: "`") {
+                let length = runLength(of: c, at: index)
+                if length == run { return (index + length, line) }
+                index += length
+            } else {
+                index += 1
+            }
+        }
+        return nil
+    }
+
+    /// The end (exclusive) of an autolink or a raw HTML tag at `pos` on the same line, so that a
+    /// `$` inside (`<a title="$x$">`) is left alone.
+    private func rawHTMLEnd(at pos: Int, line: Int) -> Int? {
+        let end = lineEnd(line)
+        var index = pos + 1
+        guard index < end else { return nil }
+        let first = bytes[index]
+        if first == UInt8(ascii: "!") || first == UInt8(ascii: "?") {
+            // Comments, declarations, processing instructions: up to the next `>`.
+            while index < end, bytes[index] != UInt8(ascii: ">") { index += 1 }
+            return index < end ? index + 1 : nil
+        }
+        if first == UInt8(ascii: "/") { index += 1 }
+        guard index < end, isLetter(bytes[index]) else { return nil }
+        while index < end, isLetter(bytes[index]) || isDigit(bytes[index]) || bytes[index] == UInt8(ascii: "-")
+                || bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: ".") { index += 1 }
+        if index < end, bytes[index] == UInt8(ascii: ":") {
+            // Autolink: no spaces, `<` or `>` before the closing `>`.
+            while index < end, bytes[index] != UInt8(ascii: ">"), bytes[index] != UInt8(ascii: "<"),
+                  !isSpace(bytes[index]) { index += 1 }
+            return index < end && bytes[index] == UInt8(ascii: ">") ? index + 1 : nil
+        }
+        // Attributes: name, optionally `=` and a value.
+        while index < end {
+            var spaced = false
+            while index < end, isSpace(bytes[index]) { index += 1; spaced = true }
+            guard index < end else { return nil }
+            if bytes[index] == UInt8(ascii: ">") { return index + 1 }
+            if bytes[index] == UInt8(ascii: "/"), byte(index + 1) == UInt8(ascii: ">") { return index + 2 }
+            guard spaced, isLetter(bytes[index]) || bytes[index] == UInt8(ascii: "_") || bytes[index] == UInt8(ascii: ":")
+            else { return nil }
+            while index < end, isLetter(bytes[index]) || isDigit(bytes[index])
+                    || "_.:-".utf8.contains(bytes[index]) { index += 1 }
+            var probe = index
+            while probe < end, isSpace(bytes[probe]) { probe += 1 }
+            guard probe < end, bytes[probe] == UInt8(ascii: "=") else { continue }
+            index = probe + 1
+            while index < end, isSpace(bytes[index]) { index += 1 }
+            guard index < end else { return nil }
+            let quote = bytes[index]
+            if quote == UInt8(ascii: "\"") || quote == UInt8(ascii: "'") {
+                index += 1
+                while index < end, bytes[index] != quote { index += 1 }
+                guard index < end else { return nil }
+                index += 1
+            } else {
+                let start = index
+                while index < end, !isSpace(bytes[index]), !"\"'=<>`".utf8.contains(bytes[index]) { index += 1 }
+                guard index > start else { return nil }
+            }
+        }
+        return nil
+    }
+
+    /// The environment name of `\begin{name}` at `pos`, if it is a math environment.
+    private func environment(at pos: Int) -> String? {
+        let prefix = Array("\\begin{".utf8)
+        guard matches(prefix, at: pos) else { return nil }
+        var index = pos + prefix.count
+        let start = index
+        while index < bytes.count, isLetter(bytes[index]) { index += 1 }
+        let name = String(decoding: bytes[start..<index], as: UTF8.self)
+        var full = name
+        if byte(index) == UInt8(ascii: "*") { full += "*"; index += 1 }
+        guard byte(index) == UInt8(ascii: "}"), Self.mathEnvironments.contains(name) else { return nil }
+        return full
+    }
+
+    // MARK: - Emitting
+
+    private mutating func emitMath(
+        open: Int, line: Int, texStart: Int, texEnd: Int, resume: Int, resumeLine: Int, display: Bool
+    ) -> (Int, Int) {
+        let limit = contentLimit(line: line)
+        var tex = String(decoding: stripPrefixes(bytes[texStart..<texEnd], limit: limit), as: UTF8.self)
+        if display { tex = tex.trimmedWhitespace() }
+        emit(.math(tex: tex, display: display, location: location(open, line: line)), from: open, to: resume)
+        return (resume, resumeLine)
+    }
+
+    /// Appends the token for `item`, then a filler line for every line break in `from..<to`.
+    private mutating func emit(_ item: InlineItem, from: Int, to: Int) {
+        output.append(contentsOf: [0xEE, 0x80, 0x80])  // U+E000
+        output.append(contentsOf: String(items.count).utf8)
+        output.append(contentsOf: [0xEE, 0x80, 0x81])  // U+E001
+        items.append(item)
+        guard bytes[from..<to].contains(UInt8(ascii: "\n")) else { return }
+        var line = lineIndex(containing: from)
+        let limit = contentLimit(line: line)
+        for index in from..<to where bytes[index] == UInt8(ascii: "\n") {
+            line += 1
+            let start = lineStarts[line]
+            var prefixEnd = start
+            while prefixEnd < start + limit, prefixEnd < bytes.count, isPrefixByte(bytes[prefixEnd]) { prefixEnd += 1 }
+            output.append(UInt8(ascii: "\n"))
+            output.append(contentsOf: bytes[start..<prefixEnd])
+            output.append(contentsOf: [0xEE, 0x80, 0x83])  // U+E003
+        }
+    }
+
+    private mutating func copy(from: Int, to: Int) {
+        output.append(contentsOf: bytes[from..<to])
+    }
+
+    // MARK: - Helpers
+
+    /// How many bytes of container prefix (`>`, spaces) the first line of a span has before its
+    /// content; continuation lines lose up to that many prefix bytes.
+    private func contentLimit(line: Int) -> Int {
+        if case .leaf(let id) = kinds[line], leafStarts[id] >= lineStarts[line], leafStarts[id] <= lineEnd(line) {
+            return leafStarts[id] - lineStarts[line]
+        }
+        var index = lineStarts[line]
+        while index < lineEnd(line), isPrefixByte(bytes[index]) { index += 1 }
+        return index - lineStarts[line]
+    }
+
+    private func stripPrefixes(_ slice: ArraySlice<UInt8>, limit: Int) -> [UInt8] {
+        var result = [UInt8]()
+        result.reserveCapacity(slice.count)
+        var index = slice.startIndex
+        while index < slice.endIndex {
+            let c = slice[index]
+            result.append(c)
+            index += 1
+            if c == UInt8(ascii: "\n") {
+                var skipped = 0
+                while skipped < limit, index < slice.endIndex, isPrefixByte(slice[index]) { index += 1; skipped += 1 }
+            }
+        }
+        return result
+    }
+
+    private func atLineStart(_ pos: Int, line: Int) -> Bool {
+        if case .leaf(let id) = kinds[line], leafStarts[id] == pos { return true }
+        var index = lineStarts[line]
+        while index < pos, isPrefixByte(bytes[index]) { index += 1 }
+        return index == pos
+    }
+
+    private func lineIndex(containing offset: Int) -> Int {
+        var low = 0, high = lineCount - 1
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if lineStarts[mid] <= offset { low = mid } else { high = mid - 1 }
+        }
+        return low
+    }
+
+    private func location(_ pos: Int, line: Int) -> SourceLocation {
+        var column = 1
+        for index in lineStarts[line]..<pos where bytes[index] & 0xC0 != 0x80 { column += 1 }
+        return SourceLocation(file: file, line: line + 1, column: column)
+    }
+
+    private func byte(_ index: Int) -> UInt8? { index < bytes.count ? bytes[index] : nil }
+
+    private func matches(_ needle: [UInt8], at pos: Int) -> Bool {
+        guard pos + needle.count <= bytes.count else { return false }
+        for offset in 0..<needle.count where bytes[pos + offset] != needle[offset] { return false }
+        return true
+    }
+
+    private func runLength(of c: UInt8, at pos: Int) -> Int {
+        var end = pos
+        while end < bytes.count, bytes[end] == c { end += 1 }
+        return end - pos
+    }
+
+    private func isBlank(_ slice: ArraySlice<UInt8>) -> Bool {
+        slice.allSatisfy { isSpace($0) || $0 == UInt8(ascii: ">") }
+    }
+}
+
+private func isSpace(_ c: UInt8) -> Bool {
+    c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") || c == UInt8(ascii: "\n")
+}
+
+private func isPrefixByte(_ c: UInt8) -> Bool {
+    c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") || c == UInt8(ascii: ">")
+}
+
+private func isDigit(_ c: UInt8?) -> Bool {
+    guard let c else { return false }
+    return c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")
+}
+
+private func isLetter(_ c: UInt8) -> Bool {
+    (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z")) || (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z"))
+}
+
+func isIDByte(_ c: UInt8) -> Bool {
+    isLetter(c) || isDigit(c) || c == UInt8(ascii: "-") || c == UInt8(ascii: "_")
+}
+
+extension String {
+    /// The string without leading and trailing spaces, tabs and line breaks.
+    func trimmedWhitespace() -> String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !" \t\n".unicodeScalars.contains($0) }),
+              let last = scalars.lastIndex(where: { !" \t\n".unicodeScalars.contains($0) })
+        else { return "" }
+        return String(scalars[first...last])
+    }
+}

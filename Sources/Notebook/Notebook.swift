@@ -1,0 +1,168 @@
+import Foundation
+
+/// A parsed notebook: front matter, cells in document order, and the inline items (math,
+/// references, cross-references) that the cells' HTML refers to by placeholder.
+///
+/// Parsing never executes anything. The prose HTML is cmark's own (`cmark_render_html`) with each
+/// protected span replaced by a placeholder token; `Render` substitutes the tokens.
+///
+/// ```swift
+/// let notebook = try Notebook.load(path: "notes.md")
+/// for cell in notebook.cells { print(cell.range.start) }
+/// ```
+public struct Notebook: Sendable {
+    /// The path as the user gave it; the file part of every location.
+    public var file: String
+    public var frontMatter: FrontMatter
+    public var cells: [Cell]
+    /// Every heading (also inside lists and block quotes), in document order.
+    public var headings: [Heading]
+    /// The protected spans, indexed by the number in their placeholder token.
+    public var inlines: [InlineItem]
+    /// Whether the HTML keeps raw HTML (cmark without safe mode).
+    public var rawHTMLAllowed: Bool
+
+    /// The experiment cells, in document order.
+    public var experiments: [ExperimentCell] {
+        cells.compactMap { if case .experiment(let cell) = $0 { return cell } else { return nil } }
+    }
+}
+
+/// A heading of the notebook, for anchors and the table of contents.
+public struct Heading: Sendable, Hashable {
+    /// 1...6.
+    public var level: Int
+    /// The heading's plain text with math as its TeX (the source of the slug).
+    public var text: String
+    /// The heading's HTML content (between `<hN>` and `</hN>`), with placeholder tokens.
+    public var html: String
+    public var location: SourceLocation
+}
+
+/// A span protected from Markdown before cmark parses the prose.
+public enum InlineItem: Sendable, Hashable {
+    /// Math: `tex` is the TeX exactly as written, without delimiters.
+    case math(tex: String, display: Bool, location: SourceLocation)
+    /// `{{ text }}`: `text` trimmed.
+    case reference(text: String, location: SourceLocation)
+    /// `@id` naming an experiment block of this notebook.
+    case crossReference(id: String, location: SourceLocation)
+}
+
+/// Options that change how a notebook is parsed.
+public struct ParseOptions: Sendable {
+    /// Overrides the front matter's `unsafe-html` when set (the CLI's `--unsafe-html`).
+    public var allowRawHTML: Bool?
+    /// Overrides the front matter's `math` when set.
+    public var math: FrontMatter.MathDelimiters?
+
+    public init(allowRawHTML: Bool? = nil, math: FrontMatter.MathDelimiters? = nil) {
+        self.allowRawHTML = allowRawHTML
+        self.math = math
+    }
+}
+
+/// Placeholder tokens: Unicode private-use characters that cmark passes through as plain text.
+///
+/// `U+E000 n U+E001` stands for `inlines[n]`; `U+E002 n U+E001` marks heading `n` right after
+/// `<hN>`; `U+E003` fills lines that a multi-line span used to occupy (removed with the
+/// preceding line break).
+public enum Placeholder {
+    public static let inlineStart: Unicode.Scalar = "\u{E000}"
+    public static let end: Unicode.Scalar = "\u{E001}"
+    public static let headingStart: Unicode.Scalar = "\u{E002}"
+    public static let filler: Unicode.Scalar = "\u{E003}"
+}
+
+extension Notebook {
+    /// Reads and parses the notebook at `path`.
+    ///
+    /// - Throws: `NotebookError` for an unreadable, binary or empty file and for every located
+    ///   problem of its content.
+    public static func load(path: String, options: ParseOptions = ParseOptions()) throws -> Notebook {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw NotebookError.unreadable(
+                file: path, reason: "no such file", hint: "hint: check the path (it is relative to the current directory)")
+        }
+        if isDirectory.boolValue {
+            throw NotebookError.unreadable(
+                file: path, reason: "is a directory, not a notebook file",
+                hint: "hint: name a .md file inside it")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw NotebookError.unreadable(
+                file: path, reason: "cannot be read", hint: "hint: check the file's permissions")
+        }
+        return try parse(data: data, file: path, options: options)
+    }
+
+    /// Parses notebook bytes; `file` names the source in locations.
+    public static func parse(data: Data, file: String, options: ParseOptions = ParseOptions()) throws -> Notebook {
+        if data.contains(0) {
+            throw NotebookError.binary(file: file, reason: "holds NUL bytes (a binary file?)")
+        }
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw NotebookError.binary(file: file, reason: "is not valid UTF-8")
+        }
+        return try parse(text: text, file: file, options: options)
+    }
+
+    /// Parses notebook text; `file` names the source in locations.
+    public static func parse(text: String, file: String, options: ParseOptions = ParseOptions()) throws -> Notebook {
+        let source = SourceText(text)
+        let (frontMatter, frontLines) = try FrontMatter.extract(lines: source.lines, file: file)
+        var bytes = source.bytes
+        // Blank the front matter, keeping its line breaks so cmark's lines are the file's lines.
+        if frontLines > 0 {
+            let end = source.lineStarts[frontLines]
+            for index in 0..<end where bytes[index] != UInt8(ascii: "\n") { bytes[index] = UInt8(ascii: " ") }
+        }
+        if !bytes.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\n") && $0 != UInt8(ascii: "\t") }) {
+            throw NotebookError.empty(file: file)
+        }
+        let rawHTML = options.allowRawHTML ?? frontMatter.unsafeHTML ?? false
+        let math = options.math ?? frontMatter.math
+        return try CMarkDocument.notebook(
+            bytes: bytes, file: file, frontMatter: frontMatter, math: math, rawHTML: rawHTML)
+    }
+
+    /// The plain cmark HTML of `markdown` (no math protection): the benchmark's baseline.
+    public static func plainCMarkHTML(_ markdown: String, rawHTML: Bool = false) -> String {
+        CMarkDocument.plainHTML(markdown, rawHTML: rawHTML)
+    }
+}
+
+/// Notebook text normalized for parsing: BOM dropped, CRLF and lone CR read as LF.
+struct SourceText {
+    var bytes: [UInt8]
+    /// Byte offset of each line's first byte; a final entry `bytes.count` closes the last line.
+    var lineStarts: [Int]
+    var lines: [Substring]
+
+    init(_ text: String) {
+        var input = Array(text.utf8)
+        if input.starts(with: [0xEF, 0xBB, 0xBF]) { input.removeFirst(3) }
+        var output = [UInt8]()
+        output.reserveCapacity(input.count)
+        var index = 0
+        while index < input.count {
+            let byte = input[index]
+            if byte == UInt8(ascii: "\r") {
+                output.append(UInt8(ascii: "\n"))
+                if index + 1 < input.count, input[index + 1] == UInt8(ascii: "\n") { index += 1 }
+            } else {
+                output.append(byte)
+            }
+            index += 1
+        }
+        bytes = output
+        lineStarts = [0]
+        for (offset, byte) in output.enumerated() where byte == UInt8(ascii: "\n") {
+            lineStarts.append(offset + 1)
+        }
+        if lineStarts.last != output.count { lineStarts.append(output.count) }
+        let string = String(decoding: output, as: UTF8.self)
+        lines = string.split(separator: "\n", omittingEmptySubsequences: false)
+    }
+}

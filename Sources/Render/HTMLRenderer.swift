@@ -1,0 +1,139 @@
+import Notebook
+
+/// Assembles the body HTML of a notebook: cmark's prose HTML with every placeholder token
+/// replaced (math spans, inline references, cross-references, heading anchors) and each
+/// experiment block replaced by its provider's HTML inside an anchor element.
+///
+/// Math becomes `<span class="math inline">TeX</span>` or `<span class="math display">TeX</span>`,
+/// the TeX HTML-escaped and without delimiters; KaTeX typesets the spans when the page loads.
+struct HTMLRenderer {
+    let notebook: Notebook
+    let provider: BlockContentProvider
+    /// Whether headings get `id` anchors (full pages) or stay exactly as cmark wrote them.
+    let headingAnchors: Bool
+
+    /// The anchor id of each heading: slugs of their text, deduplicated with `-1`, `-2`, ….
+    var slugs: [String] {
+        var used = Set<String>()
+        return notebook.headings.map { heading in
+            let base = Self.slug(heading.text)
+            var slug = base
+            var suffix = 0
+            while used.contains(slug) {
+                suffix += 1
+                slug = "\(base)-\(suffix)"
+            }
+            used.insert(slug)
+            return slug
+        }
+    }
+
+    /// The anchor of an experiment block: its id, or `block-N`.
+    static func anchor(of cell: ExperimentCell) -> String {
+        cell.id ?? "block-\(cell.index)"
+    }
+
+    /// The body HTML.
+    ///
+    /// - Throws: what the provider throws for an unknown inline reference.
+    func body() throws -> String {
+        var html = ""
+        for cell in notebook.cells {
+            switch cell {
+            case .prose(let prose): html += prose.html
+            case .code(let code): html += code.html
+            case .experiment(let experiment):
+                html += "<div class=\"experiment-block\" id=\"\(HTMLEscaping.escape(Self.anchor(of: experiment)))\">\n"
+                html += provider.html(for: experiment)
+                html += "</div>\n"
+            }
+        }
+        return try substitute(html, slugs: headingAnchors ? slugs : nil)
+    }
+
+    /// The table of contents: a nested-by-class list of links to headings of level 1 to 3.
+    func tableOfContents() throws -> String {
+        let slugs = self.slugs
+        var items = ""
+        for (heading, slug) in zip(notebook.headings, slugs) where heading.level <= 3 {
+            let text = try substitute(heading.html, slugs: nil)
+            items += "<li class=\"toc-level-\(heading.level)\"><a href=\"#\(HTMLEscaping.escape(slug))\">\(text)</a></li>\n"
+        }
+        return items.isEmpty ? "" : "<ul>\n\(items)</ul>\n"
+    }
+
+    /// `html` with each token replaced; heading markers become ` id="slug"` (or nothing).
+    ///
+    /// NOTE: a token inside a tag (an image's `alt` attribute) becomes escaped plain text, never
+    /// markup.
+    func substitute(_ html: String, slugs: [String]?) throws -> String {
+        let bytes = Array(html.utf8)
+        guard bytes.contains(0xEE) else { return html }
+        var output = [UInt8]()
+        output.reserveCapacity(bytes.count + bytes.count / 4)
+        var inTag = false
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            // U+E000…U+E003 are EE 80 80…83 in UTF-8.
+            guard byte == 0xEE, index + 2 < bytes.count, bytes[index + 1] == 0x80,
+                  (0x80...0x83).contains(bytes[index + 2]) else {
+                if byte == UInt8(ascii: "<") { inTag = true } else if byte == UInt8(ascii: ">") { inTag = false }
+                output.append(byte)
+                index += 1
+                continue
+            }
+            let kind = bytes[index + 2]
+            index += 3
+            if kind == 0x83 {  // filler: drop it with the line break before it
+                if output.last == UInt8(ascii: "\n") { output.removeLast() }
+                continue
+            }
+            var number = 0
+            while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
+                number = number * 10 + Int(bytes[index]) - 48
+                index += 1
+            }
+            index += 3  // U+E001
+            if kind == 0x82 {
+                if let slugs, number < slugs.count {
+                    // The marker sits right after `<hN>`: put the id inside the tag.
+                    if output.last == UInt8(ascii: ">") { output.removeLast() }
+                    output.append(contentsOf: " id=\"\(HTMLEscaping.escape(slugs[number]))\">".utf8)
+                }
+                continue
+            }
+            guard number < notebook.inlines.count else { continue }
+            output.append(contentsOf: try replacement(for: notebook.inlines[number], inTag: inTag).utf8)
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    private func replacement(for item: InlineItem, inTag: Bool) throws -> String {
+        switch item {
+        case let .math(tex, display, _):
+            if inTag { return HTMLEscaping.escape(tex) }
+            return "<span class=\"math \(display ? "display" : "inline")\">\(HTMLEscaping.escape(tex))</span>"
+        case let .reference(text, location):
+            if inTag { return HTMLEscaping.escape("{{\(text)}}") }
+            return try provider.inlineHTML(for: InlineReference(text: text, location: location))
+        case let .crossReference(id, _):
+            if !inTag, let html = provider.crossReferenceHTML(forBlockID: id) { return html }
+            return "@" + HTMLEscaping.escape(id)
+        }
+    }
+
+    /// A stable anchor for a heading: lowercase letters and digits, `-` for spaces and dashes,
+    /// `_` kept, everything else dropped; `section` when nothing is left.
+    static func slug(_ text: String) -> String {
+        var slug = ""
+        for character in text.lowercased() {
+            if character.isLetter || character.isNumber || character == "_" {
+                slug.append(character)
+            } else if character == " " || character == "-" || character == "\t" {
+                slug.append("-")
+            }
+        }
+        return slug.isEmpty ? "section" : slug
+    }
+}

@@ -1,0 +1,80 @@
+import Notebook
+
+/// An inline reference written `{{ text }}` in prose, e.g. `{{lr-transfer.best_lr[depth-mup]}}`.
+///
+/// `text` is what stands between the braces, trimmed; `location` is the first `{` in the file.
+/// The Runner resolves it to a value; Render asks a `BlockContentProvider` for its HTML.
+public struct InlineReference: Sendable, Hashable {
+    public var text: String
+    public var location: SourceLocation
+
+    public init(text: String, location: SourceLocation) {
+        self.text = text
+        self.location = location
+    }
+}
+
+/// Supplies the HTML that replaces experiment blocks, inline references and cross-references.
+///
+/// The page renderer wraps each block's HTML in an element whose `id` is the block id (or
+/// `block-N`), so cross-reference links reach it.
+///
+/// ```swift
+/// let page = try PageRenderer.renderPage(notebook: notebook, provider: UnexecutedBlocks(), options: .init())
+/// ```
+public protocol BlockContentProvider {
+    /// The HTML that replaces the experiment block `cell`.
+    func html(for cell: ExperimentCell) -> String
+    /// The HTML for `reference`.
+    ///
+    /// - Throws: a located error (naming `reference.location`) for an unknown reference.
+    func inlineHTML(for reference: InlineReference) throws -> String
+    /// The HTML of a link to block `id` (e.g. `<a href="#lr-transfer">Figure 2</a>`), or `nil` to
+    /// leave `@id` as text.
+    func crossReferenceHTML(forBlockID id: String) -> String?
+}
+
+/// The provider for a notebook that has not been executed: each block shows its YAML in a
+/// "not executed yet" box, inline references show a visible placeholder, cross-references link to
+/// the block's anchor.
+public struct UnexecutedBlocks: BlockContentProvider {
+    public init() {}
+
+    public func html(for cell: ExperimentCell) -> String {
+        """
+        <figure class="experiment not-executed">
+        <figcaption>Experiment \(HTMLEscaping.escape(cell.label)) (not executed yet)</figcaption>
+        <pre><code class="language-yaml">\(HTMLEscaping.escape(cell.body))</code></pre>
+        </figure>
+
+        """
+    }
+
+    public func inlineHTML(for reference: InlineReference) throws -> String {
+        "<span class=\"reference unresolved\" title=\"not executed yet\">{{\(HTMLEscaping.escape(reference.text))}}</span>"
+    }
+
+    public func crossReferenceHTML(forBlockID id: String) -> String? {
+        "<a class=\"cross-reference\" href=\"#\(HTMLEscaping.escape(id))\">\(HTMLEscaping.escape(id))</a>"
+    }
+}
+
+/// HTML escaping for text and attribute values.
+public enum HTMLEscaping {
+    /// `text` with `&`, `<`, `>` and `"` escaped (as cmark escapes text).
+    public static func escape(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == 38 || $0 == 60 || $0 == 62 || $0 == 34 }) else { return text }
+        var result = ""
+        result.reserveCapacity(text.utf8.count + 16)
+        for character in text.unicodeScalars {
+            switch character {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "\"": result += "&quot;"
+            default: result.unicodeScalars.append(character)
+            }
+        }
+        return result
+    }
+}

@@ -1,1 +1,0 @@
-// The Render module; see ../shared/DESIGN.md.

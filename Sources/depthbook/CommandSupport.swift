@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import Notebook
+import Render
+
+/// Exit codes shared by the subcommands (DESIGN.md): 0 ok, 1 an experiment failed, 2 bad input.
+enum ExitStatus {
+    static let executionFailure = ExitCode(1)
+    static let badInput = ExitCode(2)
+}
+
+/// Runs `body`, turning notebook and render errors into a message on stderr and exit code 2.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as NotebookError {
+        printError("error: \(error)")
+        throw ExitStatus.badInput
+    } catch let error as RenderError {
+        printError("error: \(error)")
+        throw ExitStatus.badInput
+    } catch let error as OutputError {
+        printError("error: \(error)")
+        throw ExitStatus.badInput
+    }
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+/// A problem writing an output file.
+struct OutputError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Writes `data` to `path` through a temporary file in the same directory and a rename, so no
+/// half-written file is ever left at `path`.
+func writeAtomically(_ data: Data, to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    let directory = url.deletingLastPathComponent()
+    do {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    } catch {
+        throw OutputError(description: "\(directory.path): cannot create the output directory; hint: check the -o path")
+    }
+    let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+    guard FileManager.default.createFile(atPath: temporary.path, contents: data) else {
+        throw OutputError(description: "\(path): cannot write; hint: check that the directory is writable")
+    }
+    guard rename(temporary.path, url.path) == 0 else {
+        try? FileManager.default.removeItem(at: temporary)
+        throw OutputError(description: "\(path): cannot replace the file (\(String(cString: strerror(errno))))")
+    }
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import Notebook
+import Render
+
+/// `depthbook render`: one notebook to one HTML page.
+///
+/// The page goes beside the notebook (`notes.md` → `notes.html`, assets in `notes_files/`)
+/// unless `-o` names another file, or `-o -` for standard output (which implies
+/// `--self-contained` for full pages: there is no directory to put assets in).
+///
+/// ```
+/// $ depthbook render notes.md
+/// wrote notes.html
+/// $ depthbook render notes.md --fragment -o -
+/// <p>Let <span class="math inline">L</span> be the depth.</p>
+/// ```
+struct RenderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Render a notebook to HTML.",
+        discussion: """
+            The page is written beside the notebook (NOTES.md -> NOTES.html, KaTeX assets in \
+            NOTES_files/) unless -o names another file; -o - writes to standard output and \
+            implies --self-contained for full pages.
+            """
+    )
+
+    @Argument(help: "The notebook (.md).")
+    var notebook: String
+
+    @Option(name: .shortAndLong, help: "Output file, or - for standard output (default: beside the notebook).")
+    var output: String?
+
+    @Flag(help: "Write only the body HTML: no template, assets, heading anchors or table of contents.")
+    var fragment = false
+
+    @Flag(help: "Inline KaTeX's script, style sheet and fonts so the page works offline as one file.")
+    var selfContained = false
+
+    @Option(help: "A Mustache page template to use instead of the built-in one.")
+    var template: String?
+
+    @Flag(help: "Keep raw HTML from the notebook (default: omitted unless the front matter says unsafe-html: true).")
+    var unsafeHTML = false
+
+    @Flag(help: "Print nothing but errors and warnings.")
+    var quiet = false
+
+    func run() throws {
+        try reportingErrors {
+            let parsed = try Notebook.load(
+                path: notebook, options: ParseOptions(allowRawHTML: unsafeHTML ? true : nil))
+            let destination = output ?? Self.defaultOutput(for: notebook)
+            let toStandardOutput = destination == "-"
+            var options = RenderOptions()
+            options.fragment = fragment
+            options.selfContained = selfContained || toStandardOutput
+            options.template = try template.map { try PageTemplate.load(path: $0) }
+            let name = URL(fileURLWithPath: destination).deletingPathExtension().lastPathComponent
+            options.assetFolder = "\(name)_files"
+            let page = try PageRenderer.renderPage(notebook: parsed, provider: UnexecutedBlocks(), options: options)
+            for warning in page.warnings { printError(warning) }
+            if toStandardOutput {
+                FileHandle.standardOutput.write(Data(page.html.utf8))
+                return
+            }
+            let directory = URL(fileURLWithPath: destination).deletingLastPathComponent()
+            for asset in page.assets {
+                try writeAtomically(asset.contents, to: directory.appendingPathComponent(asset.relativePath).path)
+            }
+            try writeAtomically(Data(page.html.utf8), to: destination)
+            if !quiet { print("wrote \(destination)") }
+        }
+    }
+
+    /// `notes.md` → `notes.html` in the same directory.
+    static func defaultOutput(for notebook: String) -> String {
+        let url = URL(fileURLWithPath: notebook)
+        let base = url.pathExtension.isEmpty ? notebook : String(notebook.dropLast(url.pathExtension.count + 1))
+        return base + ".html"
+    }
+}
