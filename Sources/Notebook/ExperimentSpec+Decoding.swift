@@ -221,7 +221,7 @@ struct SpecDecoder {
         if let entry = keys["labels"] { data.labels = try string(entry.value, join(path, "labels")) }
         if let entry = keys["directory"] { data.directory = try string(entry.value, join(path, "directory")) }
         if let entry = keys["input_dim"] { data.inputDim = try integer(entry.value, join(path, "input_dim"), atLeast: 1) }
-        if let entry = keys["classes"] { data.classes = try integer(entry.value, join(path, "classes"), atLeast: 1) }
+        if let entry = keys["classes"] { data.classes = try integer(entry.value, join(path, "classes"), atLeast: 2) }
         if let entry = keys["seed"] { data.seed = UInt64(try integer(entry.value, join(path, "seed"), atLeast: 0)) }
         if let entry = keys["standardize"] { data.standardize = try boolean(entry.value, join(path, "standardize")) }
         if data.name == .idx {
