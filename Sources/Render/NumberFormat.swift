@@ -27,6 +27,23 @@ public enum NumberFormat {
             .replacingOccurrences(of: "e+", with: "e")
     }
 
+    /// Like ``significant(_:digits:)`` without trailing zeros after the point: `1`, `0.5`, `-7`.
+    public static func trimmed(_ value: Double, digits: Int = 3) -> String {
+        let text = significant(value, digits: digits)
+        guard text.contains("."), !text.contains("e") else { return text }
+        var trimmed = Substring(text)
+        while trimmed.hasSuffix("0") { trimmed = trimmed.dropLast() }
+        if trimmed.hasSuffix(".") { trimmed = trimmed.dropLast() }
+        return trimmed == "-0" ? "0" : String(trimmed)
+    }
+
+    /// Fixed decimals (`-0.50`, `0.00`; never `-0.00`), for slopes and exponents.
+    public static func fixed(_ value: Double, decimals: Int = 2) -> String {
+        if let special = nonFinite(value) { return special }
+        let text = String(format: "%.\(decimals)f", value)
+        return text.hasPrefix("-") && text.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) ? String(text.dropFirst()) : text
+    }
+
     /// `NaN`, `inf`, `-inf`, or nil for a finite value.
     public static func nonFinite(_ value: Double) -> String? {
         if value.isNaN { return "NaN" }
@@ -50,7 +67,7 @@ public enum NumberFormat {
     public static func learningRate(_ rate: Double) -> String {
         let exponent = log2(rate)
         if (exponent * 2).rounded() == exponent * 2, abs(exponent) < 1000 { return powerOfTwo(exponent) }
-        return significant(rate)
+        return trimmed(rate)
     }
 
     /// The shortest text that reads back as the same Double (JSON, CSV), `null` for non-finite.

@@ -114,13 +114,13 @@ enum QuotableValue {
         let missing = "n/a"
         switch quantity {
         case "best_lr": return BlockAnalysis.best(groups).map { NumberFormat.significant($0.spec.learningRate) } ?? missing
-        case "best_log2_lr": return BlockAnalysis.best(groups).map { NumberFormat.significant(log2($0.spec.learningRate), digits: 3).replacingOccurrences(of: #"\.?0+$"#, with: "", options: .regularExpression) } ?? missing
+        case "best_log2_lr": return BlockAnalysis.best(groups).map { NumberFormat.trimmed(log2($0.spec.learningRate)) } ?? missing
         case "best_loss": return BlockAnalysis.best(groups)?.usableLoss.map { NumberFormat.significant($0, digits: 4) } ?? missing
         case "spread_octaves":
             let series = analysis.seriesAxis ?? "depth"
             let exponents = analysis.partition(by: [series], of: groups).compactMap { BlockAnalysis.best($0.groups).map { log2($0.spec.learningRate) } }
             guard exponents.count >= 2 else { return missing }
-            return NumberFormat.significant(exponents.max()! - exponents.min()!, digits: 2).replacingOccurrences(of: #"\.?0+$"#, with: "", options: .regularExpression)
+            return NumberFormat.trimmed(exponents.max()! - exponents.min()!)
         case "final_loss": return groups.first.map { ResultViews.lossCell($0).text } ?? missing
         case "test_loss": return groups.first?.mean { $0.testLoss }.map { NumberFormat.significant($0, digits: 4) } ?? missing
         case "test_accuracy": return groups.first?.mean { $0.testAccuracy }.map { NumberFormat.significant($0, digits: 3) } ?? missing
@@ -133,7 +133,7 @@ enum QuotableValue {
                 let y = group.mean { $0.weightUpdateRatio.isEmpty ? nil : $0.weightUpdateRatio.reduce(0, +) / Double($0.weightUpdateRatio.count) } ?? .nan
                 return (x, y)
             }
-            return BlockAnalysis.logSlope(points).map { NumberFormat.significant($0, digits: 2) } ?? missing
+            return BlockAnalysis.logSlope(points).map { NumberFormat.fixed($0) } ?? missing
         default: return missing
         }
     }

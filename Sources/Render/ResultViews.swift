@@ -118,7 +118,7 @@ public enum ResultViews {
             let known = exponents[column].compactMap { $0 }
             let spread = known.count >= 2 ? known.max()! - known.min()! : nil
             spreads.append(spread)
-            spreadRow.append(spread.map { TableView.Cell(text: NumberFormat.significant($0, digits: 2), csv: NumberFormat.exact($0)) }
+            spreadRow.append(spread.map { TableView.Cell(text: NumberFormat.trimmed($0), csv: NumberFormat.exact($0)) }
                              ?? TableView.Cell(text: "—", csv: ""))
         }
         if series != nil { rows.append(spreadRow) }
@@ -252,7 +252,7 @@ public enum ResultViews {
             let name = analysis.title(of: panel.key)
             lines.append(SVGPlot.Series(name: name == "all points" ? "mean over blocks" : name, points: points))
             rows.append([TableView.Cell(text: name),
-                         slope.map { TableView.Cell(text: NumberFormat.significant($0, digits: 2), csv: NumberFormat.exact($0)) }
+                         slope.map { TableView.Cell(text: NumberFormat.fixed($0), csv: NumberFormat.exact($0)) }
                             ?? TableView.Cell(text: "—", csv: "")])
         }
         let xLabel = xAxis == "width" ? "width n" : "depth L"
@@ -286,7 +286,7 @@ public enum ResultViews {
             cells.append(cell(measured))
             cells.append(cell(exact))
             let error = measured.flatMap { measured in exact.map { abs(measured - $0) / $0 } }
-            cells.append(error.map { TableView.Cell(text: NumberFormat.significant($0 * 100, digits: 2) + "%", csv: NumberFormat.exact($0)) }
+            cells.append(error.map { TableView.Cell(text: String(format: "%.1f%%", $0 * 100), csv: NumberFormat.exact($0)) }
                          ?? TableView.Cell(text: "—", csv: ""))
             rows.append(cells)
         }

@@ -59,7 +59,7 @@ public struct SVGPlot: Sendable {
     }
 
     static let panelWidth = 300.0, panelHeight = 230.0
-    static let left = 58.0, right = 14.0, top = 26.0, bottom = 44.0
+    static let left = 58.0, right = 22.0, top = 26.0, bottom = 44.0
 
     /// The SVG element.
     public func svg() -> String {
@@ -167,13 +167,13 @@ public struct SVGPlot: Sendable {
 
     func label(_ tick: Double, _ scale: Scale) -> String {
         switch scale {
-        case .linear: return NumberFormat.significant(tick, digits: 3).replacingOccurrences(of: #"\.?0+$"#, with: "", options: .regularExpression)
+        case .linear: return NumberFormat.trimmed(tick, digits: 3)
         case .log2Exponent: return NumberFormat.powerOfTwo(tick)
         case .log2Size: return NumberFormat.exact(pow(2, tick))
         case .log10:
             let value = pow(10, tick)
             if tick == tick.rounded() { return tick >= -3 && tick <= 4 ? NumberFormat.exact(value) : "1e\(Int(tick))" }
-            return NumberFormat.significant(value, digits: 2)
+            return NumberFormat.trimmed(value, digits: 2)
         }
     }
 
@@ -205,9 +205,19 @@ public struct SVGPlot: Sendable {
             let step = max(1, ceil((high - low) / 6))
             return Ticks(values: stride(from: low, through: high, by: step).map { $0 }, low: low, high: high)
         case .log10:
-            let linear = niceTicks(pow(10, low), pow(10, high))
-            let ticks = linear.filter { $0 > 0 }.map(log10)
-            return Ticks(values: ticks, low: min(low, ticks.first ?? low), high: max(high, ticks.last ?? high))
+            // Less than a decade: 1-2-5 values inside the range, else plain 1-2-5 linear ticks.
+            let decade = floor(low)
+            var candidates: [Double] = []
+            for power in [decade - 1, decade, decade + 1] {
+                for mantissa in [1.0, 2, 5] { candidates.append(log10(mantissa) + power) }
+            }
+            var ticks = candidates.filter { $0 >= low - 1e-9 && $0 <= high + 1e-9 }
+            if ticks.count < 3 {
+                ticks = niceTicks(pow(10, low), pow(10, high)).filter { $0 > 0 }.map(log10)
+                    .filter { $0 >= low - 1e-9 && $0 <= high + 1e-9 }
+            }
+            let pad = (high - low) * 0.05
+            return Ticks(values: ticks, low: low - pad, high: high + pad)
         case .linear:
             let ticks = niceTicks(low, high)
             return Ticks(values: ticks, low: ticks.first ?? low, high: ticks.last ?? high)
