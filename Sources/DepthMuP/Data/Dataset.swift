@@ -73,6 +73,25 @@ public final class Dataset: @unchecked Sendable {
         }
     }
 
+    /// Examples available in a source's train and test splits (reads and caches the files).
+    ///
+    /// For `.idx` both counts are the file's example count (the test split is its tail); for the
+    /// teacher both are `Int.max`.
+    /// - Throws: ``DepthMuPError`` naming the file, as ``load(_:)``.
+    public static func availableExamples(_ source: DataConfig.Source) throws -> (train: Int, test: Int) {
+        switch source {
+        case .teacher: return (Int.max, Int.max)
+        case .idx(let images, let labels):
+            let pair = try IDXCache.shared.pair(images: images, labels: labels)
+            return (pair.images.count, pair.images.count)
+        case .fashionMNIST(let directory):
+            let dir = directory ?? DataConfig.defaultFashionMNISTDirectory
+            let train = try IDXCache.shared.pair(images: dir + "/train-images-idx3-ubyte.gz", labels: dir + "/train-labels-idx1-ubyte.gz")
+            let test = try IDXCache.shared.pair(images: dir + "/t10k-images-idx3-ubyte.gz", labels: dir + "/t10k-labels-idx1-ubyte.gz")
+            return (train.images.count, test.images.count)
+        }
+    }
+
     private static func check(_ requested: Int, available: Int, what: String, path: String) throws {
         if requested > available {
             throw DepthMuPError.invalidConfig("\(requested) \(what) examples requested but \(path) holds \(available); lower --train-size/--test-size")
