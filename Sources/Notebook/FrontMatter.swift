@@ -65,13 +65,17 @@ extension FrontMatter {
                 break
             }
         }
-        guard let closing else {
-            throw NotebookError.located(
-                SourceLocation(file: file, line: 1, column: 1),
-                message: "front matter is not closed",
-                hint: "hint: end it with a line `---`, or remove the first line `---`")
+        // Like pandoc: the line after the opening `---` is not blank, and the block must be a YAML
+        // mapping; otherwise the lines are Markdown (a thematic break, a setext heading).
+        guard let closing, closing > 1, !lines[1].trimmingTrailingSpaces().isEmpty else {
+            if closing == nil, looksLikeMapping(lines.dropFirst().first) {
+                throw NotebookError.located(
+                    SourceLocation(file: file, line: 1, column: 1),
+                    message: "front matter is not closed",
+                    hint: "hint: end it with a line `---`, or remove the first line `---`")
+            }
+            return (matter, 0)
         }
-        matter.bodyStartLine = closing + 2
         let yaml = lines[1..<closing].joined(separator: "\n")
         // YAML line k is file line k + 1 (the opening `---` is line 1).
         func location(_ mark: Mark?) -> SourceLocation {
@@ -81,14 +85,13 @@ extension FrontMatter {
         do {
             root = try Yams.compose(yaml: yaml)
         } catch let error as YamlError {
+            guard looksLikeMapping(lines[1]) else { return (matter, 0) }
             throw Self.located(error, at: location, file: file)
         }
-        guard let root else { return (matter, closing + 1) }
-        guard case .mapping(let mapping) = root else {
-            throw NotebookError.located(
-                location(root.mark), message: "front matter must be a mapping of keys to values",
-                hint: "hint: write `key: value` lines, e.g. `title: My notebook`")
+        guard let root, case .mapping(let mapping) = root else {
+            return (matter, 0)
         }
+        matter.bodyStartLine = closing + 2
         for (keyNode, value) in mapping {
             let key = keyNode.string ?? ""
             func string() throws -> String {
@@ -138,6 +141,14 @@ extension FrontMatter {
             }
         }
         return (matter, closing + 1)
+    }
+
+    /// Whether `line` starts like a YAML mapping entry (`key:`), the sign that the author meant
+    /// front matter rather than a Markdown thematic break.
+    private static func looksLikeMapping(_ line: Substring?) -> Bool {
+        guard let line, let colon = line.firstIndex(of: ":") else { return false }
+        let key = line[..<colon]
+        return !key.isEmpty && key.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
     }
 
     private static func located(

@@ -18,6 +18,13 @@ public struct MathAssets: Sendable {
     /// Font file names referenced by the style sheet.
     public var fontNames: [String]
 
+    public init(directory: URL, script: String, styleSheet: String, fontNames: [String]) {
+        self.directory = directory
+        self.script = script
+        self.styleSheet = styleSheet
+        self.fontNames = fontNames
+    }
+
     /// Loads KaTeX from `DEPTHBOOK_KATEX_DIR` or the default directory.
     ///
     /// - Returns: `nil` (with the reason) when KaTeX is not installed there.

@@ -15,7 +15,7 @@ public struct PageTemplate: Sendable {
     /// The built-in `templates/page.mustache`.
     public static func builtIn() -> PageTemplate {
         do {
-            return PageTemplate(template: try MustacheTemplate(string: EmbeddedTemplates.page), source: "built-in")
+            return PageTemplate(template: try MustacheTemplate(string: EmbeddedTemplates.page + "\n"), source: "built-in")
         } catch {
             preconditionFailure("the built-in page template does not parse: \(error)")
         }

@@ -1,0 +1,141 @@
+import Foundation
+import XCTest
+
+/// The `render` and `check` commands through the built binary: outputs, exit codes, messages.
+final class CLITests: XCTestCase {
+    var directory: URL!
+    let sample = CommandRunner.repositoryRoot.appendingPathComponent("Tests/Fixtures/sample.md")
+
+    override func setUpWithError() throws {
+        directory = try CommandRunner.temporaryDirectory()
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    private func write(_ name: String, _ bytes: [UInt8]) -> String {
+        let url = directory.appendingPathComponent(name)
+        FileManager.default.createFile(atPath: url.path, contents: Data(bytes))
+        return url.path
+    }
+
+    func testMissingFile() throws {
+        let result = try CommandRunner.run(["render", "nope.md"], in: directory)
+        XCTAssertEqual(result.status, 2)
+        XCTAssertEqual(result.stderr, "error: nope.md: no such file; hint: check the path (it is relative to the current directory)\n")
+    }
+
+    func testDirectory() throws {
+        let result = try CommandRunner.run(["render", "."], in: directory)
+        XCTAssertEqual(result.status, 2)
+        XCTAssertEqual(result.stderr, "error: .: is a directory, not a notebook file; hint: name a .md file inside it\n")
+    }
+
+    func testBinaryFile() throws {
+        let path = write("b.md", [0x89, 0x50, 0x4E, 0x47, 0x00, 0x01])
+        let result = try CommandRunner.run(["check", path])
+        XCTAssertEqual(result.status, 2)
+        XCTAssertEqual(result.stderr, "error: \(path): holds NUL bytes (a binary file?); hint: a notebook is a UTF-8 Markdown text file\n")
+        let latin1 = write("l.md", Array("caf".utf8) + [0xE9, 0x0A])
+        let second = try CommandRunner.run(["render", latin1])
+        XCTAssertEqual(second.status, 2)
+        XCTAssertTrue(second.stderr.contains("is not valid UTF-8"), second.stderr)
+    }
+
+    func testEmptyNotebook() throws {
+        let path = write("e.md", [])
+        let result = try CommandRunner.run(["render", path])
+        XCTAssertEqual(result.status, 2)
+        XCTAssertEqual(result.stderr, "error: \(path): the notebook is empty; hint: write some Markdown (prose, math, experiment blocks)\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("e.html").path))
+    }
+
+    func testFrontMatterErrorIsLocated() throws {
+        let path = write("f.md", Array("---\ntitle: x\nmath: tex\n---\nhi\n".utf8))
+        let result = try CommandRunner.run(["check", path])
+        XCTAssertEqual(result.status, 2)
+        XCTAssertEqual(result.stderr, "error: \(path):3:7: front matter key math: unknown value \"tex\"; hint: use `dollars` (default) or `brackets`\n")
+    }
+
+    func testBadTemplateIsLocated() throws {
+        let template = write("t.mustache", Array("<p>\n{{#body}}\n{{/bod}}\n".utf8))
+        let result = try CommandRunner.run(["render", sample.path, "--template", template, "-o", "-"])
+        XCTAssertEqual(result.status, 2)
+        XCTAssertEqual(result.stderr, "error: \(template):3:4: template: closing tag does not match the open section; hint: check the {{#section}} … {{/section}} pairs and tag syntax\n")
+    }
+
+    func testStandardOutputIsSelfContained() throws {
+        let result = try CommandRunner.run(["render", sample.path, "-o", "-"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.hasPrefix("<!DOCTYPE html>"))
+        XCTAssertTrue(result.stdout.hasSuffix("</html>\n"))
+        XCTAssertFalse(result.stdout.contains("_files/"))
+    }
+
+    func testDefaultOutputBesideNotebookWithAssets() throws {
+        let copy = directory.appendingPathComponent("notes.md")
+        try FileManager.default.copyItem(at: sample, to: copy)
+        let result = try CommandRunner.run(["render", "notes.md"], in: directory)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, "wrote notes.html\n")
+        let html = try String(contentsOf: directory.appendingPathComponent("notes.html"), encoding: .utf8)
+        XCTAssertTrue(html.contains("<h1 id=\"residual-networks-at-depth\">"))
+        let listing = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+        if html.contains("notes_files/katex.min.js") {
+            XCTAssertEqual(listing, ["notes.html", "notes.md", "notes_files"])
+            let fonts = try FileManager.default.contentsOfDirectory(
+                atPath: directory.appendingPathComponent("notes_files/fonts").path)
+            XCTAssertTrue(fonts.contains("KaTeX_Main-Regular.woff2"), "\(fonts)")
+        } else {
+            XCTAssertTrue(result.stderr.contains("KaTeX not found"), result.stderr)
+            XCTAssertEqual(listing, ["notes.html", "notes.md"])
+        }
+        let quiet = try CommandRunner.run(["render", "notes.md", "--quiet", "-o", "sub/out.html"], in: directory)
+        XCTAssertEqual(quiet.status, 0, quiet.stderr)
+        XCTAssertEqual(quiet.stdout, "")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent("sub/out.html").path))
+    }
+
+    func testMissingKaTeXWarnsAndSucceeds() throws {
+        let result = try CommandRunner.run(
+            ["render", sample.path, "-o", directory.appendingPathComponent("p.html").path, "--quiet"],
+            environment: ["DEPTHBOOK_KATEX_DIR": "/nonexistent"])
+        XCTAssertEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.hasPrefix("warning: /nonexistent: KaTeX not found"), result.stderr)
+        let html = try String(contentsOf: directory.appendingPathComponent("p.html"), encoding: .utf8)
+        XCTAssertTrue(html.contains("<span class=\"math inline\">j&lt;k</span>"))
+    }
+
+    func testFragmentUnsafeHTMLMatchesSpecExamples() throws {
+        let specURL = CommandRunner.repositoryRoot.deletingLastPathComponent()
+            .appendingPathComponent("shared/commonmark/spec-0.30.json")
+        guard let data = FileManager.default.contents(atPath: specURL.path),
+              let examples = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
+            print("CLITests: skipped, \(specURL.path) is absent")
+            throw XCTSkip("\(specURL.path) is absent")
+        }
+        // A spread of sections; the in-process ConformanceTests cover all 647.
+        for number in [1, 42, 119, 148, 200, 228, 254, 301, 350, 412, 481, 520, 600, 640] {
+            guard let example = examples.first(where: { $0["example"] as? Int == number }),
+                  let markdown = example["markdown"] as? String, let html = example["html"] as? String,
+                  !markdown.contains("$") else { continue }
+            let path = write("ex\(number).md", Array(markdown.utf8))
+            let result = try CommandRunner.run(["render", path, "--fragment", "--unsafe-html", "-o", "-"])
+            XCTAssertEqual(result.status, 0, "example \(number): \(result.stderr)")
+            XCTAssertEqual(result.stdout, html, "example \(number)")
+        }
+    }
+
+    func testCheckListsCells() throws {
+        let result = try CommandRunner.run(["check", sample.path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, """
+            \(sample.path): 3 cells (1 experiment), 10 math spans, 1 inline references
+              8-20   prose
+              22-30  experiment lr-transfer (block 1)
+              32-43  prose
+
+            """)
+    }
+}

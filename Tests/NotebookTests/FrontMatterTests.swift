@@ -1,0 +1,99 @@
+import Foundation
+@testable import Notebook
+import XCTest
+
+/// Front matter decoding and its located errors (line and column in the notebook file).
+final class FrontMatterTests: XCTestCase {
+    private func error(_ text: String) -> String? {
+        do {
+            _ = try Notebook.parse(text: text, file: "notes.md")
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    func testKeysDecoded() throws {
+        let notebook = try Notebook.parse(text: """
+            ---
+            title: Depth
+            author: A. Author
+            date: 2026-01-01
+            description: About depth.
+            math: brackets
+            unsafe-html: true
+            scale: reduced
+            defaults: {train: {steps: 300}}
+            ---
+            Text.
+            """, file: "notes.md")
+        let front = notebook.frontMatter
+        XCTAssertEqual(front.title, "Depth")
+        XCTAssertEqual(front.author, "A. Author")
+        XCTAssertEqual(front.date, "2026-01-01")
+        XCTAssertEqual(front.description, "About depth.")
+        XCTAssertEqual(front.math, .brackets)
+        XCTAssertEqual(front.unsafeHTML, true)
+        XCTAssertEqual(front.scale, "reduced")
+        XCTAssertEqual(front.defaults?["train"]?["steps"]?.int, 300)
+        XCTAssertEqual(front.defaultsLocation, SourceLocation(file: "notes.md", line: 9, column: 11))
+        XCTAssertTrue(notebook.rawHTMLAllowed)
+        XCTAssertEqual(notebook.cells.first?.range.start.line, 11)
+    }
+
+    func testDefaultsWithoutFrontMatter() throws {
+        let front = try Notebook.parse(text: "# Hi\n", file: "notes.md").frontMatter
+        XCTAssertNil(front.title)
+        XCTAssertEqual(front.math, .dollars)
+        XCTAssertEqual(front.scale, "full")
+        XCTAssertNil(front.unsafeHTML)
+    }
+
+    func testUnknownKeyNamesLineColumnAndSuggestion() {
+        XCTAssertEqual(
+            error("---\ntitle: T\n  \nauthr: me\n---\ntext\n"),
+            "notes.md:4:1: unknown front matter key \"authr\"; hint: did you mean `author`?")
+    }
+
+    func testYAMLSyntaxErrorLocatedInFile() {
+        XCTAssertEqual(
+            error("---\ntitle: T\ndate: [2026\n---\ntext\n"),
+            "notes.md:4:1: front matter: did not find expected ',' or ']' (while parsing a flow sequence at line 3); hint: front matter is YAML between two `---` lines")
+    }
+
+    func testBadValuesLocated() {
+        XCTAssertEqual(
+            error("---\nmath: latex\n---\nx\n"),
+            "notes.md:2:7: front matter key math: unknown value \"latex\"; hint: use `dollars` (default) or `brackets`")
+        XCTAssertEqual(
+            error("---\nunsafe-html: yes\n---\nx\n"),
+            "notes.md:2:14: front matter key unsafe-html: expected true/false, got \"yes\"; hint: write `unsafe-html: true` or `unsafe-html: false`")
+        XCTAssertEqual(
+            error("---\ntitle: [a, b]\n---\nx\n"),
+            "notes.md:2:8: front matter key title: expected text; hint: write `title: some text`")
+    }
+
+    func testDuplicateKeyLocated() {
+        XCTAssertEqual(
+            error("---\ntitle: A\ntitle: B\n---\nx\n"),
+            "notes.md:2:1: front matter: duplicate key title; hint: keep one of them")
+    }
+
+    func testUnclosedFrontMatter() {
+        XCTAssertEqual(
+            error("---\ntitle: A\n\nText\n"),
+            "notes.md:1:1: front matter is not closed; hint: end it with a line `---`, or remove the first line `---`")
+    }
+
+    func testLocationsCountCRLFAndBOMLikeLF() {
+        let text = "\u{FEFF}---\r\ntitle: T\r\nbogus: 1\r\n---\r\nx\r\n"
+        XCTAssertEqual(
+            error(text)?.hasPrefix("notes.md:3:1: unknown front matter key \"bogus\""), true, error(text) ?? "")
+    }
+
+    func testThematicBreaksAreNotFrontMatter() throws {
+        let notebook = try Notebook.parse(text: "---\nFoo\n---\n", file: "notes.md")
+        XCTAssertNil(notebook.frontMatter.title)
+        XCTAssertEqual(notebook.headings.map(\.text), ["Foo"])
+    }
+}
