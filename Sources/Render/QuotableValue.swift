@@ -11,7 +11,7 @@ import Runner
 ///
 /// | quantity | ranges over | value |
 /// |---|---|---|
-/// | `best_lr` | lr | η with the lowest final train loss (3 significant digits) |
+/// | `best_lr` | lr | η with the lowest final train loss, 3 significant digits (depth left open: the η whose loss averaged over depths is lowest) |
 /// | `best_log2_lr` | lr | log₂ of it |
 /// | `best_loss` | lr | that lowest loss |
 /// | `spread_octaves` | lr, depth (or width) | max − min of log₂ η* over depths |
@@ -29,11 +29,14 @@ enum QuotableValue {
         var name: String
         /// Axes the quantity aggregates over (`series` stands for depth-or-width).
         var free: [String]
+        /// Axes that may be left unfixed; then the quantity pools them (see `best_lr`).
+        var optional: [String] = []
     }
 
     static let quantities: [Quantity] = [
-        Quantity(name: "best_lr", free: ["lr"]), Quantity(name: "best_log2_lr", free: ["lr"]),
-        Quantity(name: "best_loss", free: ["lr"]), Quantity(name: "spread_octaves", free: ["lr", "series"]),
+        Quantity(name: "best_lr", free: ["lr"], optional: ["series"]),
+        Quantity(name: "best_log2_lr", free: ["lr"], optional: ["series"]),
+        Quantity(name: "best_loss", free: ["lr"], optional: ["series"]), Quantity(name: "spread_octaves", free: ["lr", "series"]),
         Quantity(name: "final_loss", free: []), Quantity(name: "test_loss", free: []),
         Quantity(name: "test_accuracy", free: []), Quantity(name: "init_variance_ratio", free: []),
         Quantity(name: "init_variance_exact", free: []), Quantity(name: "feature_update_slope", free: ["series"]),
@@ -79,6 +82,7 @@ enum QuotableValue {
             return String(block.outcomes.filter { if case .finished(let r) = $0 { return r.divergedAtStep != nil } else { return false } }.count)
         }
         let free = quantity.free.map { $0 == "series" ? (analysis.seriesAxis ?? "depth") : $0 }
+        let optional = quantity.optional.map { $0 == "series" ? (analysis.seriesAxis ?? "depth") : $0 }
         var fixed: [String: String] = [:]
         for argument in arguments {
             if let equals = argument.firstIndex(of: "="), let axis = analysis.axes.first(where: { $0.name == String(argument[..<equals]) }) {
@@ -102,12 +106,36 @@ enum QuotableValue {
         for name in fixed.keys where free.contains(name) {
             throw error(reference, "\(quantity.name) ranges over \(name); do not fix it", hint: "drop \(name)=\(fixed[name]!)")
         }
-        for axis in analysis.axes where !free.contains(axis.name) && fixed[axis.name] == nil {
+        for axis in analysis.axes where !free.contains(axis.name) && !optional.contains(axis.name) && fixed[axis.name] == nil {
             throw error(reference, "\(quantity.name) needs a value for \(axis.name)",
                         hint: "\(axis.name) is one of \(axis.values.joined(separator: ", ")), e.g. {{\(blockName).\(quantity.name)[\(axis.values[0])]}}")
         }
-        let groups = analysis.groups.filter { group in fixed.allSatisfy { group.values[$0.key] == $0.value } }
+        var groups = analysis.groups.filter { group in fixed.allSatisfy { group.values[$0.key] == $0.value } }
+        if let pooled = optional.first(where: { name in analysis.hasAxis(name) && fixed[name] == nil }) {
+            groups = pool(groups, over: pooled, analysis: analysis)
+        }
         return value(of: quantity.name, groups: groups, analysis: analysis)
+    }
+
+    /// One group per learning rate whose loss is the mean over every value of `axis` (depths):
+    /// the single rate that works best across depths. A rate that diverged or is missing at any
+    /// depth is not usable.
+    static func pool(_ groups: [BlockAnalysis.Group], over axis: String, analysis: BlockAnalysis) -> [BlockAnalysis.Group] {
+        let count = analysis.axes.first { $0.name == axis }?.values.count ?? 1
+        return analysis.partition(by: ["lr"], of: groups).map { part in
+            var pooled = part.groups[0]
+            let losses = part.groups.compactMap(\.usableLoss)
+            if losses.count == count && part.groups.count == count {
+                let mean = losses.reduce(0, +) / Double(losses.count)
+                pooled.results = [PointResult(finalTrainLoss: mean)]
+                pooled.unfinished = []
+                pooled.divergedAtStep = nil
+            } else {
+                pooled.results = []
+                pooled.unfinished = [.cancelled]
+            }
+            return pooled
+        }
     }
 
     static func value(of quantity: String, groups: [BlockAnalysis.Group], analysis: BlockAnalysis) -> String {

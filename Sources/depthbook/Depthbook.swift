@@ -6,6 +6,6 @@ struct Depthbook: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "depthbook",
         abstract: "Render Markdown notebooks about depth scaling into executed HTML.",
-        subcommands: [RenderCommand.self, CheckCommand.self, TrainCommand.self, BenchRenderCommand.self, BenchCommand.self]
+        subcommands: [RenderCommand.self, CheckCommand.self, CleanCommand.self, TrainCommand.self, BenchRenderCommand.self, BenchCommand.self]
     )
 }

@@ -172,6 +172,8 @@ final class InlineReferenceTests: XCTestCase {
         XCTAssertEqual(try value("lr-transfer.diverged"), "8")
         XCTAssertEqual(try value("lr-transfer.final_loss[sp, 4, 2^-2]"), "diverged @ step 5")
         XCTAssertEqual(try value("lr-transfer.best_loss[depth-mup, 4]"), "0.3610")
+        // Depth left open: the one rate best on average over depths.
+        XCTAssertEqual(try value("lr-transfer.best_log2_lr[depth-mup]"), "-7")
         XCTAssertEqual(try resolve("lr-transfer.best_lr[depth-mup, 16]"),
                        "<span class=\"reference\" title=\"lr-transfer.best_lr[depth-mup, 16]\">0.00781</span>")
     }
@@ -186,7 +188,7 @@ final class InlineReferenceTests: XCTestCase {
         let cases: [(String, String)] = [
             ("nope.best_lr", "notes.md:3:7: {{nope.best_lr}}: unknown block \"nope\"; blocks: lr-transfer"),
             ("lr-transfer.best_lrr[sp, 4]", "notes.md:3:7: {{lr-transfer.best_lrr[sp, 4]}}: unknown quantity \"best_lrr\"; quantities: best_lr, best_log2_lr, best_loss, spread_octaves, final_loss, test_loss, test_accuracy, init_variance_ratio, init_variance_exact, feature_update_slope, points, diverged"),
-            ("lr-transfer.best_lr[sp]", "notes.md:3:7: {{lr-transfer.best_lr[sp]}}: best_lr needs a value for depth; depth is one of 4, 16, e.g. {{lr-transfer.best_lr[4]}}"),
+            ("lr-transfer.best_lr[4]", "notes.md:3:7: {{lr-transfer.best_lr[4]}}: best_lr needs a value for parametrization; parametrization is one of sp, depth-mup, e.g. {{lr-transfer.best_lr[sp]}}"),
             ("lr-transfer.best_lr[sp, 32]", "notes.md:3:7: {{lr-transfer.best_lr[sp, 32]}}: no axis has the value 32; parametrization: sp, depth-mup; depth: 4, 16; lr: 2^-10, 2^-9, 2^-8, 2^-7, 2^-6, 2^-5, 2^-4, 2^-3, 2^-2"),
             ("lr-transfer.best_lr[sp, 4, lr=2^-7]", "notes.md:3:7: {{lr-transfer.best_lr[sp, 4, lr=2^-7]}}: best_lr ranges over lr; do not fix it; drop lr=2^-7"),
             ("lr-transfer", "notes.md:3:7: {{lr-transfer}}: expected BLOCK.QUANTITY; blocks: lr-transfer; quantities: best_lr, best_log2_lr, best_loss, spread_octaves, final_loss, test_loss, test_accuracy, init_variance_ratio, init_variance_exact, feature_update_slope, points, diverged"),
