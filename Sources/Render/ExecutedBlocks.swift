@@ -57,8 +57,8 @@ public struct ExecutedBlocks: BlockContentProvider {
     }
 
     public func crossReferenceHTML(forBlockID id: String) -> String? {
-        guard let block = results.first(where: { $0.anchor == id }) else { return nil }
-        return "<a class=\"cross-reference\" href=\"#\(HTMLEscaping.escape(id))\">Figure \(block.cell.index)</a>"
+        guard let block = results.first(where: { $0.names.contains(id) }) else { return nil }
+        return "<a class=\"cross-reference\" href=\"#\(HTMLEscaping.escape(block.anchor))\">Figure \(block.cell.index)</a>"
     }
 
     public func inlineHTML(for reference: InlineReference) throws -> String {

@@ -69,7 +69,7 @@ enum QuotableValue {
         }
         let blockName = String(head[..<dot]).trimmingCharacters(in: .whitespaces)
         let quantityName = String(head[head.index(after: dot)...]).trimmingCharacters(in: .whitespaces)
-        guard let block = blocks.results.first(where: { $0.anchor == blockName || String($0.cell.index) == blockName }),
+        guard let block = blocks.results.first(where: { $0.names.contains(blockName) }),
               let analysis = blocks.analyses[block.cell.index] else {
             throw error(reference, "unknown block \"\(blockName)\"", hint: names.isEmpty ? "this notebook has no executed blocks" : "blocks: \(names.joined(separator: ", "))")
         }

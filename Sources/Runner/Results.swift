@@ -117,6 +117,10 @@ public struct BlockResult: Sendable {
         self.failsCommand = failsCommand
     }
 
-    /// The block's id, or `block-<index>`: its HTML anchor and results-file name.
-    public var anchor: String { cell.id ?? spec.id ?? "block-\(cell.index)" }
+    /// The fence's `{#id}`, or `block-<index>`: the HTML anchor the page gives the block, and
+    /// the name of its CSV files.
+    public var anchor: String { cell.id ?? "block-\(cell.index)" }
+
+    /// Names an inline reference may use for this block: the anchor, an `id:` key, the number.
+    public var names: [String] { [anchor, spec.id, String(cell.index)].compactMap { $0 } }
 }

@@ -20,9 +20,7 @@ enum NotebookRun {
         var seen: [String: Int] = [:]
         return try notebook.experiments.map { cell in
             let spec = try ExperimentSpec.decode(cell, defaults: defaults, scale: active)
-            var cell = cell
-            if cell.id == nil, let id = spec.id { cell.id = id }
-            if let id = cell.id {
+            if let id = spec.id {
                 if let first = seen[id] {
                     throw SpecError(location: cell.range.start, block: cell.label, path: "id",
                                     message: "id \(id) is already used by block \(first); ids must be unique")
