@@ -19,14 +19,14 @@ title: Render benchmark
 ---
 # Learning-rate transfer
 
-The best rate under Depth-μP is {{transfer.best_lr[depth-mup]}} (@transfer).
+The best rate under Depth-μP is {{transfer.best_lr}} (@transfer).
 
 ```experiment {#transfer}
 data: {name: teacher, train: 4096, input_dim: 64, classes: 10}
-model: {width: 128, depth: [4, 8, 16, 32]}
-parametrization: [sp, depth-mup]
-optimizer: {name: adam, lr: {log2: [-11, -5], step: 3}}
-train: {steps: 200, batch: 64, seeds: [0]}
+model: {width: 128, depth: [4, 8, 12, 16]}
+parametrization: depth-mup
+optimizer: {name: adam, lr: {log2: [-11, -7], step: 1}}
+train: {steps: 150, batch: 64}
 show: [loss-vs-lr, best-lr, loss-table]
 ```
 
@@ -34,15 +34,16 @@ show: [loss-vs-lr, best-lr, loss-table]
 
 ```experiment {#coords}
 data: {name: teacher, train: 4096, input_dim: 64, classes: 10}
-model: {width: 128, depth: [4, 8, 16, 32, 48]}
+model: {width: 128, depth: [4, 6, 8, 10, 12]}
 parametrization: [sp, depth-mup]
 optimizer: {name: adam, lr: 0.01}
-train: {steps: 200, batch: 64, seeds: 2}
+train: {steps: 150, batch: 64, seeds: 2}
 show: [coord-check, feature-update, summary]
 ```
 NOTEBOOK
-# The same prose without the blocks.
-awk '/^```experiment/{skip=1} !skip{print} /^```$/{if(skip){skip=0}}' "$WORK/bench.md" > "$WORK/prose.md"
+# The same prose without the blocks (inline references replaced by a number).
+awk '/^```experiment/{skip=1} !skip{print} /^```$/{if(skip){skip=0}}' "$WORK/bench.md" \
+  | sed -e 's/{{[^}]*}}/0.001/g' > "$WORK/prose.md"
 
 now() { date +%s.%N; }
 elapsed() { echo "$2 - $1" | bc -l; }

@@ -4,12 +4,18 @@ import Foundation
 public protocol ProgressReporter: AnyObject, Sendable {
     /// A block begins: `total` points, `cached` of them already in the cache.
     func blockStarted(_ label: String, total: Int, cached: Int)
+    /// A point starts running.
+    func pointStarted(_ label: String, point: Point)
     /// A point finished (or failed or stopped); `done` counts points run now so far.
     func pointFinished(_ label: String, point: Point, outcome: PointOutcome, done: Int, toRun: Int, seconds: Double)
     /// The block ended.
     func blockFinished(_ label: String, status: BlockStatus)
     /// A remark: `--explain` lines and warnings (a corrupt cache entry).
     func note(_ message: String)
+}
+
+extension ProgressReporter {
+    public func pointStarted(_ label: String, point: Point) {}
 }
 
 /// Progress on stderr: a live line per block on a terminal, one plain line per finished point
@@ -21,7 +27,8 @@ public final class StderrProgress: ProgressReporter, @unchecked Sendable {
     private let lock = NSLock()
     private var started = Date()
     private var total = 0, cached = 0
-    private var runSeconds = 0.0
+    private var done = 0, toRun = 0
+    private var running: [Point] = []
     private var lineIsOpen = false
     private let write: @Sendable (String) -> Void
 
@@ -38,6 +45,9 @@ public final class StderrProgress: ProgressReporter, @unchecked Sendable {
         started = Date()
         self.total = total
         self.cached = cached
+        done = 0
+        toRun = total - cached
+        running = []
         switch mode {
         case .quiet: break
         case .plain: write("block \(label): \(total) points, \(cached) cached, \(total - cached) to run\n")
@@ -47,8 +57,28 @@ public final class StderrProgress: ProgressReporter, @unchecked Sendable {
         }
     }
 
+    public func pointStarted(_ label: String, point: Point) {
+        lock.lock(); defer { lock.unlock() }
+        running.append(point)
+        if mode == .terminal { liveLine(label) }
+    }
+
+    /// `block lr: 3/24 points · depth=16 lr=2^-7 · ETA 0:14` (the most recently started point).
+    private func liveLine(_ label: String) {
+        var line = "\r\u{1B}[Kblock \(label): \(cached + done)/\(total) points"
+        if let current = running.last { line += " · " + (current.label.isEmpty ? "point \(current.index + 1)" : current.label) }
+        if done > 0 {
+            let elapsed = Date().timeIntervalSince(started)
+            line += " · ETA " + Self.clock(elapsed / Double(done) * Double(toRun - done))
+        }
+        write(line)
+        lineIsOpen = true
+    }
+
     public func pointFinished(_ label: String, point: Point, outcome: PointOutcome, done: Int, toRun: Int, seconds: Double) {
         lock.lock(); defer { lock.unlock() }
+        self.done = done
+        running.removeAll { $0.index == point.index }
         let what: String
         switch outcome {
         case .finished(let result):
@@ -63,10 +93,7 @@ public final class StderrProgress: ProgressReporter, @unchecked Sendable {
         case .plain:
             write("block \(label): \(cached + done)/\(total) \(name): \(what) (\(String(format: "%.1f", seconds)) s)\n")
         case .terminal:
-            let elapsed = Date().timeIntervalSince(started)
-            let remaining = done > 0 ? elapsed / Double(done) * Double(toRun - done) : 0
-            write("\r\u{1B}[Kblock \(label): \(cached + done)/\(total) points · \(name) · ETA \(Self.clock(remaining))")
-            lineIsOpen = true
+            liveLine(label)
         }
     }
 

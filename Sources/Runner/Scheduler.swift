@@ -140,6 +140,7 @@ public final class Scheduler: @unchecked Sendable {
                     if shouldStop() {
                         outcome = stop.isSet ? .cancelled : .timedOut
                     } else {
+                        progress.pointStarted(label, point: point)
                         do {
                             let pointResult = try executor.run(point.spec, progress: { _ in }, shouldStop: shouldStop)
                             outcome = .finished(pointResult)

@@ -29,7 +29,8 @@ final class ProgressTests: XCTestCase {
 
     func testTerminalModeRewritesOneLiveLine() throws {
         let text = try run(.terminal)
-        XCTAssertTrue(text.contains("\r\u{1B}[Kblock 1: 1/2 points · depth=4 · ETA "), text)
+        XCTAssertTrue(text.contains("\r\u{1B}[Kblock 1: 0/2 points · depth=4"), text)
+        XCTAssertTrue(text.contains("\r\u{1B}[Kblock 1: 1/2 points · depth=8 · ETA "), text)
         XCTAssertTrue(text.hasSuffix("\n"))
         XCTAssertEqual(text.filter { $0 == "\n" }.count, 1, "one line per block")
     }
