@@ -54,7 +54,7 @@ public struct BlockAnalysis {
                 index[key] = groups.count
                 groups.append(Group(values: values, spec: point.spec, results: [], unfinished: [], divergedAtStep: nil))
             }
-            let position = index[key]!
+            guard let position = index[key] else { continue }
             switch outcome {
             case .finished(let result):
                 groups[position].results.append(result)
@@ -118,12 +118,13 @@ public struct BlockAnalysis {
 
     /// The learning-rate curve's optimum: the group with the lowest usable loss (first on ties).
     public static func best(_ groups: [Group]) -> Group? {
-        var best: Group?
+        var best: (group: Group, loss: Double)?
         for group in groups {
             guard let loss = group.usableLoss else { continue }
-            if best == nil || loss < best!.usableLoss! { best = group }
+            if let current = best, current.loss <= loss { continue }
+            best = (group, loss)
         }
-        return best
+        return best?.group
     }
 
     /// Least-squares slope of log y against log x over the finite positive pairs.

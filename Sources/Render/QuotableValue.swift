@@ -103,8 +103,8 @@ enum QuotableValue {
             }
             fixed[owners[0].name] = argument
         }
-        for name in fixed.keys where free.contains(name) {
-            throw error(reference, "\(quantity.name) ranges over \(name); do not fix it", hint: "drop \(name)=\(fixed[name]!)")
+        for (name, value) in fixed.sorted(by: { $0.key < $1.key }) where free.contains(name) {
+            throw error(reference, "\(quantity.name) ranges over \(name); do not fix it", hint: "drop \(name)=\(value)")
         }
         for axis in analysis.axes where !free.contains(axis.name) && !optional.contains(axis.name) && fixed[axis.name] == nil {
             throw error(reference, "\(quantity.name) needs a value for \(axis.name)",
@@ -147,8 +147,8 @@ enum QuotableValue {
         case "spread_octaves":
             let series = analysis.seriesAxis ?? "depth"
             let exponents = analysis.partition(by: [series], of: groups).compactMap { BlockAnalysis.best($0.groups).map { log2($0.spec.learningRate) } }
-            guard exponents.count >= 2 else { return missing }
-            return NumberFormat.trimmed(exponents.max()! - exponents.min()!)
+            guard exponents.count >= 2, let high = exponents.max(), let low = exponents.min() else { return missing }
+            return NumberFormat.trimmed(high - low)
         case "final_loss": return groups.first.map { ResultViews.lossCell($0).text } ?? missing
         case "test_loss": return groups.first?.mean { $0.testLoss }.map { NumberFormat.significant($0, digits: 4) } ?? missing
         case "test_accuracy": return groups.first?.mean { $0.testAccuracy }.map { NumberFormat.significant($0, digits: 3) } ?? missing

@@ -100,7 +100,7 @@ public enum ResultViews {
         var losses: [[Double?]] = Array(repeating: [], count: panels.count)
         for (column, panel) in panels.enumerated() {
             for (row, value) in seriesValues.enumerated() {
-                let groups = panel.groups.filter { series == nil || $0.values[series!] == value }
+                let groups = panel.groups.filter { group in series.map { group.values[$0] == value } ?? true }
                 let best = BlockAnalysis.best(groups)
                 exponents[column].append(best.map { log2(lrOf($0)) })
                 losses[column].append(best?.usableLoss)
@@ -116,7 +116,7 @@ public enum ResultViews {
         var spreadRow = [TableView.Cell(text: "spread (octaves)")]
         for column in panels.indices {
             let known = exponents[column].compactMap { $0 }
-            let spread = known.count >= 2 ? known.max()! - known.min()! : nil
+            let spread = known.count >= 2 ? known.max().flatMap { high in known.min().map { high - $0 } } : nil
             spreads.append(spread)
             spreadRow.append(spread.map { TableView.Cell(text: NumberFormat.trimmed($0), csv: NumberFormat.exact($0)) }
                              ?? TableView.Cell(text: "—", csv: ""))
@@ -150,7 +150,7 @@ public enum ResultViews {
                 let lr = lrOf(row.groups[0])
                 var cells = [TableView.Cell(text: NumberFormat.learningRate(lr), csv: NumberFormat.exact(lr))]
                 for (column, value) in seriesValues.enumerated() {
-                    let group = row.groups.first { series == nil || $0.values[series!] == value }
+                    let group = row.groups.first { group in series.map { group.values[$0] == value } ?? true }
                     cells.append(lossCell(group))
                     columnLosses[column].append(group?.usableLoss)
                 }

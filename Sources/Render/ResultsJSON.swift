@@ -46,7 +46,7 @@ public enum ResultsJSON {
     static func pointJSON(_ point: Point, _ outcome: PointOutcome) -> String {
         var fields: [(String, String)] = [("index", String(point.index))]
         let values = BlockAnalysis.values(of: point)
-        fields.append(("values", "{" + values.keys.sorted().map { "\(string($0)): \(string(values[$0]!))" }.joined(separator: ", ") + "}"))
+        fields.append(("values", "{" + values.sorted { $0.key < $1.key }.map { "\(string($0.key)): \(string($0.value))" }.joined(separator: ", ") + "}"))
         fields.append(("spec", point.spec.canonicalJSON))
         var nonfinite: [(String, String)] = []
         func number(_ name: String, _ value: Double?) {
@@ -55,7 +55,7 @@ public enum ResultsJSON {
             fields.append((name, NumberFormat.exact(value)))
         }
         func numbers(_ name: String, _ values: [Double]) {
-            if let bad = values.first(where: { !$0.isFinite }) { nonfinite.append((name, NumberFormat.nonFinite(bad)!)) }
+            if let special = values.lazy.compactMap(NumberFormat.nonFinite).first { nonfinite.append((name, special)) }
             fields.append((name, "[" + values.map(NumberFormat.exact).joined(separator: ", ") + "]"))
         }
         switch outcome {

@@ -79,7 +79,8 @@ public struct TableView: Sendable {
         var best: (row: Int, value: Double)?
         for (row, value) in values.enumerated() {
             guard let value, value.isFinite else { continue }
-            if best == nil || value < best!.value { best = (row, value) }
+            if let current = best, current.value <= value { continue }
+            best = (row, value)
         }
         if let best { rows[best.row][column].isBest = true }
     }
