@@ -9,6 +9,9 @@ final class FakeExecutor: PointExecutor, @unchecked Sendable {
     var fingerprint = "fake-data"
     var secondsPerStep = 0.0
     var failingDepth: Int?
+    /// Files the fake claims to read; the fingerprint is their contents.
+    var files: [String] = []
+    private(set) var fingerprintCalls = 0
     private let lock = NSLock()
     private var runs: [PointSpec] = []
 
@@ -17,8 +20,11 @@ final class FakeExecutor: PointExecutor, @unchecked Sendable {
     var runCount: Int { lock.lock(); defer { lock.unlock() }; return runs.count }
     var ranSpecs: [PointSpec] { lock.lock(); defer { lock.unlock() }; return runs }
 
-    func dataFiles(for data: DataSpec) -> [String] { [] }
-    func dataFingerprint(for data: DataSpec) throws -> String { fingerprint }
+    func dataFiles(for data: DataSpec) -> [String] { files }
+    func dataFingerprint(for data: DataSpec) throws -> String {
+        lock.lock(); fingerprintCalls += 1; lock.unlock()
+        return try files.map { try String(contentsOfFile: $0, encoding: .utf8) }.joined() + fingerprint
+    }
     func flopsPerStep(_ point: PointSpec) throws -> Double { Double(6 * point.batch * point.width * point.width * point.depth) }
 
     func run(_ point: PointSpec, progress: @escaping @Sendable (Int) -> Void,

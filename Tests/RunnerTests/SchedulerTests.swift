@@ -79,6 +79,25 @@ final class SchedulerTests: XCTestCase {
         XCTAssertTrue(notes.notes.allSatisfy { $0.hasSuffix("data changed") }, "\(notes.notes)")
     }
 
+    /// The data fingerprint is remembered while the data files keep their size and time, so a
+    /// cached render never reads the data; an edited file is noticed.
+    func testDataFingerprintMemoFollowsTheFiles() throws {
+        let data = directory.appendingPathComponent("train.idx")
+        try "version 1".write(to: data, atomically: true, encoding: .utf8)
+        let executor = FakeExecutor()
+        executor.files = [data.path]
+        _ = try run(sweep, executor: executor)
+        _ = try run(sweep, executor: executor)
+        XCTAssertEqual(executor.fingerprintCalls, 1, "the second render reuses the memo")
+        XCTAssertEqual(executor.runCount, 4)
+        try "version 2, longer".write(to: data, atomically: true, encoding: .utf8)
+        let notes = NoteRecorder()
+        _ = try run(sweep, executor: executor, options: RunOptions(jobs: 2, explain: true), progress: notes)
+        XCTAssertEqual(executor.fingerprintCalls, 2)
+        XCTAssertEqual(executor.runCount, 8)
+        XCTAssertTrue(notes.notes.allSatisfy { $0.hasSuffix("data changed") }, "\(notes.notes)")
+    }
+
     func testRefreshRerunsEverything() throws {
         let executor = FakeExecutor()
         _ = try run(sweep, executor: executor)
