@@ -29,6 +29,7 @@ struct BenchCommand: ParsableCommand {
         BLAS.setThreadCount(1)
         let shapes = [(128, 16, 64), (256, 64, 128), (512, 8, 256)]
         var rows: [[String: Any]] = []
+        if !json { print("OpenBLAS kernels: \(BLAS.coreName) (single thread)") }
         if !json { print("width depth batch   engine steps/s   sgemm ceiling   engine/ceiling   numpy steps/s   engine/numpy") }
         for (width, depth, batch) in shapes {
             let model = ModelConfig(width: width, depth: depth)
@@ -58,7 +59,7 @@ struct BenchCommand: ParsableCommand {
             }
         }
         if json {
-            let bytes = try JSONSerialization.data(withJSONObject: ["engine_version": Engine.version, "shapes": rows], options: [.sortedKeys])
+            let bytes = try JSONSerialization.data(withJSONObject: ["engine_version": Engine.version, "openblas_core": BLAS.coreName, "shapes": rows], options: [.sortedKeys])
             print(String(decoding: bytes, as: UTF8.self))
         }
     }
@@ -85,6 +86,8 @@ struct BenchCommand: ParsableCommand {
         process.arguments = ["python3", path, "--width", "\(width)", "--depth", "\(depth)", "--batch", "\(batch)", "--steps", "\(steps)"]
         var environment = ProcessInfo.processInfo.environment
         for key in ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"] { environment[key] = "1" }
+        // NumPy's own OpenBLAS detects this CPU itself; do not pass on the engine's override.
+        if BLAS.overrodeCoreType { environment.removeValue(forKey: "OPENBLAS_CORETYPE") }
         process.environment = environment
         let pipe = Pipe()
         process.standardOutput = pipe
