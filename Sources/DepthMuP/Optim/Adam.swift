@@ -45,7 +45,26 @@ final class Adam {
             let v = second.baseAddress! + group.range.lowerBound
             let rate = Float(Double(group.learningRate) / correction1)
             let epsilon = group.epsilon
-            for i in 0..<group.range.count {
+            let count = group.range.count
+            var i = 0
+            // SIMD8 body (sqrt and division vectorize), scalar tail with the same formula.
+            let b1v = SIMD8<Float>(repeating: b1), b2v = SIMD8<Float>(repeating: b2)
+            let c1v = SIMD8<Float>(repeating: c1), c2v = SIMD8<Float>(repeating: c2)
+            let rateV = SIMD8<Float>(repeating: rate), epsilonV = SIMD8<Float>(repeating: epsilon)
+            let correctionV = SIMD8<Float>(repeating: inverseCorrection2)
+            while i + 8 <= count {
+                let gi = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self)
+                let mi = b1v * UnsafeRawPointer(m + i).loadUnaligned(as: SIMD8<Float>.self) + c1v * gi
+                let vi = b2v * UnsafeRawPointer(v + i).loadUnaligned(as: SIMD8<Float>.self) + c2v * gi * gi
+                UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: SIMD8<Float>.self)
+                let wi = UnsafeRawPointer(w + i).loadUnaligned(as: SIMD8<Float>.self)
+                let update = rateV * mi / ((vi * correctionV).squareRoot() + epsilonV)
+                UnsafeMutableRawPointer(w + i).storeBytes(of: wi - update, as: SIMD8<Float>.self)
+                i += 8
+            }
+            while i < count {
+                defer { i += 1 }
                 let gi = g[i]
                 let mi = b1 * m[i] + c1 * gi
                 let vi = b2 * v[i] + c2 * gi * gi
