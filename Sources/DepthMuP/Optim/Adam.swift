@@ -7,7 +7,8 @@ import Darwin
 /// Adam (Kingma & Ba 2015) over the flat parameter buffer, β = (0.9, 0.999), per-group rate and ε.
 ///
 /// `m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²;  w ← w − lr · m̂ / (√v̂ + ε)` with bias
-/// corrections `m̂ = m/(1−β1^t)`, `v̂ = v/(1−β2^t)`. ε is scaled per group like the gradient it is
+/// corrections `m̂ = m/(1−β1^t)`, `v̂ = v/(1−β2^t)`. The loop is memory-bound
+/// (it streams w, g, m, v once per step), so its scalar `sqrtss` costs little. ε is scaled per group like the gradient it is
 /// added to (depth-mup.md §0, pitfall 7). Moments are allocated once at init.
 final class Adam {
     let groups: [ParameterGroup]
@@ -30,6 +31,20 @@ final class Adam {
         second.deallocate()
     }
 
+    /// The Adam update of `count` elements; `w`, `m`, `v` are updated in place.
+    @inline(never)
+    static func update(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>,
+                       count: Int, b1: Float, b2: Float, c1: Float, c2: Float, rate: Float, epsilon: Float, inverseCorrection2: Float) {
+        for i in 0..<count {
+            let gi = g[i]
+            let mi = b1 * m[i] + c1 * gi
+            let vi = b2 * v[i] + c2 * gi * gi
+            m[i] = mi
+            v[i] = vi
+            w[i] -= rate * mi / ((vi * inverseCorrection2).squareRoot() + epsilon)
+        }
+    }
+
     /// Updates `parameters` in place from `gradients` (same layout); no allocation.
     func step(parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>) {
         stepCount += 1
@@ -46,32 +61,7 @@ final class Adam {
             let rate = Float(Double(group.learningRate) / correction1)
             let epsilon = group.epsilon
             let count = group.range.count
-            var i = 0
-            // SIMD8 body (sqrt and division vectorize), scalar tail with the same formula.
-            let b1v = SIMD8<Float>(repeating: b1), b2v = SIMD8<Float>(repeating: b2)
-            let c1v = SIMD8<Float>(repeating: c1), c2v = SIMD8<Float>(repeating: c2)
-            let rateV = SIMD8<Float>(repeating: rate), epsilonV = SIMD8<Float>(repeating: epsilon)
-            let correctionV = SIMD8<Float>(repeating: inverseCorrection2)
-            while i + 8 <= count {
-                let gi = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self)
-                let mi = b1v * UnsafeRawPointer(m + i).loadUnaligned(as: SIMD8<Float>.self) + c1v * gi
-                let vi = b2v * UnsafeRawPointer(v + i).loadUnaligned(as: SIMD8<Float>.self) + c2v * gi * gi
-                UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: SIMD8<Float>.self)
-                let wi = UnsafeRawPointer(w + i).loadUnaligned(as: SIMD8<Float>.self)
-                let update = rateV * mi / ((vi * correctionV).squareRoot() + epsilonV)
-                UnsafeMutableRawPointer(w + i).storeBytes(of: wi - update, as: SIMD8<Float>.self)
-                i += 8
-            }
-            while i < count {
-                defer { i += 1 }
-                let gi = g[i]
-                let mi = b1 * m[i] + c1 * gi
-                let vi = b2 * v[i] + c2 * gi * gi
-                m[i] = mi
-                v[i] = vi
-                w[i] -= rate * mi / ((vi * inverseCorrection2).squareRoot() + epsilon)
-            }
+            Self.update(w, g, m, v, count: count, b1: b1, b2: b2, c1: c1, c2: c2, rate: rate, epsilon: epsilon, inverseCorrection2: inverseCorrection2)
         }
     }
 }
