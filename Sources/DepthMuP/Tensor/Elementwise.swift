@@ -28,6 +28,24 @@ enum Elementwise {
         }
     }
 
+    /// `Σ x[i]` with eight SIMD partial sums combined at the end (a fixed order, so results are
+    /// deterministic; a strict left-to-right Float sum would not vectorize).
+    @inline(__always)
+    static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var partial = SIMD8<Float>(repeating: 0)
+        var i = 0
+        while i + 8 <= count {
+            partial += UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+            i += 8
+        }
+        var total = partial.sum()
+        while i < count {
+            total += x[i]
+            i += 1
+        }
+        return total
+    }
+
     /// `y[i] += x[i]` for `i < count`.
     @inline(__always)
     static func add(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
