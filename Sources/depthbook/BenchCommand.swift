@@ -20,7 +20,8 @@ struct BenchCommand: ParsableCommand {
         shouldDisplay: false
     )
 
-    @Option(help: "Seconds to spend per measurement (approximately).") var seconds = 2.0
+    @Option(help: "Seconds to spend per measurement and shape, split over the rounds (approximately).") var seconds = 3.0
+    @Option(help: "Interleaved rounds per measurement; the best round counts.") var rounds = 3
     @Option(help: "Path of the NumPy reference script (default: Benchmarks/numpy_reference.py beside the sources).") var script: String?
     @Flag(help: "Skip the NumPy comparison.") var noNumpy = false
     @Flag(help: "Print one JSON object.") var json = false
@@ -29,6 +30,7 @@ struct BenchCommand: ParsableCommand {
         BLAS.setThreadCount(1)
         let shapes = [(128, 16, 64), (256, 64, 128), (512, 8, 256)]
         var rows: [[String: Any]] = []
+        if !json { print("OpenBLAS kernels: \(BLAS.coreName) (single thread); best of \(rounds) interleaved rounds") }
         if !json { print("width depth batch   engine steps/s   sgemm ceiling   engine/ceiling   numpy steps/s   engine/numpy") }
         for (width, depth, batch) in shapes {
             let model = ModelConfig(width: width, depth: depth)
@@ -40,11 +42,18 @@ struct BenchCommand: ParsableCommand {
             // Calibrate the step count to the time budget with a 3-step run.
             config.steps = 3
             let probe = try Trainer.train(config, on: data)
-            config.steps = max(5, Int(seconds / max(probe.secondsPerStep, 1e-6)))
-            let result = try Trainer.train(config, on: data)
-            let engine = 1 / result.secondsPerStep
-            let ceiling = StepBenchmark.gemmCeiling(config, inputDim: 784, classes: 10, seconds: seconds)
-            let numpy = noNumpy ? nil : numpySteps(width: width, depth: depth, batch: batch, steps: max(5, Int(Double(config.steps) / 3)))
+            config.steps = max(5, Int(seconds / Double(rounds) / max(probe.secondsPerStep, 1e-6)))
+            // NOTE: the machine is shared (other builds run beside us), so each of the three
+            // measurements is repeated in interleaved rounds and the best round counts.
+            var engine = 0.0, ceiling = 0.0
+            var numpy: Double? = nil
+            for _ in 0..<rounds {
+                engine = max(engine, 1 / (try Trainer.train(config, on: data)).secondsPerStep)
+                ceiling = max(ceiling, StepBenchmark.gemmCeiling(config, inputDim: 784, classes: 10, seconds: seconds / Double(rounds)))
+                if !noNumpy, let value = numpySteps(width: width, depth: depth, batch: batch, steps: max(5, config.steps / 2)) {
+                    numpy = max(numpy ?? 0, value)
+                }
+            }
             var row: [String: Any] = ["width": width, "depth": depth, "batch": batch, "engine_steps_per_second": engine,
                                       "sgemm_ceiling_steps_per_second": ceiling, "fraction_of_ceiling": engine / ceiling]
             if let numpy {
@@ -58,7 +67,7 @@ struct BenchCommand: ParsableCommand {
             }
         }
         if json {
-            let bytes = try JSONSerialization.data(withJSONObject: ["engine_version": Engine.version, "shapes": rows], options: [.sortedKeys])
+            let bytes = try JSONSerialization.data(withJSONObject: ["engine_version": Engine.version, "openblas_core": BLAS.coreName, "shapes": rows], options: [.sortedKeys])
             print(String(decoding: bytes, as: UTF8.self))
         }
     }
@@ -85,6 +94,8 @@ struct BenchCommand: ParsableCommand {
         process.arguments = ["python3", path, "--width", "\(width)", "--depth", "\(depth)", "--batch", "\(batch)", "--steps", "\(steps)"]
         var environment = ProcessInfo.processInfo.environment
         for key in ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"] { environment[key] = "1" }
+        // NumPy's own OpenBLAS detects this CPU itself; do not pass on the engine's override.
+        if BLAS.overrodeCoreType { environment.removeValue(forKey: "OPENBLAS_CORETYPE") }
         process.environment = environment
         let pipe = Pipe()
         process.standardOutput = pipe

@@ -14,17 +14,18 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train one residual MLP (Depth-μP engine) and print its metrics.",
         discussion: """
-            Trains the block-depth-k residual MLP of depth-mup.md §0 (TP6, arXiv:2310.02244) and prints
-            the final train loss (mean over the last 10% of steps), test loss and accuracy, and
-            whether and when the run diverged. A progress line goes to stderr.
+            Trains the block-depth-k residual MLP of depth-mup.md §0 (TP6, arXiv:2310.02244) and prints the final train loss (mean over the last 10% of steps), test loss and accuracy, and whether and at which step the run diverged (loss non-finite or above 100 × the initial loss). A progress line goes to stderr.
 
             Learning rates accept powers: 2^-9, 2**-9, 0.002, 1e-3.
 
             Examples:
-              depthbook train --data fashion-mnist --width 128 --depth 8 --lr 2^-9 --steps 400
-              depthbook train --data teacher --depth 64 --parametrization alpha=0.5,gamma=0 --lr 0.01 --json
-              depthbook train --data idx:train-images.gz,train-labels.gz --test-size 1000 --lr 2^-9
-              depthbook train --data fashion-mnist --optimizer sgd --momentum 0.9 --lr 0.1 --readout zero
+              depthbook train --width 128 --depth 8 --lr 2^-9
+              depthbook train --data teacher --depth 64 --lr 0.01 --json
+              depthbook train --parametrization alpha=0.5,gamma=0 --lr 2^-9
+              depthbook train --data idx:IMAGES.gz,LABELS.gz --test-size 1000 \\
+                --lr 2^-9
+              depthbook train --optimizer sgd --momentum 0.9 --lr 0.1 \\
+                --readout zero --coordinate-check 0,1,10
             """
     )
 
@@ -107,7 +108,7 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         let source = try dataSource()
         let available: (train: Int, test: Int)
-        do { available = try Dataset.availableExamples(source) } catch let error as DepthMuPError { throw ValidationError(error.description) }
+        do { available = try Dataset.availableExamples(source) } catch let error as DepthMuPError { throw Self.badInput(error) }
         let testCount: Int
         let trainCount: Int
         switch source {
@@ -135,9 +136,9 @@ struct TrainCommand: ParsableCommand {
         do {
             dataset = try Dataset.load(DataConfig(source: source, trainCount: trainCount, testCount: testCount))
         } catch let error as DepthMuPError {
-            throw ValidationError(error.description)
+            throw Self.badInput(error)
         }
-        do { try config.validate() } catch let error as DepthMuPError { throw ValidationError(error.description) }
+        do { try config.validate() } catch let error as DepthMuPError { throw Self.badInput(error) }
 
         let progress = ProgressLine(total: steps)
         let result = try Trainer.train(config, on: dataset, progress: { progress.update($0) })
@@ -165,6 +166,12 @@ struct TrainCommand: ParsableCommand {
             }
             print("steps run \(result.stepsRun)   \(String(format: "%.2f", result.secondsPerStep * 1000)) ms/step")
         }
+    }
+
+    /// Prints a data or configuration error and returns exit code 2 (bad input, DESIGN.md).
+    static func badInput(_ error: DepthMuPError) -> ExitCode {
+        FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))
+        return ExitCode(2)
     }
 
     static func jsonReport(config: TrainingConfig, parametrization p: Parametrization, result: TrainingResult, data: Dataset) throws -> String {

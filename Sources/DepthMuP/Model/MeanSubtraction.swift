@@ -9,9 +9,7 @@ enum MeanSubtraction {
         let inverse = 1 / Float(width)
         for r in 0..<rows {
             let row = values + r * width
-            var sum: Float = 0
-            for i in 0..<width { sum += row[i] }
-            let mean = sum * inverse
+            let mean = Elementwise.sum(row, count: width) * inverse
             for i in 0..<width { row[i] -= mean }
         }
     }

@@ -128,8 +128,7 @@ final class ResidualMLP {
             // x_{l−1} + c·MS(φ(h)): no extra buffer.
             Activation.forward(config.activation, h(l, blockDepth - 1), next, count: count)
             if usesMeanSubtraction { MeanSubtraction.apply(next, rows: batch, width: n) }
-            let c = branchScale
-            for i in 0..<count { next[i] = previous[i] + c * next[i] }
+            Elementwise.residualAdd(next, previous, scale: branchScale, count: count)
         }
         Linear.forward(output: logits, input: x(depth), weight: parameter(layout.readoutRange), batch: batch, inputs: n, outputs: layout.classes)
     }

@@ -9,6 +9,43 @@ enum Elementwise {
         for i in 0..<count { y[i] += scale * x[i] }
     }
 
+    /// Overwrites `y[i] = x[i] + scale · y[i]` (the residual update x_l = x_{l−1} + c·branch).
+    ///
+    /// NOTE: explicit SIMD8, as LLVM left the plain loop scalar (possible aliasing of x and y).
+    @inline(__always)
+    static func residualAdd(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, scale: Float, count: Int) {
+        var i = 0
+        let c = SIMD8<Float>(repeating: scale)
+        while i + 8 <= count {
+            let xv = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+            let yv = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(y + i).storeBytes(of: xv + c * yv, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count {
+            y[i] = x[i] + scale * y[i]
+            i += 1
+        }
+    }
+
+    /// `Σ x[i]` with eight SIMD partial sums combined at the end (a fixed order, so results are
+    /// deterministic; a strict left-to-right Float sum would not vectorize).
+    @inline(__always)
+    static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var partial = SIMD8<Float>(repeating: 0)
+        var i = 0
+        while i + 8 <= count {
+            partial += UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+            i += 8
+        }
+        var total = partial.sum()
+        while i < count {
+            total += x[i]
+            i += 1
+        }
+        return total
+    }
+
     /// `y[i] += x[i]` for `i < count`.
     @inline(__always)
     static func add(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {

@@ -144,4 +144,32 @@ public struct TrainingResult: Codable, Hashable, Sendable {
     public var seconds: Double
     /// `seconds / stepsRun`, seconds.
     public var secondsPerStep: Double
+
+    /// A result with every field given (for fakes in callers' tests); measurements default empty.
+    ///
+    /// NOTE: `finalTrainLoss`, `initialLoss` and `lossPerStep` may be NaN or infinite after
+    /// divergence; encode with a `nonConformingFloatEncodingStrategy` (JSONEncoder's default
+    /// throws on them).
+    public init(alpha: Double, gamma: Double, branchMultiplier: Double, hiddenLearningRate: Double,
+                initialLoss: Double, finalTrainLoss: Double, lossPerStep: [Double] = [],
+                testLoss: Double? = nil, testAccuracy: Double? = nil, divergedAtStep: Int? = nil,
+                coordinateCheck: [CoordinateRecord] = [], weightUpdateRatio: [Double] = [],
+                diversity: [DiversityPoint] = [], stepsRun: Int, seconds: Double, secondsPerStep: Double) {
+        self.alpha = alpha
+        self.gamma = gamma
+        self.branchMultiplier = branchMultiplier
+        self.hiddenLearningRate = hiddenLearningRate
+        self.initialLoss = initialLoss
+        self.finalTrainLoss = finalTrainLoss
+        self.lossPerStep = lossPerStep
+        self.testLoss = testLoss
+        self.testAccuracy = testAccuracy
+        self.divergedAtStep = divergedAtStep
+        self.coordinateCheck = coordinateCheck
+        self.weightUpdateRatio = weightUpdateRatio
+        self.diversity = diversity
+        self.stepsRun = stepsRun
+        self.seconds = seconds
+        self.secondsPerStep = secondsPerStep
+    }
 }
