@@ -7,7 +7,7 @@ TEST_PACKAGES := chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NOTEBOOKS := $(sort $(wildcard notebooks/*.md))
 
-.PHONY: all deps test-deps build release demo test bench clean
+.PHONY: all deps test-deps build release demo test bench bench-render clean
 
 all: build
 
@@ -33,10 +33,27 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
+# Renders every notebooks/*.md to out/NAME.html (KaTeX assets in out/NAME_files/) and writes
+# out/index.html linking them, titled from each notebook's front matter `title:`.
 demo: release
 	@mkdir -p out
-	.build/release/depthbook render-all $(NOTEBOOKS) --out-dir out
+	@set -e; index=out/index.html; tmp=out/.index.html.tmp; \
+	printf '%s\n' '<!DOCTYPE html>' '<html lang="en"><head><meta charset="utf-8"><title>depthbook notebooks</title></head>' \
+	  '<body><h1>depthbook notebooks</h1>' '<ul>' > $$tmp; \
+	for nb in $(NOTEBOOKS); do \
+	  name=$$(basename "$$nb" .md); \
+	  .build/release/depthbook render "$$nb" -o "out/$$name.html" --quiet; \
+	  title=""; if [ "$$(head -n 1 "$$nb")" = "---" ]; then \
+	    title=$$(sed -n '2,/^---$$/s/^title: *//p' "$$nb" | head -n 1 | sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g'); fi; \
+	  printf '<li><a href="%s.html">%s</a></li>\n' "$$name" "$${title:-$$name}" >> $$tmp; \
+	  echo "rendered $$nb -> out/$$name.html"; \
+	done; \
+	printf '%s\n' '</ul>' '</body></html>' >> $$tmp; mv $$tmp $$index
 	@echo "open out/index.html"
+
+# Times rendering a generated 5,000-line prose-and-math notebook against plain cmark.
+bench-render: release
+	.build/release/depthbook bench-render --lines 5000
 
 test: test-deps
 	$(SWIFT) build --build-tests

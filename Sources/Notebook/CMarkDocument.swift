@@ -6,31 +6,55 @@ import Foundation
 /// A notebook is parsed twice with `cmark_parse_document(…, CMARK_OPT_SOURCEPOS)`: first the
 /// unprotected text, to learn which lines are code, HTML, paragraphs or headings (so math is only
 /// looked for in prose); then the protected text (see `MathProtection`), whose top-level blocks
-/// become cells and whose HTML comes from `cmark_render_html`. Both trees are walked with
-/// `cmark_iter` and freed before returning.
+/// become cells and whose HTML comes from one `cmark_render_html` of the whole document (code
+/// blocks framed by separator blocks, so the HTML splits into cells). Only block nodes are
+/// walked (`cmark_node_first_child`/`cmark_node_next`, into containers); `cmark_iter` walks a
+/// heading's inlines for its text. Both trees are freed before returning.
 enum CMarkDocument {
     /// Parses the normalized notebook bytes (front matter blanked) into a `Notebook`.
     static func notebook(
         bytes: [UInt8], file: String, frontMatter: FrontMatter,
-        math: FrontMatter.MathDelimiters, rawHTML: Bool
+        math: FrontMatter.MathDelimiters, rawHTML: Bool, exactBlockStructure: Bool = false
     ) throws -> Notebook {
-        var source = SourceLines(bytes: bytes)
-        var inlines: [InlineItem] = []
-        var protected = bytes
-        if needsProtection(bytes) {
-            let structure = blockStructure(bytes: bytes, lines: source)
+        let source = SourceLines(bytes: bytes)
+        guard needsProtection(bytes) else {
+            return try exactCells(
+                protected: bytes, source: source, file: file, frontMatter: frontMatter, inlines: [], rawHTML: rawHTML)
+        }
+        func protect(_ structure: Structure) -> ([UInt8], [InlineItem]) {
             var protection = MathProtection(
                 bytes: bytes, lineStarts: source.lineStarts, kinds: structure.kinds,
                 leafStarts: structure.leafStarts, experimentIDs: structure.experimentIDs,
                 brackets: math == .brackets, file: file)
             protection.run()
-            protected = protection.output
-            inlines = protection.items
+            return (protection.output, protection.items)
         }
-        source.original = bytes
-        return try cells(
+        // Fast path: lines classified by a conservative scan, then one cmark parse. If any token
+        // did not land in prose (it sat in a code or HTML block the scan did not see), parse the
+        // text once more to learn its exact block structure and protect again.
+        if !exactBlockStructure, let fastStructure = LineClassifier.structure(bytes: bytes, lines: source) {
+            let (fastText, fastItems) = protect(fastStructure)
+            if let notebook = try cells(
+                protected: fastText, source: source, file: file, frontMatter: frontMatter,
+                inlines: fastItems, rawHTML: rawHTML, verifyTokens: true) {
+                return notebook
+            }
+        }
+        let (protected, inlines) = protect(blockStructure(bytes: bytes, lines: source))
+        return try exactCells(
+            protected: protected, source: source, file: file, frontMatter: frontMatter, inlines: inlines, rawHTML: rawHTML)
+    }
+
+    /// `cells` without token verification, which therefore always returns a notebook.
+    private static func exactCells(
+        protected: [UInt8], source: SourceLines, file: String, frontMatter: FrontMatter,
+        inlines: [InlineItem], rawHTML: Bool
+    ) throws -> Notebook {
+        guard let notebook = try cells(
             protected: protected, source: source, file: file, frontMatter: frontMatter,
-            inlines: inlines, rawHTML: rawHTML)
+            inlines: inlines, rawHTML: rawHTML, verifyTokens: false)
+        else { preconditionFailure("cells(verifyTokens: false) returned nil") }
+        return notebook
     }
 
     /// cmark's HTML for `markdown`, without any protection.
@@ -53,39 +77,43 @@ enum CMarkDocument {
         bytes.contains { $0 == UInt8(ascii: "$") || $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: "\\") }
     }
 
-    private static func blockStructure(bytes: [UInt8], lines: SourceLines) -> Structure {
+    static func blockStructure(bytes: [UInt8], lines: SourceLines) -> Structure {
         var structure = Structure(
             kinds: Array(repeating: .other, count: lines.count), leafStarts: [], experimentIDs: [])
         guard let document = parse(bytes) else { return structure }
         defer { cmark_node_free(document) }
-        let iterator = cmark_iter_new(document)
-        defer { cmark_iter_free(iterator) }
-        while true {
-            let event = cmark_iter_next(iterator)
-            if event == CMARK_EVENT_DONE { break }
-            guard event == CMARK_EVENT_ENTER, let node = cmark_iter_get_node(iterator) else { continue }
-            let type = cmark_node_get_type(node)
-            let first = Int(cmark_node_get_start_line(node)) - 1
-            let last = min(Int(cmark_node_get_end_line(node)) - 1, lines.count - 1)
-            guard first >= 0, first < lines.count else { continue }
-            switch type {
-            case CMARK_NODE_PARAGRAPH, CMARK_NODE_HEADING:
-                let id = structure.leafStarts.count
-                let column = max(Int(cmark_node_get_start_column(node)) - 1, 0)
-                structure.leafStarts.append(min(lines.lineStarts[first] + column, lines.lineStarts[first + 1]))
-                for line in first...max(first, last) where structure.kinds[line] == .other {
-                    structure.kinds[line] = .leaf(id)
+        // Only blocks matter here: descend into containers, never into inline content.
+        func visit(_ parent: OpaquePointer) {
+            var child = cmark_node_first_child(parent)
+            while let node = child {
+                child = cmark_node_next(node)
+                let type = cmark_node_get_type(node)
+                let first = Int(cmark_node_get_start_line(node)) - 1
+                let last = min(Int(cmark_node_get_end_line(node)) - 1, lines.count - 1)
+                guard first >= 0, first < lines.count else { continue }
+                switch type {
+                case CMARK_NODE_PARAGRAPH, CMARK_NODE_HEADING:
+                    let id = structure.leafStarts.count
+                    let column = max(Int(cmark_node_get_start_column(node)) - 1, 0)
+                    structure.leafStarts.append(min(lines.lineStarts[first] + column, lines.lineStarts[first + 1]))
+                    for line in first...max(first, last) where structure.kinds[line] == .other {
+                        structure.kinds[line] = .leaf(id)
+                    }
+                case CMARK_NODE_CODE_BLOCK, CMARK_NODE_HTML_BLOCK:
+                    for line in first...max(first, last) { structure.kinds[line] = .verbatim }
+                    // Only top-level fences are experiment cells, so only their ids can be cited.
+                    if type == CMARK_NODE_CODE_BLOCK, parent == document,
+                       case .experiment(let id?) = ExperimentInfo(string(cmark_node_get_fence_info(node))) {
+                        structure.experimentIDs.insert(id)
+                    }
+                case CMARK_NODE_BLOCK_QUOTE, CMARK_NODE_LIST, CMARK_NODE_ITEM:
+                    visit(node)
+                default:
+                    break
                 }
-            case CMARK_NODE_CODE_BLOCK, CMARK_NODE_HTML_BLOCK:
-                for line in first...max(first, last) { structure.kinds[line] = .verbatim }
-                if type == CMARK_NODE_CODE_BLOCK,
-                   case .experiment(let id?) = ExperimentInfo(string(cmark_node_get_fence_info(node))) {
-                    structure.experimentIDs.insert(id)
-                }
-            default:
-                break
             }
         }
+        visit(document)
         return structure
     }
 
@@ -93,8 +121,8 @@ enum CMarkDocument {
 
     private static func cells(
         protected: [UInt8], source: SourceLines, file: String, frontMatter: FrontMatter,
-        inlines: [InlineItem], rawHTML: Bool
-    ) throws -> Notebook {
+        inlines: [InlineItem], rawHTML: Bool, verifyTokens: Bool
+    ) throws -> Notebook? {
         guard let document = parse(protected) else {
             throw NotebookError.located(
                 SourceLocation(file: file, line: 1, column: 1), message: "cmark could not parse the notebook", hint: nil)
@@ -110,27 +138,25 @@ enum CMarkDocument {
                 end: location(line: cmark_node_get_end_line(node), column: cmark_node_get_end_column(node)))
         }
 
-        // Headings: text, inner HTML, then a marker right after `<hN>` for the anchor.
-        var headings: [Heading] = []
+        // Headings (blocks only: descend into containers): text now, a marker right after
+        // `<hN>` for the anchor, inner HTML cut from the page's HTML below.
         var headingNodes: [OpaquePointer] = []
-        let iterator = cmark_iter_new(document)
-        while true {
-            let event = cmark_iter_next(iterator)
-            if event == CMARK_EVENT_DONE { break }
-            if event == CMARK_EVENT_ENTER, let node = cmark_iter_get_node(iterator),
-               cmark_node_get_type(node) == CMARK_NODE_HEADING {
-                headingNodes.append(node)
+        func collectHeadings(_ parent: OpaquePointer) {
+            var child = cmark_node_first_child(parent)
+            while let node = child {
+                child = cmark_node_next(node)
+                switch cmark_node_get_type(node) {
+                case CMARK_NODE_HEADING: headingNodes.append(node)
+                case CMARK_NODE_BLOCK_QUOTE, CMARK_NODE_LIST, CMARK_NODE_ITEM: collectHeadings(node)
+                default: break
+                }
             }
         }
-        cmark_iter_free(iterator)
+        collectHeadings(document)
+        var headings: [Heading] = []
         for (index, node) in headingNodes.enumerated() {
-            let level = Int(cmark_node_get_heading_level(node))
-            var html = render(node, options: options)
-            let open = "<h\(level)>", close = "</h\(level)>\n"
-            if html.hasPrefix(open) { html.removeFirst(open.count) }
-            if html.hasSuffix(close) { html.removeLast(close.count) }
             headings.append(Heading(
-                level: level, text: plainText(node, inlines: inlines), html: html,
+                level: Int(cmark_node_get_heading_level(node)), text: plainText(node, inlines: inlines), html: "",
                 location: range(node).start))
             if let marker = cmark_node_new(CMARK_NODE_CUSTOM_INLINE) {
                 cmark_node_set_on_enter(marker, "\u{E002}\(index)\u{E001}")
@@ -138,36 +164,60 @@ enum CMarkDocument {
             }
         }
 
-        var cells: [Cell] = []
-        var prose: ProseCell?
-        var experimentLines: [String: Int] = [:]
-        var experimentCount = 0
-        func flushProse() {
-            if var cell = prose {
-                cell.markdown = source.text(lines: cell.range.start.line...cell.range.end.line)
-                cells.append(.prose(cell))
-            }
-            prose = nil
+        // Top-level blocks: runs of prose, code blocks, experiments. Each code block is framed by
+        // separator blocks so one `cmark_render_html` of the document splits into cell HTML.
+        enum Entry {
+            case prose(SourceRange)
+            case code(OpaquePointer, SourceRange)
         }
+        var entries: [Entry] = []
         var child = cmark_node_first_child(document)
         while let node = child {
             child = cmark_node_next(node)
             let nodeRange = range(node)
             if cmark_node_get_type(node) == CMARK_NODE_CODE_BLOCK {
+                entries.append(.code(node, nodeRange))
+                for insert in [cmark_node_insert_before, cmark_node_insert_after] {
+                    if let separator = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK) {
+                        cmark_node_set_on_enter(separator, "\u{E004}\n")
+                        _ = insert(node, separator)
+                    }
+                }
+            } else if case .prose(let previous)? = entries.last {
+                entries[entries.count - 1] = .prose(SourceRange(start: previous.start, end: nodeRange.end))
+            } else {
+                entries.append(.prose(nodeRange))
+            }
+        }
+        let html = Array(render(document, options: options).utf8)
+        let (segments, tokensInProse) = split(html, headings: &headings)
+        if verifyTokens, tokensInProse != inlines.count { return nil }
+
+        var cells: [Cell] = []
+        var experimentLines: [String: Int] = [:]
+        var experimentCount = 0
+        var segment = 0
+        for entry in entries {
+            switch entry {
+            case .prose(let proseRange):
+                cells.append(.prose(ProseCell(
+                    markdown: source.text(lines: proseRange.start.line...proseRange.end.line),
+                    range: proseRange, html: segment < segments.count ? segments[segment] : "")))
+            case .code(let node, let nodeRange):
+                segment += 1
+                let codeHTML = segment < segments.count ? segments[segment] : ""
+                segment += 1
                 let info = string(cmark_node_get_fence_info(node))
                 let literal = string(cmark_node_get_literal(node))
                 switch ExperimentInfo(info) {
                 case .notExperiment:
-                    flushProse()
-                    cells.append(.code(CodeCell(info: info, code: literal, range: nodeRange, html: render(node, options: options))))
-                    continue
+                    cells.append(.code(CodeCell(info: info, code: literal, range: nodeRange, html: codeHTML)))
                 case .malformed(let rest):
                     throw NotebookError.located(
                         nodeRange.start,
                         message: "experiment fence: cannot read \"\(rest)\" after `experiment`",
                         hint: "hint: write ```experiment or ```experiment {#my-id} (letters, digits, - and _)")
                 case .experiment(let id):
-                    flushProse()
                     experimentCount += 1
                     if let id {
                         if let first = experimentLines[id] {
@@ -182,21 +232,64 @@ enum CMarkDocument {
                         file: file, line: nodeRange.start.line + 1, column: nodeRange.start.column)
                     cells.append(.experiment(ExperimentCell(
                         index: experimentCount, id: id, body: literal, range: nodeRange, bodyStart: bodyStart)))
-                    continue
                 }
             }
-            let html = render(node, options: options)
-            if prose == nil {
-                prose = ProseCell(markdown: "", range: nodeRange, html: html)
-            } else {
-                prose!.range.end = nodeRange.end
-                prose!.html += html
-            }
         }
-        flushProse()
         return Notebook(
             file: file, frontMatter: frontMatter, cells: cells, headings: headings, inlines: inlines,
             rawHTMLAllowed: rawHTML)
+    }
+
+    /// Splits the document's HTML at the separator lines (`U+E004` + LF) and fills in each
+    /// heading's inner HTML (from its marker to `</hN>`).
+    ///
+    /// - Returns: the segments and how many inline tokens sit outside `<code>` elements.
+    private static func split(_ html: [UInt8], headings: inout [Heading]) -> ([String], Int) {
+        var segments: [String] = []
+        var start = 0
+        var index = 0
+        var tokens = 0
+        var inCode = false
+        let codeOpen = Array("<code".utf8), codeClose = Array("</code>".utf8)
+        func matches(_ needle: [UInt8], at offset: Int) -> Bool {
+            offset + needle.count <= html.count && html[offset..<offset + needle.count].elementsEqual(needle)
+        }
+        while index < html.count {
+            if html[index] == UInt8(ascii: "<") {
+                if matches(codeOpen, at: index) { inCode = true } else if matches(codeClose, at: index) { inCode = false }
+                index += 1
+                continue
+            }
+            guard html[index] == 0xEE, index + 3 < html.count, html[index + 1] == 0x80 else {
+                index += 1
+                continue
+            }
+            if html[index + 2] == 0x80, !inCode { tokens += 1 }
+            if html[index + 2] == 0x84, html[index + 3] == UInt8(ascii: "\n") {
+                segments.append(String(decoding: html[start..<index], as: UTF8.self))
+                index += 4
+                start = index
+            } else if html[index + 2] == 0x82 {
+                var end = index + 3
+                var number = 0
+                while end < html.count, html[end] >= 48, html[end] <= 57 {
+                    number = number * 10 + Int(html[end]) - 48
+                    end += 1
+                }
+                let contentStart = end + 3  // after U+E001
+                var close = contentStart
+                while close + 2 < html.count, !(html[close] == UInt8(ascii: "<") && html[close + 1] == UInt8(ascii: "/")
+                        && html[close + 2] == UInt8(ascii: "h")) { close += 1 }
+                if number < headings.count, contentStart <= close {
+                    headings[number].html = String(decoding: html[contentStart..<close], as: UTF8.self)
+                }
+                index = end
+            } else {
+                index += 3
+            }
+        }
+        segments.append(String(decoding: html[start..<html.count], as: UTF8.self))
+        return (segments, tokens)
     }
 
     // MARK: - Helpers

@@ -81,6 +81,21 @@ extension FrontMatter {
         func location(_ mark: Mark?) -> SourceLocation {
             SourceLocation(file: file, line: (mark?.line ?? 1) + 1, column: mark?.column ?? 1)
         }
+        // Duplicate top-level keys, named with both lines (Yams reports only one place).
+        var firstLine: [Substring: Int] = [:]
+        for index in 1..<closing {
+            let line = lines[index]
+            guard let colon = line.firstIndex(of: ":"), let first = line.first, first.isLetter else { continue }
+            let key = line[..<colon]
+            guard key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else { continue }
+            if let previous = firstLine[key] {
+                throw NotebookError.located(
+                    SourceLocation(file: file, line: index + 1, column: 1),
+                    message: "front matter: duplicate key \(key) (lines \(previous) and \(index + 1))",
+                    hint: "hint: keep one of them")
+            }
+            firstLine[key] = index + 1
+        }
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)

@@ -50,6 +50,9 @@ struct MathProtection {
 
     var lineCount: Int { lineStarts.count - 1 }
 
+    /// The bytes that may start a protected construct: `\\`, `` ` ``, `$`, `{`, `@`, `<`.
+    static let triggers: [Bool] = (0..<256).map { "\\`${@<".utf8.contains(UInt8($0)) }
+
     /// The byte offset of line `line`'s `\n`, or the end of the text.
     func lineEnd(_ line: Int) -> Int {
         let next = lineStarts[line + 1]
@@ -69,6 +72,14 @@ struct MathProtection {
             }
             var end = lineEnd(line)
             while pos < end {
+                guard Self.triggers[Int(bytes[pos])] else {
+                    // Copy the run of ordinary bytes in one go.
+                    var next = pos + 1
+                    while next < end, !Self.triggers[Int(bytes[next])] { next += 1 }
+                    output.append(contentsOf: bytes[pos..<next])
+                    pos = next
+                    continue
+                }
                 if let (to, toLine) = match(at: pos, line: line) {
                     pos = to
                     line = toLine
@@ -189,7 +200,8 @@ struct MathProtection {
                 line += 1
                 guard line < lineCount else { return nil }
                 if sameLeaf {
-                    guard kinds[line] == leaf else { return nil }
+                    // Only a paragraph or heading continues on the next line.
+                    guard case .leaf = leaf, kinds[line] == leaf else { return nil }
                 } else {
                     guard kinds[line] != .verbatim, !isBlank(bytes[lineStarts[line]..<lineEnd(line)]) else { return nil }
                 }

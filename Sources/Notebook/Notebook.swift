@@ -56,6 +56,9 @@ public struct ParseOptions: Sendable {
     /// Overrides the front matter's `math` when set.
     public var math: FrontMatter.MathDelimiters?
 
+    /// Always learn block structure from a cmark parse (the slow path); for tests.
+    var exactBlockStructure = false
+
     public init(allowRawHTML: Bool? = nil, math: FrontMatter.MathDelimiters? = nil) {
         self.allowRawHTML = allowRawHTML
         self.math = math
@@ -66,7 +69,8 @@ public struct ParseOptions: Sendable {
 ///
 /// `U+E000 n U+E001` stands for `inlines[n]`; `U+E002 n U+E001` marks heading `n` right after
 /// `<hN>`; `U+E003` fills lines that a multi-line span used to occupy (removed with the
-/// preceding line break).
+/// preceding line break); `U+E004` + LF separates cells in cmark's HTML (never leaves the
+/// Notebook module). These characters in a notebook file are read as U+FFFD.
 public enum Placeholder {
     public static let inlineStart: Unicode.Scalar = "\u{E000}"
     public static let end: Unicode.Scalar = "\u{E001}"
@@ -124,7 +128,8 @@ extension Notebook {
         let rawHTML = options.allowRawHTML ?? frontMatter.unsafeHTML ?? false
         let math = options.math ?? frontMatter.math
         return try CMarkDocument.notebook(
-            bytes: bytes, file: file, frontMatter: frontMatter, math: math, rawHTML: rawHTML)
+            bytes: bytes, file: file, frontMatter: frontMatter, math: math, rawHTML: rawHTML,
+            exactBlockStructure: options.exactBlockStructure)
     }
 
     /// The plain cmark HTML of `markdown` (no math protection): the benchmark's baseline.
@@ -138,6 +143,7 @@ struct SourceText {
     var bytes: [UInt8]
     /// Byte offset of each line's first byte; a final entry `bytes.count` closes the last line.
     var lineStarts: [Int]
+    /// The lines that may be front matter, as text (empty unless the file starts with `---`).
     var lines: [Substring]
 
     init(_ text: String) {
@@ -148,6 +154,13 @@ struct SourceText {
         var index = 0
         while index < input.count {
             let byte = input[index]
+            // NOTE: U+E000…U+E004 are the placeholder characters; one in the file would be read as
+            // a token, so it becomes U+FFFD.
+            if byte == 0xEE, index + 2 < input.count, input[index + 1] == 0x80, (0x80...0x84).contains(input[index + 2]) {
+                output.append(contentsOf: [0xEF, 0xBF, 0xBD])
+                index += 3
+                continue
+            }
             if byte == UInt8(ascii: "\r") {
                 output.append(UInt8(ascii: "\n"))
                 if index + 1 < input.count, input[index + 1] == UInt8(ascii: "\n") { index += 1 }
@@ -162,7 +175,22 @@ struct SourceText {
             lineStarts.append(offset + 1)
         }
         if lineStarts.last != output.count { lineStarts.append(output.count) }
-        let string = String(decoding: output, as: UTF8.self)
-        lines = string.split(separator: "\n", omittingEmptySubsequences: false)
+        // Only front matter needs the lines as text, and only a file starting with `---` has one.
+        // Split only up to the closing `---`/`...` (or the first two lines without one).
+        lines = []
+        guard output.starts(with: Array("---".utf8)) else { return }
+        var prefixEnd = lineStarts[min(2, lineStarts.count - 1)]
+        for line in 1..<max(1, lineStarts.count - 1) {
+            var content = output[lineStarts[line]..<lineStarts[line + 1]]
+            while let last = content.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") {
+                content = content.dropLast()
+            }
+            if content.elementsEqual("---".utf8) || content.elementsEqual("...".utf8) {
+                prefixEnd = lineStarts[line + 1]
+                break
+            }
+        }
+        lines = String(decoding: output[0..<prefixEnd], as: UTF8.self)
+            .split(separator: "\n", omittingEmptySubsequences: false)
     }
 }

@@ -11,11 +11,20 @@ struct HTMLRenderer {
     let provider: BlockContentProvider
     /// Whether headings get `id` anchors (full pages) or stay exactly as cmark wrote them.
     let headingAnchors: Bool
+    /// The anchor id of each heading.
+    let slugs: [String]
+
+    init(notebook: Notebook, provider: BlockContentProvider, headingAnchors: Bool) {
+        self.notebook = notebook
+        self.provider = provider
+        self.headingAnchors = headingAnchors
+        slugs = headingAnchors ? Self.slugs(notebook.headings) : []
+    }
 
     /// The anchor id of each heading: slugs of their text, deduplicated with `-1`, `-2`, ….
-    var slugs: [String] {
+    static func slugs(_ headings: [Heading]) -> [String] {
         var used = Set<String>()
-        return notebook.headings.map { heading in
+        return headings.map { heading in
             let base = Self.slug(heading.text)
             var slug = base
             var suffix = 0
@@ -53,7 +62,6 @@ struct HTMLRenderer {
 
     /// The table of contents: a nested-by-class list of links to headings of level 1 to 3.
     func tableOfContents() throws -> String {
-        let slugs = self.slugs
         var items = ""
         for (heading, slug) in zip(notebook.headings, slugs) where heading.level <= 3 {
             let text = try substitute(heading.html, slugs: nil)
@@ -126,14 +134,17 @@ struct HTMLRenderer {
     /// A stable anchor for a heading: lowercase letters and digits, `-` for spaces and dashes,
     /// `_` kept, everything else dropped; `section` when nothing is left.
     static func slug(_ text: String) -> String {
-        var slug = ""
-        for character in text.lowercased() {
-            if character.isLetter || character.isNumber || character == "_" {
-                slug.append(character)
-            } else if character == " " || character == "-" || character == "\t" {
-                slug.append("-")
+        var slug = String.UnicodeScalarView()
+        for scalar in text.lowercased().unicodeScalars {
+            switch scalar {
+            case "a"..."z", "0"..."9", "_": slug.append(scalar)
+            case " ", "-", "\t": slug.append("-")
+            default:
+                if !scalar.isASCII, scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
+                    slug.append(scalar)
+                }
             }
         }
-        return slug.isEmpty ? "section" : slug
+        return slug.isEmpty ? "section" : String(slug)
     }
 }

@@ -22,34 +22,34 @@ struct BenchRenderCommand: ParsableCommand {
     var lines = 5000
 
     @Option(help: "Runs per measurement; the fastest counts.")
-    var repeats = 7
+    var repeats = 30
 
     func run() throws {
         let text = Self.generatedNotebook(lines: lines)
-        func fastest(_ body: () throws -> Void) rethrows -> Double {
-            var best = Double.infinity
-            for _ in 0..<repeats {
-                let start = DispatchTime.now().uptimeNanoseconds
-                try body()
-                best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-            }
-            return best
+        func time(_ body: () throws -> Void) rethrows -> Double {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try body()
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
         }
         var sink = 0
-        let plain = fastest { sink &+= Notebook.plainCMarkHTML(text).utf8.count }
         var fragmentOptions = RenderOptions()
         fragmentOptions.fragment = true
-        let fragment = try fastest {
-            let notebook = try Notebook.parse(text: text, file: "bench.md")
-            let page = try PageRenderer.renderPage(notebook: notebook, provider: UnexecutedBlocks(), options: fragmentOptions)
-            sink &+= page.html.utf8.count
-        }
         var pageOptions = RenderOptions()
         pageOptions.mathAssets = MathAssets.load()
-        let full = try fastest {
-            let notebook = try Notebook.parse(text: text, file: "bench.md")
-            let page = try PageRenderer.renderPage(notebook: notebook, provider: UnexecutedBlocks(), options: pageOptions)
-            sink &+= page.html.utf8.count
+        // Interleaved, fastest of each: the machine's noise hits all three alike.
+        var plain = Double.infinity, fragment = Double.infinity, full = Double.infinity
+        for _ in 0..<repeats {
+            plain = min(plain, time { sink &+= Notebook.plainCMarkHTML(text).utf8.count })
+            fragment = min(fragment, try time {
+                let notebook = try Notebook.parse(text: text, file: "bench.md")
+                let page = try PageRenderer.renderPage(notebook: notebook, provider: UnexecutedBlocks(), options: fragmentOptions)
+                sink &+= page.html.utf8.count
+            })
+            full = min(full, try time {
+                let notebook = try Notebook.parse(text: text, file: "bench.md")
+                let page = try PageRenderer.renderPage(notebook: notebook, provider: UnexecutedBlocks(), options: pageOptions)
+                sink &+= page.html.utf8.count
+            })
         }
         let notebook = try Notebook.parse(text: text, file: "bench.md")
         print("notebook: \(lines) lines, \(text.utf8.count) bytes, \(notebook.inlines.count) math spans")

@@ -56,6 +56,11 @@ struct RenderCommand: ParsableCommand {
                 path: notebook, options: ParseOptions(allowRawHTML: unsafeHTML ? true : nil))
             let destination = output ?? Self.defaultOutput(for: notebook)
             let toStandardOutput = destination == "-"
+            if !toStandardOutput,
+               URL(fileURLWithPath: destination).standardizedFileURL.resolvingSymlinksInPath()
+                == URL(fileURLWithPath: notebook).standardizedFileURL.resolvingSymlinksInPath() {
+                throw OutputError(description: "\(destination): the output would overwrite the notebook; hint: choose another -o")
+            }
             var options = RenderOptions()
             options.fragment = fragment
             options.selfContained = selfContained || toStandardOutput

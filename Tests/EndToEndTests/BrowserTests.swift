@@ -66,8 +66,8 @@ final class BrowserTests: XCTestCase {
             "--dump-dom", page.absoluteString,
         ]
         let out = directory.appendingPathComponent("dom.html"), err = directory.appendingPathComponent("console.log")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
         try process.run()

@@ -16,7 +16,7 @@ final class CLITests: XCTestCase {
 
     private func write(_ name: String, _ bytes: [UInt8]) -> String {
         let url = directory.appendingPathComponent(name)
-        FileManager.default.createFile(atPath: url.path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: url.path, contents: Data(bytes))
         return url.path
     }
 
@@ -142,5 +142,15 @@ final class CLITests: XCTestCase {
               32-43  prose
 
             """)
+    }
+}
+
+extension CLITests {
+    func testRefusesToOverwriteTheNotebook() throws {
+        let path = write("n.md", Array("# x\n".utf8))
+        let result = try CommandRunner.run(["render", path, "-o", path])
+        XCTAssertEqual(result.status, 2)
+        XCTAssertTrue(result.stderr.contains("would overwrite the notebook"), result.stderr)
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "# x\n")
     }
 }

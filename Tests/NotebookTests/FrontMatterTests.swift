@@ -76,7 +76,10 @@ final class FrontMatterTests: XCTestCase {
     func testDuplicateKeyLocated() {
         XCTAssertEqual(
             error("---\ntitle: A\ntitle: B\n---\nx\n"),
-            "notes.md:2:1: front matter: duplicate key title; hint: keep one of them")
+            "notes.md:3:1: front matter: duplicate key title (lines 2 and 3); hint: keep one of them")
+        XCTAssertEqual(
+            error("---\ndefaults:\n  train: {steps: 1}\n  train: {steps: 2}\n---\nx\n"),
+            "notes.md:3:3: front matter: duplicate key train; hint: keep one of them")
     }
 
     func testUnclosedFrontMatter() {

@@ -109,3 +109,12 @@ final class NotebookTests: XCTestCase {
         }
     }
 }
+
+extension NotebookTests {
+    func testOnlyTopLevelExperimentsCanBeCited() throws {
+        let text = "See @inner and @outer.\n\n- item\n\n  ```experiment {#inner}\n  ```\n\n```experiment {#outer}\n```\n"
+        let notebook = try Notebook.parse(text: text, file: "n.md")
+        XCTAssertEqual(notebook.experiments.map(\.label), ["outer"])
+        XCTAssertEqual(notebook.inlines, [.crossReference(id: "outer", location: SourceLocation(file: "n.md", line: 1, column: 16))])
+    }
+}

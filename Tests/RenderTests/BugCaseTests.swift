@@ -196,3 +196,11 @@ func pageOptionsWithoutKaTeX() -> RenderOptions {
     options.mathAssets = .failure(.io(path: "-", reason: "disabled in tests"))
     return options
 }
+
+/// Placeholder characters typed into a notebook are not mistaken for tokens.
+final class PlaceholderCharacterTests: XCTestCase {
+    func testPrivateUseCharactersInInputBecomeReplacementCharacters() throws {
+        XCTAssertEqual(try fragment("a \u{E000}0\u{E001} \u{E004}\nb $x$\n\n```\n\u{E004}\n```\n"),
+                       "<p>a \u{FFFD}0\u{FFFD} \u{FFFD}\nb \(inlineMath("x"))</p>\n<pre><code>\u{FFFD}\n</code></pre>\n")
+    }
+}
