@@ -55,6 +55,11 @@ public enum ResultViews {
 
     static func lrOf(_ group: BlockAnalysis.Group) -> Double { group.spec.learningRate }
 
+    /// The loss's unit for axis labels: nats for cross-entropy, squared error for mse.
+    static func lossUnit(_ analysis: BlockAnalysis) -> String {
+        analysis.block.spec.train.loss == .mse ? "MSE" : "nats"
+    }
+
     static func seriesName(_ axis: String?, _ value: String?) -> String {
         guard let axis, let value else { return "all" }
         return axis == "depth" ? "L = \(value)" : axis == "width" ? "n = \(value)" : "\(axis)=\(value)"
@@ -78,7 +83,7 @@ public enum ResultViews {
             }
             panels.append(SVGPlot.Panel(title: analysis.title(of: part.key), series: lines))
         }
-        let plot = SVGPlot(xLabel: "learning rate η", yLabel: "final train loss", xScale: .log2Exponent, yScale: .linear,
+        let plot = SVGPlot(xLabel: "learning rate η", yLabel: "final train loss (\(lossUnit(analysis)))", xScale: .log2Exponent, yScale: .linear,
                            panels: panels, description: "Final train loss against learning rate")
         let caption = "Final train loss (mean of the last 10% of steps\(analysis.block.spec.train.seeds.count > 1 ? ", averaged over \(analysis.block.spec.train.seeds.count) seeds" : "")) against the learning rate; circles mark each curve's optimum; diverged runs are left out."
         return ViewOutput(html: figure(plot.svg(), caption: caption), tables: [])
@@ -189,7 +194,7 @@ public enum ResultViews {
             panels.append(SVGPlot.Panel(title: analysis.title(of: panel.key), series: lines))
         }
         guard panels.contains(where: { !$0.series.isEmpty }) else { return note("loss-curves: no finished run recorded its loss per step.") }
-        let plot = SVGPlot(xLabel: "step", yLabel: "train loss", xScale: .linear, yScale: .log10, panels: panels,
+        let plot = SVGPlot(xLabel: "step", yLabel: "train loss (\(lossUnit(analysis)))", xScale: .linear, yScale: .log10, panels: panels,
                            description: "Train loss against step")
         let caption = "Train loss per step\(analysis.hasAxis("lr") ? " at each curve's best learning rate" : "")\(analysis.block.spec.train.seeds.count > 1 ? ", averaged over seeds" : ""); a diverged run's curve stops where it diverged."
         return ViewOutput(html: figure(plot.svg(), caption: caption), tables: [])
