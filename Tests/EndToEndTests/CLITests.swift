@@ -4,14 +4,20 @@ import XCTest
 /// The `render` and `check` commands through the built binary: outputs, exit codes, messages.
 final class CLITests: XCTestCase {
     var directory: URL!
-    let sample = CommandRunner.repositoryRoot.appendingPathComponent("Tests/Fixtures/sample.md")
+    /// A copy of `Tests/Fixtures/sample.md` in a scratch directory: rendering runs its experiment,
+    /// and the result cache goes beside the notebook, never into the repository.
+    var sample: URL!
 
     override func setUpWithError() throws {
         directory = try CommandRunner.temporaryDirectory()
+        sample = try CommandRunner.temporaryDirectory().appendingPathComponent("sample.md")
+        try FileManager.default.copyItem(
+            at: CommandRunner.repositoryRoot.appendingPathComponent("Tests/Fixtures/sample.md"), to: sample)
     }
 
     override func tearDownWithError() throws {
         try? FileManager.default.removeItem(at: directory)
+        try? FileManager.default.removeItem(at: sample.deletingLastPathComponent())
     }
 
     private func write(_ name: String, _ bytes: [UInt8]) -> String {
