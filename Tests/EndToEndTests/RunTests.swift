@@ -244,3 +244,38 @@ final class RunTests: XCTestCase {
         XCTAssertEqual(cacheEntries().count, 0)
     }
 }
+
+/// The init-variance view against the real engine: measured E|x_L|²/|x_0|² within 10% of the
+/// exact (1 + c·b²)^L (depth-mup.md §3 C1, reduced: width 256, two seeds).
+final class InitVarianceRunTests: XCTestCase {
+    func testMeasuredRatioMatchesTheExactFormula() throws {
+        let directory = try CommandRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let notebook = """
+            Linear {{iv.init_variance_ratio[identity, 4]}} vs {{iv.init_variance_exact[identity, 4]}};
+            {{iv.init_variance_ratio[identity, 16]}} vs {{iv.init_variance_exact[identity, 16]}};
+            MS-relu {{iv.init_variance_ratio[relu, 4]}} vs {{iv.init_variance_exact[relu, 4]}};
+            {{iv.init_variance_ratio[relu, 16]}} vs {{iv.init_variance_exact[relu, 16]}};
+            MS-abs {{iv.init_variance_ratio[abs, 16]}} vs {{iv.init_variance_exact[abs, 16]}}.
+
+            ```experiment {#iv}
+            data: {name: teacher, train: 256, input_dim: 32, classes: 4}
+            model: {width: 256, depth: [4, 16], activation: [identity, relu, abs], base_depth: 1}
+            train: {steps: 1, batch: 128, seeds: 2}
+            show: [init-variance]
+            ```
+            """
+        try notebook.write(to: directory.appendingPathComponent("iv.md"), atomically: true, encoding: .utf8)
+        let result = try CommandRunner.run(["render", "iv.md", "--quiet", "--fragment", "-o", "-"], in: directory)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let numbers = result.stdout.components(separatedBy: "<span class=\"reference\"").dropFirst().compactMap { part -> Double? in
+            guard let start = part.range(of: "\">"), let end = part.range(of: "</span>") else { return nil }
+            return Double(part[start.upperBound..<end.lowerBound])
+        }
+        XCTAssertEqual(numbers.count, 10, result.stdout)
+        for pair in stride(from: 0, to: numbers.count - 1, by: 2) {
+            let measured = numbers[pair], exact = numbers[pair + 1]
+            XCTAssertEqual(measured, exact, accuracy: 0.1 * exact, "pair \(pair / 2): measured \(measured), exact \(exact)")
+        }
+    }
+}
