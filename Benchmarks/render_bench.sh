@@ -26,7 +26,7 @@ data: {name: teacher, train: 4096, input_dim: 64, classes: 10}
 model: {width: 128, depth: [4, 8, 12, 16]}
 parametrization: depth-mup
 optimizer: {name: adam, lr: {log2: [-11, -7], step: 1}}
-train: {steps: 150, batch: 64}
+train: {steps: 600, batch: 64}
 show: [loss-vs-lr, best-lr, loss-table]
 ```
 
@@ -37,7 +37,7 @@ data: {name: teacher, train: 4096, input_dim: 64, classes: 10}
 model: {width: 128, depth: [4, 6, 8, 10, 12]}
 parametrization: [sp, depth-mup]
 optimizer: {name: adam, lr: 0.01}
-train: {steps: 150, batch: 64, seeds: 2}
+train: {steps: 600, batch: 64, seeds: 2}
 show: [coord-check, feature-update, summary]
 ```
 NOTEBOOK
