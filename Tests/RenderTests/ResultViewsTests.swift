@@ -198,3 +198,28 @@ final class InlineReferenceTests: XCTestCase {
         }
     }
 }
+
+final class ResultViewsEdgeCaseTests: XCTestCase {
+    /// Every view renders (without crashing, with valid JSON beside it) for a single point, for
+    /// a block whose points all failed, all diverged, or never ran.
+    func testEveryViewSurvivesDegenerateBlocks() throws {
+        let blocks: [(String, (PointSpec) -> PointOutcome)] = [
+            ("model: {width: 8, depth: 4}\ntrain: {steps: 2}", { .finished(syntheticResult($0)) }),
+            ("model: {width: 8, depth: [4, 8]}\noptimizer: {lr: [0.1, 0.2]}", { _ in .failed("boom") }),
+            ("model: {width: 8, depth: [4, 8]}\noptimizer: {lr: [0.5, 1]}", { .finished(syntheticResult($0)) }),
+            ("model: {width: 8, depth: [4, 8]}\noptimizer: {lr: [0.1, 0.2]}\ntrain: {seeds: 2}", { _ in .cancelled }),
+            ("model: {width: [8, 16]}\ntrain: {steps: 2}", { .finished(syntheticResult($0)) }),
+        ]
+        for (yaml, outcome) in blocks {
+            let show = "\nshow: [" + ViewKind.allCases.map(\.rawValue).joined(separator: ", ") + "]"
+            let block = try fixtureBlock(yaml + show, outcome: outcome)
+            let provider = ExecutedBlocks(results: [block])
+            let html = provider.html(for: block.cell)
+            XCTAssertTrue(html.hasPrefix("<figure class=\"experiment\">"), yaml)
+            XCTAssertFalse(html.contains("nan") || html.contains("NaN\"") || html.contains("inf\""), yaml)
+            for file in provider.sideFiles(pageName: "p", notebookFile: "p.md") where file.name.hasSuffix(".json") {
+                XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(file.contents.utf8)), yaml)
+            }
+        }
+    }
+}
