@@ -43,7 +43,7 @@ public struct RunOptions: Sendable {
 
 /// Runs experiment blocks: cache lookups, then the missing points on `jobs` threads.
 ///
-/// Blocks run one after another; within a block, missing points are taken in index order by
+/// Blocks run one after another; within a block, missing points are taken longest first by
 /// `jobs` worker threads. Results are stored by point index, so the outcome — and the page —
 /// is the same for any `jobs`. Each finished point is stored in the cache at once, so a killed
 /// run keeps everything it finished. A block's timeout (its `timeout:` or `--timeout`) counts
@@ -126,7 +126,12 @@ public final class Scheduler: @unchecked Sendable {
         let timedOut: @Sendable () -> Bool = { deadline.map { Date() >= $0 } ?? false }
         let shouldStop: @Sendable () -> Bool = { stop.isSet || timedOut() }
 
-        let missing = toRun
+        // Longest first (LPT), so the block does not end with one long point on one thread;
+        // outcomes are stored by index, so the order of work never shows in the results.
+        let missing = toRun.enumerated().sorted { a, b in
+            let costA = Self.cost(points[a.element].spec), costB = Self.cost(points[b.element].spec)
+            return costA != costB ? costA > costB : a.offset < b.offset
+        }.map(\.element)
         let workers = min(options.jobs, missing.count)
         let group = DispatchGroup()
         for _ in 0..<workers {
@@ -180,6 +185,13 @@ public final class Scheduler: @unchecked Sendable {
         }
         progress.blockFinished(label, status: result.status)
         return result
+    }
+
+    /// A proxy of a point's training cost (multiply-adds of the hidden layers over the run), only
+    /// for ordering work.
+    static func cost(_ point: PointSpec) -> Double {
+        Double(point.steps) * Double(point.batch) * Double(point.width)
+            * (Double(point.width) * Double(point.depth * point.blockDepth) + 64)
     }
 }
 

@@ -23,14 +23,15 @@ final class ProgressTests: XCTestCase {
         let lines = try run(.plain).split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.count, 3, "\(lines)")
         XCTAssertEqual(lines[0], "block 1: 2 points, 0 cached, 2 to run")
-        XCTAssertTrue(lines[1].hasPrefix("block 1: 1/2 depth=4: loss "), lines[1])
-        XCTAssertTrue(lines[2].hasPrefix("block 1: 2/2 depth=8: loss "), lines[2])
+        // Longest point first: depth 8 runs before depth 4.
+        XCTAssertTrue(lines[1].hasPrefix("block 1: 1/2 depth=8: loss "), lines[1])
+        XCTAssertTrue(lines[2].hasPrefix("block 1: 2/2 depth=4: loss "), lines[2])
     }
 
     func testTerminalModeRewritesOneLiveLine() throws {
         let text = try run(.terminal)
-        XCTAssertTrue(text.contains("\r\u{1B}[Kblock 1: 0/2 points · depth=4"), text)
-        XCTAssertTrue(text.contains("\r\u{1B}[Kblock 1: 1/2 points · depth=8 · ETA "), text)
+        XCTAssertTrue(text.contains("\r\u{1B}[Kblock 1: 0/2 points · depth=8"), text)
+        XCTAssertTrue(text.contains("\r\u{1B}[Kblock 1: 1/2 points · depth=4 · ETA "), text)
         XCTAssertTrue(text.hasSuffix("\n"))
         XCTAssertEqual(text.filter { $0 == "\n" }.count, 1, "one line per block")
     }
