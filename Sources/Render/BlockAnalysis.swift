@@ -102,7 +102,8 @@ public struct BlockAnalysis {
         return parts
     }
 
-    /// Text for a partition key, axes in sweep order: `depth-mup`, `depth-mup · activation=abs`.
+    /// Text for a partition key, axes in sweep order: `depth-mup`, `depth-mup · activation=abs`;
+    /// `all points` for the empty key.
     public func title(of key: [String: String]) -> String {
         let parts = axes.compactMap { axis -> String? in
             guard let value = key[axis.name] else { return nil }

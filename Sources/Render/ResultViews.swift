@@ -81,7 +81,7 @@ public enum ResultViews {
                 let marked = best.flatMap { best in groups.firstIndex { lrOf($0) == lrOf(best) } }
                 lines.append(SVGPlot.Series(name: seriesName(series, series.flatMap { curve.key[$0] }), points: points, marked: marked))
             }
-            panels.append(SVGPlot.Panel(title: analysis.title(of: part.key), series: lines))
+            panels.append(SVGPlot.Panel(title: part.key.isEmpty ? "" : analysis.title(of: part.key), series: lines))
         }
         let plot = SVGPlot(xLabel: "learning rate η", yLabel: "final train loss (\(lossUnit(analysis)))", xScale: .log2Exponent, yScale: .linear,
                            panels: panels, description: "Final train loss against learning rate")
@@ -191,7 +191,7 @@ public enum ResultViews {
                 if analysis.hasAxis("lr") { name += " (η = \(NumberFormat.learningRate(lrOf(group))))" }
                 lines.append(SVGPlot.Series(name: name, points: points))
             }
-            panels.append(SVGPlot.Panel(title: analysis.title(of: panel.key), series: lines))
+            panels.append(SVGPlot.Panel(title: panel.key.isEmpty ? "" : analysis.title(of: panel.key), series: lines))
         }
         guard panels.contains(where: { !$0.series.isEmpty }) else { return note("loss-curves: no finished run recorded its loss per step.") }
         let plot = SVGPlot(xLabel: "step", yLabel: "train loss (\(lossUnit(analysis)))", xScale: .linear, yScale: .log10, panels: panels,
@@ -222,8 +222,9 @@ public enum ResultViews {
                     delta.append(SVGPlot.Series(name: "t = \(step)", points: groups.map { (size($0), value($0) { $0.blockDeltaRMS.last }) }))
                 }
             }
-            streamPanels.append(SVGPlot.Panel(title: "RMS(x_L) · " + analysis.title(of: panel.key), series: stream))
-            if !delta.isEmpty { deltaPanels.append(SVGPlot.Panel(title: "RMS(x_L,t − x_L,0) · " + analysis.title(of: panel.key), series: delta)) }
+            let suffix = panel.key.isEmpty ? "" : " · " + analysis.title(of: panel.key)
+            streamPanels.append(SVGPlot.Panel(title: "RMS(x_L)" + suffix, series: stream))
+            if !delta.isEmpty { deltaPanels.append(SVGPlot.Panel(title: "RMS(x_L,t − x_L,0)" + suffix, series: delta)) }
         }
         let xLabel = xAxis == "width" ? "width n" : "depth L"
         var html = figure(SVGPlot(xLabel: xLabel, yLabel: "RMS(x_L)", xScale: .log2Size, yScale: .log10, panels: streamPanels,
