@@ -205,6 +205,36 @@ final class RunTests: XCTestCase {
         XCTAssertEqual(check.stderr, result.stderr)
     }
 
+    /// Front-matter `defaults` merge under every block; an error in them points into the front
+    /// matter.
+    func testDefaultsFromTheFrontMatter() throws {
+        try write("""
+            ---
+            title: x
+            defaults:
+              train: {steps: 0}
+            ---
+
+            ```experiment
+            model: {width: 8}
+            ```
+            """)
+        let bad = try CommandRunner.run(["check", "notes.md"], in: directory)
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertEqual(bad.stderr, "error: notes.md:4:18: block 1: train.steps: must be ≥ 1, got 0\n")
+        try write("""
+            ---
+            defaults: {train: {steps: 3, batch: 8}, data: {train: 64, input_dim: 8, classes: 2}, model: {width: 8}}
+            ---
+            ```experiment
+            model: {depth: [2, 3]}
+            ```
+            """)
+        let good = try CommandRunner.run(["render", "notes.md", "--quiet", "--fragment", "-o", "-"], in: directory)
+        XCTAssertEqual(good.status, 0, good.stderr)
+        XCTAssertTrue(good.stdout.contains("<th scope=\"row\" class=\"number\">3</th>"), good.stdout)
+    }
+
     func testUnknownInlineReferenceIsBadInput() throws {
         try write("""
             The best rate is {{lr.best_rate[4]}}.
