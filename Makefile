@@ -7,7 +7,7 @@ TEST_PACKAGES := chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NOTEBOOKS := $(sort $(wildcard notebooks/*.md))
 
-.PHONY: all deps test-deps build release demo test bench bench-render clean
+.PHONY: all deps test-deps build release demo test bench bench-render bench-runs clean
 
 all: build
 
@@ -58,6 +58,10 @@ bench-render: release
 test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# Times `render` of a 40-point notebook: --jobs 2 vs 1, and a cached re-render vs prose only.
+bench-runs: release
+	Benchmarks/render_bench.sh
 
 bench: release
 	.build/release/depthbook bench

@@ -2,11 +2,14 @@ import ArgumentParser
 import Foundation
 import Notebook
 import Render
+import Runner
 
 /// Exit codes shared by the subcommands (DESIGN.md): 0 ok, 1 an experiment failed, 2 bad input.
 enum ExitStatus {
     static let executionFailure = ExitCode(1)
     static let badInput = ExitCode(2)
+    /// Ctrl-C: 128 + SIGINT.
+    static let interrupted = ExitCode(130)
 }
 
 /// Runs `body`, turning notebook and render errors into a message on stderr and exit code 2.
@@ -22,6 +25,12 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch let error as OutputError {
         printError("error: \(error)")
         throw ExitStatus.badInput
+    } catch let error as SpecError {
+        printError("error: \(error)")
+        throw ExitStatus.badInput
+    } catch let error as RunnerError {
+        printError("error: \(error)")
+        throw ExitStatus.executionFailure
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Notebook
 import Render
+import Runner
 
 /// `depthbook render`: one notebook to one HTML page.
 ///
@@ -47,6 +48,8 @@ struct RenderCommand: ParsableCommand {
     @Flag(help: "Print nothing but errors and warnings.")
     var quiet = false
 
+    @OptionGroup var execution: RunFlags
+
     func run() throws {
         try reportingErrors {
             let parsed = try Notebook.load(
@@ -64,18 +67,49 @@ struct RenderCommand: ParsableCommand {
             options.template = try template.map { try PageTemplate.load(path: $0) }
             let name = URL(fileURLWithPath: destination).deletingPathExtension().lastPathComponent
             options.assetFolder = "\(name)_files"
-            let page = try PageRenderer.renderPage(notebook: parsed, provider: UnexecutedBlocks(), options: options)
+            let blocks = try NotebookRun.decodeBlocks(parsed, scale: execution.scale)
+            let interrupt = InterruptHandler()
+            let progress = StderrProgress(mode: quiet ? .quiet : nil)
+            let scheduler = Scheduler(executor: NotebookRun.executor(for: notebook), cache: NotebookRun.cache(for: notebook),
+                                      options: execution.options, progress: progress, stop: interrupt.stop)
+            let results = scheduler.run(blocks)
+            if interrupt.stop.isSet {
+                // Finished points are cached; no page is written from a partial run.
+                printError("interrupted: finished points are cached; run again to continue")
+                throw ExitStatus.interrupted
+            }
+            let provider = ExecutedBlocks(results: results)
+            let page = try PageRenderer.renderPage(notebook: parsed, provider: provider, options: options)
             for warning in page.warnings { printError(warning) }
             if toStandardOutput {
                 FileHandle.standardOutput.write(Data(page.html.utf8))
-                return
+            } else {
+                let directory = URL(fileURLWithPath: destination).deletingLastPathComponent()
+                for asset in page.assets {
+                    try writeAtomically(asset.contents, to: directory.appendingPathComponent(asset.relativePath).path)
+                }
+                if !results.isEmpty {
+                    for file in provider.sideFiles(pageName: name, notebookFile: parsed.file) {
+                        try writeAtomically(Data(file.contents.utf8), to: directory.appendingPathComponent(file.name).path)
+                    }
+                }
+                try writeAtomically(Data(page.html.utf8), to: destination)
+                if !quiet { print("wrote \(destination)") }
             }
-            let directory = URL(fileURLWithPath: destination).deletingLastPathComponent()
-            for asset in page.assets {
-                try writeAtomically(asset.contents, to: directory.appendingPathComponent(asset.relativePath).path)
+            let failures = results.filter { block in
+                switch block.status {
+                case .failed, .timedOut: return block.failsCommand
+                default: return false
+                }
             }
-            try writeAtomically(Data(page.html.utf8), to: destination)
-            if !quiet { print("wrote \(destination)") }
+            for block in failures {
+                switch block.status {
+                case .failed(let message): printError("error: \(message)")
+                case .timedOut(let seconds): printError("error: \(block.cell.range.start): block \(block.cell.label): timed out after \(seconds) s")
+                default: break
+                }
+            }
+            if !failures.isEmpty { throw ExitStatus.executionFailure }
         }
     }
 

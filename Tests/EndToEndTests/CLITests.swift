@@ -4,14 +4,20 @@ import XCTest
 /// The `render` and `check` commands through the built binary: outputs, exit codes, messages.
 final class CLITests: XCTestCase {
     var directory: URL!
-    let sample = CommandRunner.repositoryRoot.appendingPathComponent("Tests/Fixtures/sample.md")
+    /// A copy of `Tests/Fixtures/sample.md` in a scratch directory: rendering runs its experiment,
+    /// and the result cache goes beside the notebook, never into the repository.
+    var sample: URL!
 
     override func setUpWithError() throws {
         directory = try CommandRunner.temporaryDirectory()
+        sample = try CommandRunner.temporaryDirectory().appendingPathComponent("sample.md")
+        try FileManager.default.copyItem(
+            at: CommandRunner.repositoryRoot.appendingPathComponent("Tests/Fixtures/sample.md"), to: sample)
     }
 
     override func tearDownWithError() throws {
         try? FileManager.default.removeItem(at: directory)
+        try? FileManager.default.removeItem(at: sample.deletingLastPathComponent())
     }
 
     private func write(_ name: String, _ bytes: [UInt8]) -> String {
@@ -83,13 +89,15 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(html.contains("<h1 id=\"residual-networks-at-depth\">"))
         let listing = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
         if html.contains("notes_files/katex.min.js") {
-            XCTAssertEqual(listing, ["notes.html", "notes.md", "notes_files"])
+            XCTAssertEqual(listing, [".depthbook", "notes.html", "notes.lr-transfer.best-lr.csv", "notes.md",
+                                     "notes.results.json", "notes_files"])
             let fonts = try FileManager.default.contentsOfDirectory(
                 atPath: directory.appendingPathComponent("notes_files/fonts").path)
             XCTAssertTrue(fonts.contains("KaTeX_Main-Regular.woff2"), "\(fonts)")
         } else {
             XCTAssertTrue(result.stderr.contains("KaTeX not found"), result.stderr)
-            XCTAssertEqual(listing, ["notes.html", "notes.md"])
+            XCTAssertEqual(listing, [".depthbook", "notes.html", "notes.lr-transfer.best-lr.csv", "notes.md",
+                                     "notes.results.json"])
         }
         let quiet = try CommandRunner.run(["render", "notes.md", "--quiet", "-o", "sub/out.html"], in: directory)
         XCTAssertEqual(quiet.status, 0, quiet.stderr)
@@ -128,12 +136,15 @@ final class CLITests: XCTestCase {
     }
 
     func testCheckListsCells() throws {
-        let result = try CommandRunner.run(["check", sample.path])
+        // A copy, so that no cache from another test's render shows up as "(24 cached)".
+        let copy = directory.appendingPathComponent("sample.md")
+        try FileManager.default.copyItem(at: sample, to: copy)
+        let result = try CommandRunner.run(["check", copy.path, "--no-calibration"])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(result.stdout, """
-            \(sample.path): 3 cells (1 experiment), 10 math spans, 1 inline references
+            \(copy.path): 3 cells (1 experiment), 10 math spans, 1 inline references
               8-20   prose
-              22-30  experiment lr-transfer (block 1)
+              22-30  experiment lr-transfer (block 1): 24 points, 1.4 GFLOP
               32-43  prose
 
             """)

@@ -1,1 +1,0 @@
-// The DepthMuP module; see ../shared/DESIGN.md.

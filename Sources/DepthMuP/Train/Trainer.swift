@@ -1,0 +1,164 @@
+/// Runs training: the step loop, divergence detection and the requested measurements.
+///
+/// One step: draw a batch, forward, loss (and ∂loss/∂f), divergence check, backward, optimizer
+/// update. Nothing inside the loop allocates: parameters, gradients, optimizer state,
+/// activations and the batch live in buffers sized from the config before the first step.
+///
+/// Determinism: initialization uses generator stream 0 of the seed and batch order stream 4
+/// (see ``SeededRandom``); every reduction has a fixed order and BLAS runs one thread, so the
+/// same config, data and seed give bit-identical results, also when runs execute concurrently
+/// on different threads (each run owns all of its buffers).
+public enum Trainer {
+    /// Sets OpenBLAS to one thread the first time any run starts (unless a caller chose a count
+    /// with ``BLAS/setThreadCount(_:)`` before).
+    private static let configureBLAS: Void = {
+        if !BLASSettings.chosenByCaller.value { GEMM.setThreadCount(1) }
+    }()
+
+    /// Runs one training run; checks `shouldStop` once per step and calls `progress(stepsDone)`
+    /// after every step.
+    ///
+    /// - Returns: the metrics; `divergedAtStep` is set when a step's loss was non-finite or
+    ///   exceeded 100 × the initial loss (the run stops at once, depth-mup.md §0).
+    /// - Throws: ``DepthMuPError/invalidConfig(_:)`` for out-of-range settings,
+    ///   ``DepthMuPError/cancelled(step:)`` when `shouldStop` returns true.
+    public static func train(_ config: TrainingConfig, on data: Dataset,
+                             progress: ((Int) -> Void)? = nil,
+                             shouldStop: (() -> Bool)? = nil) throws -> TrainingResult {
+        try config.validate()
+        if config.loss == .crossEntropy && data.classes < 2 {
+            throw DepthMuPError.invalidConfig("cross-entropy needs at least 2 classes")
+        }
+        _ = configureBLAS
+        let parametrization = config.resolvedParametrization
+        let modelConfig = config.model
+        let branchScale = parametrization.branchMultiplier(modelConfig.branchMultiplier)
+        let model = ResidualMLP(config: modelConfig, inputDim: data.inputDim, classes: data.classes, branchScale: branchScale, capacity: config.batch)
+        var random = SeededRandom(seed: config.seed, stream: 0)
+        model.initialize(parametrization, random: &random)
+
+        let trainInput = modelConfig.input == .trained
+        let trainReadout = modelConfig.readout != .frozen
+        let eta = config.optimizer.learningRate, kind = config.optimizer.kind
+        var groups: [ParameterGroup] = []
+        func group(_ g: LayerGroup) -> ParameterGroup {
+            ParameterGroup(range: model.layout.range(g),
+                           learningRate: Float(parametrization.learningRate(g, optimizer: kind, eta: eta)),
+                           epsilon: Float(parametrization.epsilon(g, base: config.optimizer.epsilon)))
+        }
+        if trainInput { groups.append(group(.input)) }
+        groups.append(group(.hidden))
+        if trainReadout { groups.append(group(.readout)) }
+        let adam = kind == .adam ? Adam(groups: groups, parameterCount: model.layout.count) : nil
+        let sgd = kind == .sgd ? SGD(groups: groups, momentum: config.optimizer.momentum, parameterCount: model.layout.count) : nil
+
+        let measure = config.measurements
+        let coordinateSteps = Set(measure.coordinateCheckSteps)
+        let wantsFixedBatch = !coordinateSteps.isEmpty || measure.diversity
+        let measurements = wantsFixedBatch || measure.featureUpdate
+            ? Measurements(model: model, data: data, rows: min(config.batch, data.trainCount)) : nil
+        measurements?.captureInitialState(stream: !coordinateSteps.isEmpty, weights: measure.featureUpdate)
+        var coordinateRecords: [CoordinateRecord] = []
+        if coordinateSteps.contains(0), let measurements { coordinateRecords.append(measurements.coordinateRecord(step: 0)) }
+
+        let batches = Batches(data: data, batch: config.batch, seed: config.seed)
+        var losses: [Double] = []
+        losses.reserveCapacity(config.steps)
+        var initialLoss = Double.nan
+        var divergedAt: Int?
+        let inputs = batches.inputs.baseAddress!
+        let start = ContinuousClock.now
+        var trainingTime = Duration.zero
+        var step = 0
+        while step < config.steps {
+            if let shouldStop, shouldStop() { throw DepthMuPError.cancelled(step: step) }
+            step += 1
+            batches.next()
+            model.forward(inputs, batch: config.batch)
+            let loss = Loss.evaluate(config.loss, logits: model.logits, labels: batches.labels.baseAddress!, targets: batches.targets.baseAddress!,
+                                     dLogits: model.dLogits, batch: config.batch, classes: data.classes)
+            losses.append(loss)
+            if step == 1 { initialLoss = loss }
+            if !loss.isFinite || loss > 100 * initialLoss {
+                divergedAt = step
+                break
+            }
+            model.backward(inputs, batch: config.batch, trainInput: trainInput, trainReadout: trainReadout)
+            if let adam { adam.step(parameters: model.parameters.baseAddress!, gradients: model.gradients.baseAddress!) }
+            if let sgd { sgd.step(parameters: model.parameters.baseAddress!, gradients: model.gradients.baseAddress!) }
+            if coordinateSteps.contains(step), let measurements {
+                // Measurement time is not training time.
+                let pause = ContinuousClock.now
+                coordinateRecords.append(measurements.coordinateRecord(step: step))
+                trainingTime -= ContinuousClock.now - pause
+            }
+            progress?(step)
+        }
+        trainingTime += ContinuousClock.now - start
+        let seconds = Double(trainingTime.components.seconds) + Double(trainingTime.components.attoseconds) * 1e-18
+
+        let tail = max(1, losses.count / 10)
+        let finalTrainLoss = losses.suffix(tail).reduce(0, +) / Double(tail)
+        var testLoss: Double?, testAccuracy: Double?
+        if measure.test && data.testCount > 0 && divergedAt == nil {
+            (testLoss, testAccuracy) = evaluate(model: model, data: data, loss: config.loss, chunk: config.batch)
+        }
+        let hidden = parametrization.learningRate(.hidden, optimizer: kind, eta: eta)
+        return TrainingResult(
+            alpha: parametrization.alpha, gamma: parametrization.gamma, branchMultiplier: branchScale,
+            hiddenLearningRate: hidden, initialLoss: initialLoss, finalTrainLoss: finalTrainLoss,
+            lossPerStep: measure.lossPerStep ? losses : [], testLoss: testLoss, testAccuracy: testAccuracy,
+            divergedAtStep: divergedAt, coordinateCheck: coordinateRecords,
+            weightUpdateRatio: measure.featureUpdate ? (measurements?.weightUpdateRatios() ?? []) : [],
+            diversity: measure.diversity ? (measurements?.diversityCurve() ?? []) : [],
+            stepsRun: step, seconds: seconds, secondsPerStep: seconds / Double(max(step, 1)))
+    }
+
+    /// Mean test loss and accuracy over the test split, in chunks of at most `chunk` rows.
+    static func evaluate(model: ResidualMLP, data: Dataset, loss: LossKind, chunk: Int) -> (Double, Double) {
+        var totalLoss = 0.0
+        var correct = 0
+        let d = data.inputDim, c = data.classes
+        data.testInputs.withUnsafeBufferPointer { inputs in
+            data.testLabels.withUnsafeBufferPointer { labels in
+                data.testTargets.withUnsafeBufferPointer { targets in
+                    var start = 0
+                    while start < data.testCount {
+                        let rows = min(chunk, data.testCount - start)
+                        model.forward(inputs.baseAddress! + start * d, batch: rows)
+                        let value = Loss.evaluate(loss, logits: model.logits, labels: labels.baseAddress! + start,
+                                                  targets: targets.baseAddress! + start * c, dLogits: nil, batch: rows, classes: c)
+                        totalLoss += value * Double(rows)
+                        for r in 0..<rows {
+                            let row = model.logits + r * c
+                            var best = 0
+                            for i in 1..<c where row[i] > row[best] { best = i }
+                            if best == Int(labels[start + r]) { correct += 1 }
+                        }
+                        start += rows
+                    }
+                }
+            }
+        }
+        return (totalLoss / Double(data.testCount), Double(correct) / Double(data.testCount))
+    }
+
+    /// FLOPs of one training step (forward + backward + optimizer), for cost estimates.
+    ///
+    /// Counts 2 FLOPs per multiply-add of every GEMM (forward: input, L·k hidden, readout;
+    /// backward: two per hidden matrix, readout dX, and dW of trained input/readout), ~10 per
+    /// element for activations, MS and the residual add, and ~10 (Adam) or 2–3 (SGD) per trained
+    /// parameter.
+    public static func flopsPerStep(_ config: TrainingConfig, inputDim: Int, classes: Int) -> Double {
+        let b = Double(config.batch), n = Double(config.model.width), d = Double(inputDim), c = Double(classes)
+        let matrices = Double(config.model.depth * config.model.blockDepth)
+        var gemm = 2 * b * (d * n + matrices * n * n + n * c)  // forward
+        gemm += 2 * b * (2 * matrices * n * n + n * c)           // backward hidden + readout dX
+        var trained = matrices * n * n
+        if config.model.input == .trained { gemm += 2 * b * d * n; trained += d * n }
+        if config.model.readout != .frozen { gemm += 2 * b * n * c; trained += n * c }
+        let elementwise = 10 * b * n * matrices * 2
+        let optimizer = (config.optimizer.kind == .adam ? 10 : 3) * trained
+        return gemm + elementwise + optimizer
+    }
+}

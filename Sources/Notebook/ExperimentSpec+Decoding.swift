@@ -1,0 +1,373 @@
+import Foundation
+
+extension ExperimentSpec {
+    /// The top-level keys of schema v1.
+    public static let topLevelKeys = ["title", "id", "data", "model", "parametrization", "optimizer",
+                                      "train", "measure", "show", "timeout", "allow-errors", "scales"]
+
+    /// Decodes an experiment block, merged over the front matter's `defaults`, with the overrides
+    /// of the active scale applied.
+    ///
+    /// Order: `defaults` ← block ← `scales.<scale>` of the merged result (deep merge: mappings
+    /// merge key by key, anything else replaces). Every scale listed under `scales:` is decoded
+    /// too, so a typo in an inactive scale is still an error.
+    ///
+    /// - Parameters:
+    ///   - cell: the experiment block; errors are located through its `bodyStart`.
+    ///   - defaults: the front matter's `defaults:` value, already located (or nil).
+    ///   - scale: the active scale (`ci`, `full`, …); nil or a name without overrides: none.
+    /// - Throws: ``SpecError`` naming file:line:col, block and key path.
+    public static func decode(_ cell: ExperimentCell, defaults: SpecNode? = nil,
+                              scale: String? = nil) throws -> ExperimentSpec {
+        let block = cell.label
+        let body = try SpecNode.compose(yaml: cell.body, origin: cell.bodyStart, block: block)
+        var merged = body
+        if let defaults {
+            guard case .mapping = defaults else {
+                throw SpecError(location: defaults.location, block: block, path: "defaults",
+                                message: "expected a mapping of experiment keys, got \(defaults.kindDescription)")
+            }
+            merged = defaults.merged(with: body)
+        }
+        let decoder = SpecDecoder(block: block)
+        guard case .mapping(let entries, let location) = merged else {
+            throw SpecError(location: merged.location, block: block, path: "",
+                            message: "expected a mapping of experiment keys (title, model, …), got \(merged.kindDescription)")
+        }
+        var base = entries
+        var overlays: [(name: String, node: SpecNode)] = []
+        if let index = base.firstIndex(where: { $0.key == "scales" }) {
+            let scales = base.remove(at: index)
+            for entry in try decoder.mappingEntries(scales.value, path: "scales") {
+                guard case .mapping = entry.value else {
+                    throw decoder.error(entry.value, "scales.\(entry.key)", "expected a mapping of experiment keys to override, got \(entry.value.kindDescription)")
+                }
+                overlays.append((entry.key, entry.value))
+            }
+        }
+        let unscaled = SpecNode.mapping(base, location)
+        var active = try decoder.decodeSpec(unscaled, fenceID: cell.id)
+        for overlay in overlays {
+            let spec = try decoder.decodeSpec(unscaled.merged(with: overlay.node), fenceID: cell.id)
+            if overlay.name == scale { active = spec }
+        }
+        return active
+    }
+}
+
+/// Strict decoding of a located YAML tree into ``ExperimentSpec``; knows the block label for
+/// messages and builds key paths as it descends.
+struct SpecDecoder {
+    var block: String
+
+    func error(_ node: SpecNode, _ path: String, _ message: String) -> SpecError {
+        SpecError(location: node.location, block: block, path: path, message: message)
+    }
+
+    func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    // MARK: Structure
+
+    func mappingEntries(_ node: SpecNode, path: String) throws -> [SpecEntry] {
+        guard case .mapping(let entries, _) = node else {
+            throw error(node, path, "expected a mapping, got \(node.kindDescription)")
+        }
+        return entries
+    }
+
+    /// The entries of a mapping by key, after checking every key is one of `allowed`.
+    func fields(_ node: SpecNode, path: String, allowed: [String]) throws -> [String: SpecEntry] {
+        var result: [String: SpecEntry] = [:]
+        for entry in try mappingEntries(node, path: path) {
+            guard allowed.contains(entry.key) else {
+                let hint = SpecDecoder.suggestion(for: entry.key, among: allowed)
+                    .map { "did you mean \($0)?" } ?? "expected one of \(allowed.joined(separator: ", "))"
+                throw SpecError(location: entry.keyLocation, block: block, path: join(path, entry.key),
+                                message: "unknown key \(entry.key); \(hint)")
+            }
+            result[entry.key] = entry
+        }
+        return result
+    }
+
+    /// A list's elements with their paths; a single value is a list of one at the same path.
+    func elements(_ node: SpecNode, path: String) -> [(node: SpecNode, path: String)] {
+        if case .sequence(let items, _) = node {
+            return items.enumerated().map { ($0.element, "\(path)[\($0.offset)]") }
+        }
+        return [(node, path)]
+    }
+
+    func list<T>(_ node: SpecNode, path: String, _ decode: (SpecNode, String) throws -> T) throws -> [T] {
+        if case .sequence(let items, _) = node, items.isEmpty {
+            throw error(node, path, "expected a value or a non-empty list, got an empty list")
+        }
+        return try elements(node, path: path).map { try decode($0.node, $0.path) }
+    }
+
+    // MARK: Scalars
+
+    func number(_ node: SpecNode, _ path: String) throws -> Double {
+        switch node {
+        case .scalar(.int(let value), _): return Double(value)
+        case .scalar(.double(let value), _): return value
+        default: throw error(node, path, "expected number, got \(node.kindDescription)")
+        }
+    }
+
+    func finite(_ node: SpecNode, _ path: String) throws -> Double {
+        let value = try number(node, path)
+        guard value.isFinite else { throw error(node, path, "expected a finite number, got \(value)") }
+        return value
+    }
+
+    func positive(_ node: SpecNode, _ path: String) throws -> Double {
+        let value = try finite(node, path)
+        guard value > 0 else { throw error(node, path, "must be > 0, got \(SpecDecoder.text(value))") }
+        return value
+    }
+
+    func integer(_ node: SpecNode, _ path: String) throws -> Int {
+        switch node {
+        case .scalar(.int(let value), _): return value
+        case .scalar(.double(let value), _) where value.isFinite && value == value.rounded()
+            && abs(value) < 1e15:
+            return Int(value)
+        default: throw error(node, path, "expected integer, got \(node.kindDescription)")
+        }
+    }
+
+    func integer(_ node: SpecNode, _ path: String, atLeast minimum: Int) throws -> Int {
+        let value = try integer(node, path)
+        guard value >= minimum else {
+            throw error(node, path, "must be ≥ \(minimum), got \(value)")
+        }
+        return value
+    }
+
+    func boolean(_ node: SpecNode, _ path: String) throws -> Bool {
+        guard case .scalar(.bool(let value), _) = node else {
+            throw error(node, path, "expected true/false, got \(node.kindDescription)")
+        }
+        return value
+    }
+
+    func string(_ node: SpecNode, _ path: String) throws -> String {
+        guard case .scalar(.string(let value), _) = node else {
+            throw error(node, path, "expected string, got \(node.kindDescription)")
+        }
+        return value
+    }
+
+    func choice<T: RawRepresentable & CaseIterable>(_ node: SpecNode, _ path: String, _: T.Type) throws -> T
+    where T.RawValue == String {
+        let names = T.allCases.map(\.rawValue)
+        guard case .scalar(.string(let text), _) = node else {
+            throw error(node, path, "expected one of \(names.joined(separator: ", ")), got \(node.kindDescription)")
+        }
+        guard let value = T(rawValue: text) else {
+            let hint = SpecDecoder.suggestion(for: text, among: names).map { "; did you mean \($0)?" } ?? ""
+            throw error(node, path, "unknown value \"\(text)\", expected one of \(names.joined(separator: ", "))\(hint)")
+        }
+        return value
+    }
+
+    static func text(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+
+    // MARK: Schema v1
+
+    func decodeSpec(_ node: SpecNode, fenceID: String?) throws -> ExperimentSpec {
+        let keys = try fields(node, path: "", allowed: ExperimentSpec.topLevelKeys)
+        var spec = ExperimentSpec()
+        spec.id = fenceID
+        if let entry = keys["title"] { spec.title = try string(entry.value, "title") }
+        if let entry = keys["id"] {
+            let id = try string(entry.value, "id")
+            guard !id.isEmpty, id.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }) else {
+                throw error(entry.value, "id", "expected letters, digits, - or _, got \"\(id)\"")
+            }
+            if let fenceID, fenceID != id {
+                throw error(entry.value, "id", "the fence says {#\(fenceID)} but id: is \"\(id)\"; keep one")
+            }
+            spec.id = id
+        }
+        if let entry = keys["data"] { spec.data = try decodeData(entry.value, path: "data") }
+        if let entry = keys["model"] { spec.model = try decodeModel(entry.value, path: "model") }
+        if let entry = keys["parametrization"] {
+            spec.parametrizations = try list(entry.value, path: "parametrization", decodeParametrization)
+        }
+        if let entry = keys["optimizer"] { spec.optimizer = try decodeOptimizer(entry.value, path: "optimizer") }
+        if let entry = keys["train"] { spec.train = try decodeTrain(entry.value, path: "train") }
+        if let entry = keys["measure"] { spec.measure = try decodeMeasure(entry.value, path: "measure") }
+        if let entry = keys["show"] {
+            spec.show = try list(entry.value, path: "show") { try choice($0, $1, ViewKind.self) }
+        }
+        if let entry = keys["timeout"] { spec.timeout = try positive(entry.value, "timeout") }
+        if let entry = keys["allow-errors"] { spec.allowErrors = try boolean(entry.value, "allow-errors") }
+        try validate(spec, node: node, keys: keys)
+        return spec
+    }
+
+    func decodeData(_ node: SpecNode, path: String) throws -> DataSpec {
+        let keys = try fields(node, path: path, allowed: ["name", "train", "test", "images", "labels",
+                                                          "directory", "input_dim", "classes", "seed", "standardize"])
+        var data = DataSpec()
+        if let entry = keys["name"] { data.name = try choice(entry.value, join(path, "name"), DataSpec.Name.self) }
+        if let entry = keys["train"] { data.trainCount = try integer(entry.value, join(path, "train"), atLeast: 1) }
+        if let entry = keys["test"] { data.testCount = try integer(entry.value, join(path, "test"), atLeast: 0) }
+        if let entry = keys["images"] { data.images = try string(entry.value, join(path, "images")) }
+        if let entry = keys["labels"] { data.labels = try string(entry.value, join(path, "labels")) }
+        if let entry = keys["directory"] { data.directory = try string(entry.value, join(path, "directory")) }
+        if let entry = keys["input_dim"] { data.inputDim = try integer(entry.value, join(path, "input_dim"), atLeast: 1) }
+        if let entry = keys["classes"] { data.classes = try integer(entry.value, join(path, "classes"), atLeast: 2) }
+        if let entry = keys["seed"] { data.seed = UInt64(try integer(entry.value, join(path, "seed"), atLeast: 0)) }
+        if let entry = keys["standardize"] { data.standardize = try boolean(entry.value, join(path, "standardize")) }
+        if data.name == .idx {
+            for key in ["images", "labels"] where keys[key] == nil {
+                throw error(node, path, "name: idx needs \(key): (path of the IDX \(key) file)")
+            }
+        } else {
+            for key in ["images", "labels"] {
+                if let entry = keys[key] {
+                    throw error(entry.value, join(path, key), "only for name: idx (this block reads \(data.name.rawValue))")
+                }
+            }
+        }
+        return data
+    }
+
+    func decodeModel(_ node: SpecNode, path: String) throws -> ModelSpec {
+        let keys = try fields(node, path: path, allowed: ["width", "depth", "block_depth", "activation",
+                                                          "mean_subtraction", "branch_multiplier", "base_width",
+                                                          "base_depth", "input", "readout", "pre_ln"])
+        var model = ModelSpec()
+        func at(_ key: String) -> (SpecNode, String)? { keys[key].map { ($0.value, join(path, key)) } }
+        if let (value, keyPath) = at("width") { model.width = try list(value, path: keyPath) { try integer($0, $1, atLeast: 1) } }
+        if let (value, keyPath) = at("depth") { model.depth = try list(value, path: keyPath) { try integer($0, $1, atLeast: 1) } }
+        if let (value, keyPath) = at("block_depth") { model.blockDepth = try list(value, path: keyPath) { try integer($0, $1, atLeast: 1) } }
+        if let (value, keyPath) = at("activation") { model.activation = try list(value, path: keyPath) { try choice($0, $1, Activation.self) } }
+        if let (value, keyPath) = at("mean_subtraction") { model.meanSubtraction = try list(value, path: keyPath) { try boolean($0, $1) } }
+        if let (value, keyPath) = at("branch_multiplier") { model.branchMultiplier = try list(value, path: keyPath) { try positive($0, $1) } }
+        if let (value, keyPath) = at("base_width") { model.baseWidth = try list(value, path: keyPath) { try integer($0, $1, atLeast: 1) } }
+        if let (value, keyPath) = at("base_depth") { model.baseDepth = try list(value, path: keyPath) { try integer($0, $1, atLeast: 1) } }
+        if let (value, keyPath) = at("input") { model.input = try list(value, path: keyPath) { try choice($0, $1, InputMode.self) } }
+        if let (value, keyPath) = at("readout") { model.readout = try list(value, path: keyPath) { try choice($0, $1, ReadoutMode.self) } }
+        if let (value, keyPath) = at("pre_ln") { model.preLN = try list(value, path: keyPath) { try boolean($0, $1) } }
+        return model
+    }
+
+    func decodeParametrization(_ node: SpecNode, _ path: String) throws -> ParametrizationSpec {
+        switch node {
+        case .scalar(.string(let name), _):
+            switch name {
+            case "sp": return .sp
+            case "mup": return .mup
+            case "depth-mup": return .depthMuP
+            default:
+                let hint = SpecDecoder.suggestion(for: name, among: ParametrizationSpec.names).map { "; did you mean \($0)?" } ?? ""
+                throw error(node, path, "unknown parametrization \"\(name)\", expected sp, mup, depth-mup or {alpha: a, gamma: g}\(hint)")
+            }
+        case .mapping:
+            let keys = try fields(node, path: path, allowed: ["alpha", "gamma"])
+            guard let alpha = keys["alpha"], let gamma = keys["gamma"] else {
+                throw error(node, path, "a custom parametrization needs both alpha and gamma, e.g. {alpha: 0.5, gamma: 0.5}")
+            }
+            return .custom(alpha: try finite(alpha.value, join(path, "alpha")),
+                           gamma: try finite(gamma.value, join(path, "gamma")))
+        default:
+            throw error(node, path, "expected sp, mup, depth-mup or {alpha: a, gamma: g}, got \(node.kindDescription)")
+        }
+    }
+
+    func decodeOptimizer(_ node: SpecNode, path: String) throws -> OptimizerSpec {
+        let keys = try fields(node, path: path, allowed: ["name", "lr", "momentum", "epsilon"])
+        var optimizer = OptimizerSpec()
+        if let entry = keys["name"] { optimizer.name = try choice(entry.value, join(path, "name"), OptimizerName.self) }
+        if let entry = keys["lr"] { optimizer.learningRates = try decodeLearningRates(entry.value, path: join(path, "lr")) }
+        if let entry = keys["momentum"] {
+            optimizer.momentum = try list(entry.value, path: join(path, "momentum")) { value, keyPath in
+                let momentum = try finite(value, keyPath)
+                guard momentum >= 0, momentum < 1 else {
+                    throw error(value, keyPath, "must be in [0, 1), got \(SpecDecoder.text(momentum))")
+                }
+                return momentum
+            }
+        }
+        if let entry = keys["epsilon"] { optimizer.epsilon = try positive(entry.value, join(path, "epsilon")) }
+        return optimizer
+    }
+
+    /// `lr:` — a number, a list of numbers, or a log2 grid `{log2: [lo, hi], step: s}`.
+    func decodeLearningRates(_ node: SpecNode, path: String) throws -> [Double] {
+        guard case .mapping = node else {
+            return try list(node, path: path) { try positive($0, $1) }
+        }
+        let keys = try fields(node, path: path, allowed: ["log2", "step"])
+        guard let range = keys["log2"] else {
+            throw error(node, path, "a learning-rate grid needs log2: [lo, hi], e.g. {log2: [-12, -4], step: 1}")
+        }
+        guard case .sequence(let bounds, _) = range.value, bounds.count == 2 else {
+            throw error(range.value, join(path, "log2"), "expected [lo, hi], got \(range.value.kindDescription)")
+        }
+        let low = try finite(bounds[0], join(path, "log2") + "[0]")
+        let high = try finite(bounds[1], join(path, "log2") + "[1]")
+        guard low <= high else {
+            throw error(range.value, join(path, "log2"), "lo must be ≤ hi, got [\(SpecDecoder.text(low)), \(SpecDecoder.text(high))]")
+        }
+        let step = try keys["step"].map { try positive($0.value, join(path, "step")) } ?? 1
+        let count = Int(((high - low) / step + 1e-9).rounded(.down)) + 1
+        guard count <= 1000 else {
+            throw error(node, path, "the grid has \(count) points; use a larger step (at most 1000 points)")
+        }
+        // NOTE: each exponent is computed from the integer index, never accumulated, so the grid
+        // is the same bits whatever its length (the cache key depends on it).
+        return (0..<count).map { index in Double.pow2(low + Double(index) * step) }
+    }
+
+    func decodeTrain(_ node: SpecNode, path: String) throws -> TrainSpec {
+        let keys = try fields(node, path: path, allowed: ["steps", "batch", "seeds", "loss"])
+        var train = TrainSpec()
+        if let entry = keys["steps"] { train.steps = try integer(entry.value, join(path, "steps"), atLeast: 1) }
+        if let entry = keys["batch"] { train.batch = try integer(entry.value, join(path, "batch"), atLeast: 1) }
+        if let entry = keys["seeds"] {
+            let keyPath = join(path, "seeds")
+            if case .sequence = entry.value {
+                let seeds = try list(entry.value, path: keyPath) { try integer($0, $1, atLeast: 0) }
+                guard Set(seeds).count == seeds.count else {
+                    throw error(entry.value, keyPath, "seeds repeat; each seed must appear once")
+                }
+                train.seeds = seeds.map(UInt64.init)
+            } else {
+                let count = try integer(entry.value, keyPath, atLeast: 1)
+                guard count <= 1000 else { throw error(entry.value, keyPath, "at most 1000 seeds, got \(count)") }
+                train.seeds = (0..<UInt64(count)).map { $0 }
+            }
+        }
+        if let entry = keys["loss"] { train.loss = try choice(entry.value, join(path, "loss"), LossName.self) }
+        return train
+    }
+
+    func decodeMeasure(_ node: SpecNode, path: String) throws -> MeasureSpec {
+        let keys = try fields(node, path: path, allowed: ["coord_check_steps", "feature_update", "loss_curve"])
+        var measure = MeasureSpec()
+        if let entry = keys["coord_check_steps"] {
+            let steps = try list(entry.value, path: join(path, "coord_check_steps")) { try integer($0, $1, atLeast: 0) }
+            measure.coordinateCheckSteps = Array(Set(steps)).sorted()
+        }
+        if let entry = keys["feature_update"] { measure.featureUpdate = try boolean(entry.value, join(path, "feature_update")) }
+        if let entry = keys["loss_curve"] { measure.lossCurve = try boolean(entry.value, join(path, "loss_curve")) }
+        return measure
+    }
+}
+
+extension Double {
+    /// 2^exponent, exact for integer exponents.
+    static func pow2(_ exponent: Double) -> Double {
+        if exponent == exponent.rounded(), abs(exponent) < 1000 {
+            return Double(sign: .plus, exponent: Int(exponent), significand: 1)
+        }
+        return Foundation.pow(2, exponent)
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+extension SpecDecoder {
+    /// Checks that need more than one key: a point count that is still runnable, coordinate-check
+    /// steps within the run.
+    func validate(_ spec: ExperimentSpec, node: SpecNode, keys: [String: SpecEntry]) throws {
+        let points = spec.pointCount
+        guard points <= 100_000 else {
+            throw error(node, "", "the sweep has \(points) points; narrow it (at most 100000)")
+        }
+        if let steps = spec.measure.coordinateCheckSteps, let last = steps.last, last > spec.train.steps {
+            let location = keys["measure"]?.value ?? node
+            throw error(location, "measure.coord_check_steps",
+                        "step \(last) is after the last training step (\(spec.train.steps))")
+        }
+    }
+
+    /// The closest name within edit distance 2 (or one that starts alike), for "did you mean".
+    static func suggestion(for word: String, among candidates: [String]) -> String? {
+        let lowered = word.lowercased().replacingOccurrences(of: "_", with: "-")
+        var best: (name: String, distance: Int)?
+        for candidate in candidates {
+            let normalized = candidate.replacingOccurrences(of: "_", with: "-")
+            let distance = editDistance(lowered, normalized)
+            if distance <= max(2, normalized.count / 3), distance < (best?.distance ?? .max) {
+                best = (candidate, distance)
+            }
+        }
+        return best?.name
+    }
+
+    /// Levenshtein distance over Unicode scalars.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)
+        guard !a.isEmpty else { return b.count }
+        guard !b.isEmpty else { return a.count }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...b.count {
+                current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1,
+                                       previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}
+
+extension ExperimentSpec {
+    /// Points in the sweep: the product of every list's length.
+    public var pointCount: Int {
+        let model = self.model
+        var counts: [Int] = [model.width.count, model.depth.count, model.blockDepth.count]
+        counts += [model.activation.count, model.meanSubtraction.count, model.branchMultiplier.count]
+        counts += [model.baseWidth.count, model.baseDepth.count, model.input.count]
+        counts += [model.readout.count, model.preLN.count, parametrizations.count]
+        counts += [optimizer.learningRates.count, optimizer.momentum.count, train.seeds.count]
+        var product = 1
+        for count in counts {
+            let (next, overflow) = product.multipliedReportingOverflow(by: count)
+            product = overflow ? Int.max : next
+        }
+        return product
+    }
+}

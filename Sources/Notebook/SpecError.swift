@@ -1,0 +1,84 @@
+import Yams
+
+/// A located error in an experiment block: bad YAML, an unknown key, a wrong type or a value out
+/// of range.
+///
+/// The message reads `file:line:col: block <label>: <key path>: message`, for example
+/// `notes.md:15:9: block 2: optimizer.lr[1]: expected number, got "fast"`.
+public struct SpecError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// Where the offending value (or key) starts in the notebook file.
+    public var location: SourceLocation
+    /// The block's label: its id, or its 1-based index among experiment blocks.
+    public var block: String
+    /// Dotted key path with list indices, e.g. `optimizer.lr[1]`; empty for the whole block.
+    public var path: String
+    /// What was wrong and, where it helps, how to fix it.
+    public var message: String
+
+    public init(location: SourceLocation, block: String, path: String, message: String) {
+        self.location = location
+        self.block = block
+        self.path = path
+        self.message = message
+    }
+
+    public var description: String {
+        path.isEmpty ? "\(location): block \(block): \(message)"
+            : "\(location): block \(block): \(path): \(message)"
+    }
+
+    static func fromYams(_ error: YamlError, yaml: String, locate: (Mark?) -> SourceLocation,
+                         block: String) -> SpecError {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+             .composer(_, let problem, let mark, _):
+            return SpecError(location: locate(mark), block: block, path: "", message: "invalid YAML: \(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let key = duplicates.first ?? "?"
+            let first = context.mark
+            let firstLocation = locate(first)
+            let second = Self.laterOccurrence(of: key, line: first.line, column: first.column, in: yaml)
+                .map { SourceLocation(file: firstLocation.file, line: firstLocation.line + $0.line - first.line,
+                                      column: firstLocation.column + $0.column - first.column) }
+            let lines = second.map { "lines \(firstLocation.line) and \($0.line)" }
+                ?? "line \(firstLocation.line) and a later line"
+            return SpecError(location: second ?? firstLocation, block: block, path: "",
+                             message: "duplicate key \(key) (\(lines)); keep one of them")
+        default:
+            return SpecError(location: locate(nil), block: block, path: "", message: "invalid YAML: \(error)")
+        }
+    }
+
+    /// Finds the repeated key after its first occurrence: the next `key:` at the same column
+    /// (block mappings) or later on the same line (flow mappings).
+    static func laterOccurrence(of key: String, line firstLineNumber: Int, column firstColumn: Int,
+                                in yaml: String) -> (line: Int, column: Int)? {
+        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard firstLineNumber >= 1, firstLineNumber <= lines.count else { return nil }
+        func keyStarts(_ line: [Unicode.Scalar], at index: Int) -> Bool {
+            let keyScalars = Array(key.unicodeScalars)
+            guard index + keyScalars.count <= line.count,
+                  Array(line[index..<index + keyScalars.count]) == keyScalars else { return false }
+            var rest = index + keyScalars.count
+            while rest < line.count, line[rest] == " " { rest += 1 }
+            return rest < line.count && line[rest] == ":"
+        }
+        let firstLine = Array(lines[firstLineNumber - 1].unicodeScalars)
+        var index = firstColumn - 1 + key.unicodeScalars.count
+        while index < firstLine.count {
+            if keyStarts(firstLine, at: index), index > 0,
+               firstLine[index - 1] == " " || firstLine[index - 1] == "," || firstLine[index - 1] == "{" {
+                return (firstLineNumber, index + 1)
+            }
+            index += 1
+        }
+        for lineNumber in firstLineNumber..<lines.count {
+            let line = Array(lines[lineNumber].unicodeScalars)
+            if keyStarts(line, at: firstColumn - 1),
+               line[..<(firstColumn - 1)].allSatisfy({ $0 == " " || $0 == "-" }) {
+                return (lineNumber + 1, firstColumn)
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,214 @@
+import Yams
+
+/// A YAML value of an experiment block, with every node located in the notebook file.
+///
+/// Experiment YAML is composed with Yams into a tree, then converted into this tree, whose plain
+/// scalars are resolved by the YAML 1.2 core schema (see ``SpecScalar/resolve(plain:)``) rather
+/// than by Yams's YAML 1.1-flavoured default resolver. Locations are absolute, so that a value
+/// merged in from the front matter's `defaults` still points at the front matter.
+public indirect enum SpecNode: Sendable, Hashable {
+    case scalar(SpecScalar, SourceLocation)
+    case mapping([SpecEntry], SourceLocation)
+    case sequence([SpecNode], SourceLocation)
+
+    /// Where the node starts in the notebook file.
+    public var location: SourceLocation {
+        switch self {
+        case .scalar(_, let location), .mapping(_, let location), .sequence(_, let location):
+            return location
+        }
+    }
+
+    /// A short noun for messages: `number 3`, `string "fast"`, `a list`, `a mapping`.
+    var kindDescription: String {
+        switch self {
+        case .scalar(let scalar, _): return scalar.kindDescription
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        }
+    }
+}
+
+/// One `key: value` pair of a mapping, in document order.
+public struct SpecEntry: Sendable, Hashable {
+    public var key: String
+    public var keyLocation: SourceLocation
+    public var value: SpecNode
+
+    public init(key: String, keyLocation: SourceLocation, value: SpecNode) {
+        self.key = key
+        self.keyLocation = keyLocation
+        self.value = value
+    }
+}
+
+/// A resolved YAML scalar.
+public enum SpecScalar: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case int(Int)
+    case double(Double)
+    case string(String)
+
+    /// Resolves a plain (unquoted) scalar by the YAML 1.2 core schema.
+    ///
+    /// Rules (YAML 1.2.2 §10.3.2): `null`, `Null`, `NULL`, `~` and the empty scalar are null;
+    /// `true`/`True`/`TRUE` and `false`/`False`/`FALSE` are booleans (never `yes`, `no`, `on`,
+    /// `off`, `y`, `n`); `[-+]?[0-9]+` is a decimal integer (`010` is ten), `0o17` octal and
+    /// `0x1F` hexadecimal; `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?` is a float (so
+    /// `1e-3` and `5E-4` are numbers), as are `.inf`, `-.inf`, `.nan`. Anything else is a string.
+    /// Quoted scalars are always strings and never come here.
+    public static func resolve(plain text: String) -> SpecScalar {
+        switch text {
+        case "", "~", "null", "Null", "NULL": return .null
+        case "true", "True", "TRUE": return .bool(true)
+        case "false", "False", "FALSE": return .bool(false)
+        case ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF": return .double(.infinity)
+        case "-.inf", "-.Inf", "-.INF": return .double(-.infinity)
+        case ".nan", ".NaN", ".NAN": return .double(.nan)
+        default: break
+        }
+        let scalars = Array(text.unicodeScalars)
+        if scalars.count > 2, scalars[0] == "0", scalars[1] == "o" || scalars[1] == "x" {
+            let digits = String(text.dropFirst(2))
+            let radix = scalars[1] == "o" ? 8 : 16
+            if let value = Int(digits, radix: radix), !digits.hasPrefix("+"), !digits.hasPrefix("-") {
+                return .int(value)
+            }
+            return .string(text)
+        }
+        if isDecimalInteger(scalars) {
+            // NOTE: Int("010") is 10: YAML 1.2 has no implicit octal. Too large → a float.
+            if let value = Int(text.hasPrefix("+") ? String(text.dropFirst()) : text) { return .int(value) }
+            if let value = Double(text) { return .double(value) }
+        }
+        if isFloat(scalars), let value = Double(text) { return .double(value) }
+        return .string(text)
+    }
+
+    private static func isDigit(_ scalar: Unicode.Scalar) -> Bool { scalar >= "0" && scalar <= "9" }
+
+    private static func isDecimalInteger(_ scalars: [Unicode.Scalar]) -> Bool {
+        var index = 0
+        if index < scalars.count, scalars[index] == "+" || scalars[index] == "-" { index += 1 }
+        guard index < scalars.count else { return false }
+        return scalars[index...].allSatisfy(isDigit)
+    }
+
+    /// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`
+    private static func isFloat(_ scalars: [Unicode.Scalar]) -> Bool {
+        var index = 0
+        func digits() -> Int {
+            let start = index
+            while index < scalars.count, isDigit(scalars[index]) { index += 1 }
+            return index - start
+        }
+        if index < scalars.count, scalars[index] == "+" || scalars[index] == "-" { index += 1 }
+        if index < scalars.count, scalars[index] == "." {
+            index += 1
+            guard digits() > 0 else { return false }
+        } else {
+            guard digits() > 0 else { return false }
+            if index < scalars.count, scalars[index] == "." {
+                index += 1
+                _ = digits()
+            }
+        }
+        if index < scalars.count, scalars[index] == "e" || scalars[index] == "E" {
+            index += 1
+            if index < scalars.count, scalars[index] == "+" || scalars[index] == "-" { index += 1 }
+            guard digits() > 0 else { return false }
+        }
+        return index == scalars.count
+    }
+
+    var kindDescription: String {
+        switch self {
+        case .null: return "null"
+        case .bool(let value): return "boolean \(value)"
+        case .int(let value): return "number \(value)"
+        case .double(let value): return "number \(value)"
+        case .string(let value): return "\"\(value)\""
+        }
+    }
+}
+
+extension SpecNode {
+    /// Composes YAML text into a located tree.
+    ///
+    /// A YAML position (line `k`, column `c`, both 1-based) maps to the notebook position
+    /// `origin.line + k - 1`, `origin.column + c - 1` (see ``ExperimentCell/bodyStart``).
+    ///
+    /// - Throws: ``SpecError`` for YAML syntax errors, duplicate keys (naming both lines), aliases,
+    ///   and non-scalar keys. An empty document gives an empty mapping.
+    public static func compose(yaml: String, origin: SourceLocation, block: String) throws -> SpecNode {
+        func locate(_ mark: Mark?) -> SourceLocation {
+            guard let mark else { return origin }
+            return SourceLocation(file: origin.file, line: origin.line + mark.line - 1,
+                                  column: origin.column + mark.column - 1)
+        }
+        let root: Node?
+        do {
+            // NOTE: `.basic` resolves nothing: every plain scalar stays text, so `NO` is never
+            // false and `1e-3` never stays a string; `resolve(plain:)` applies YAML 1.2 core.
+            root = try Yams.compose(yaml: yaml, .basic)
+        } catch let error as YamlError {
+            throw SpecError.fromYams(error, yaml: yaml, locate: locate, block: block)
+        }
+        guard let root else { return .mapping([], origin) }
+        return try SpecNode(yams: root, locate: locate, block: block)
+    }
+
+    /// Converts a composed Yams node (e.g. the front matter's `defaults`) whose marks count from
+    /// `origin`, like ``compose(yaml:origin:block:)``.
+    public init(yams node: Node, origin: SourceLocation, block: String) throws {
+        func locate(_ mark: Mark?) -> SourceLocation {
+            guard let mark else { return origin }
+            return SourceLocation(file: origin.file, line: origin.line + mark.line - 1,
+                                  column: origin.column + mark.column - 1)
+        }
+        try self.init(yams: node, locate: locate, block: block)
+    }
+
+    init(yams node: Node, locate: (Mark?) -> SourceLocation, block: String) throws {
+        switch node {
+        case .scalar(let scalar):
+            let value: SpecScalar = scalar.style == .plain
+                ? .resolve(plain: scalar.string) : .string(scalar.string)
+            self = .scalar(value, locate(scalar.mark))
+        case .sequence(let sequence):
+            self = .sequence(try sequence.map { try SpecNode(yams: $0, locate: locate, block: block) },
+                             locate(sequence.mark))
+        case .mapping(let mapping):
+            var entries: [SpecEntry] = []
+            for (key, value) in mapping {
+                guard case .scalar(let keyScalar) = key else {
+                    throw SpecError(location: locate(key.mark), block: block, path: "",
+                                    message: "keys must be plain words, got a \(key.sequence != nil ? "list" : "mapping")")
+                }
+                entries.append(SpecEntry(key: keyScalar.string, keyLocation: locate(keyScalar.mark),
+                                         value: try SpecNode(yams: value, locate: locate, block: block)))
+            }
+            self = .mapping(entries, locate(mapping.mark))
+        case .alias(let alias):
+            throw SpecError(location: locate(alias.mark), block: block, path: "",
+                            message: "YAML aliases are not supported in experiment blocks; write the value out")
+        }
+    }
+
+    /// Deep-merges `overlay` over `self`: mappings merge key by key (recursively), anything else
+    /// in `overlay` replaces the base value. Used for front-matter `defaults` and `scales:`.
+    public func merged(with overlay: SpecNode) -> SpecNode {
+        guard case .mapping(var base, let location) = self,
+              case .mapping(let top, _) = overlay else { return overlay }
+        for entry in top {
+            if let index = base.firstIndex(where: { $0.key == entry.key }) {
+                base[index] = SpecEntry(key: entry.key, keyLocation: entry.keyLocation,
+                                        value: base[index].value.merged(with: entry.value))
+            } else {
+                base.append(entry)
+            }
+        }
+        return .mapping(base, location)
+    }
+}

@@ -1,0 +1,174 @@
+import Foundation
+import Notebook
+import Runner
+
+/// The results of one block regrouped for views and inline references: seeds averaged, points
+/// arranged by axis, best learning rates found.
+///
+/// A *group* is the set of points that differ only by seed. Its loss is the mean over seeds; if
+/// any seed diverged the group counts as diverged (at the earliest step) and is left out of
+/// plots and optima. Failed or unfinished seeds make the group unfinished.
+public struct BlockAnalysis {
+    public struct Group {
+        /// Axis values (varying axes except seed), by axis name.
+        public var values: [String: String]
+        public var spec: PointSpec
+        public var results: [PointResult]
+        /// Seeds that did not finish (failed, timed out, cancelled).
+        public var unfinished: [PointOutcome]
+        public var divergedAtStep: Int?
+
+        /// Mean final train loss over seeds; nil when no seed finished. NaN/inf pass through.
+        public var finalLoss: Double? {
+            guard !results.isEmpty, unfinished.isEmpty else { return nil }
+            return results.map(\.finalTrainLoss).reduce(0, +) / Double(results.count)
+        }
+
+        /// The loss usable for optima and plots: finite, not diverged.
+        public var usableLoss: Double? {
+            guard divergedAtStep == nil, let loss = finalLoss, loss.isFinite else { return nil }
+            return loss
+        }
+
+        func mean(_ value: (PointResult) -> Double?) -> Double? {
+            let values = results.compactMap(value)
+            guard !values.isEmpty, values.count == results.count, unfinished.isEmpty else { return nil }
+            return values.reduce(0, +) / Double(values.count)
+        }
+    }
+
+    public let block: BlockResult
+    /// Varying axes other than seed, outermost first.
+    public let axes: [Sweep.Axis]
+    public let groups: [Group]
+
+    public init(_ block: BlockResult) {
+        self.block = block
+        axes = block.axes.filter { $0.name != "seed" }
+        var groups: [Group] = []
+        var index: [String: Int] = [:]
+        for (point, outcome) in zip(block.points, block.outcomes) {
+            let values = Self.values(of: point)
+            let key = axes.map { values[$0.name] ?? "" }.joined(separator: "\u{1F}")
+            if index[key] == nil {
+                index[key] = groups.count
+                groups.append(Group(values: values, spec: point.spec, results: [], unfinished: [], divergedAtStep: nil))
+            }
+            guard let position = index[key] else { continue }
+            switch outcome {
+            case .finished(let result):
+                groups[position].results.append(result)
+                if let step = result.divergedAtStep {
+                    groups[position].divergedAtStep = min(step, groups[position].divergedAtStep ?? step)
+                }
+            default:
+                groups[position].unfinished.append(outcome)
+            }
+        }
+        self.groups = groups
+    }
+
+    /// `depth=16 lr=2^-7` → `["depth": "16", "lr": "2^-7"]`.
+    static func values(of point: Point) -> [String: String] {
+        var values: [String: String] = [:]
+        for pair in point.label.split(separator: " ") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { values[String(parts[0])] = String(parts[1]) }
+        }
+        return values
+    }
+
+    public func hasAxis(_ name: String) -> Bool { axes.contains { $0.name == name } }
+
+    /// The axis that names curves: depth when it varies, else width, else none.
+    public var seriesAxis: String? {
+        if hasAxis("depth") { return "depth" }
+        if hasAxis("width") { return "width" }
+        return nil
+    }
+
+    /// Groups split by the given axes' values, in sweep order; each part's key lists the values.
+    public func partition(by names: [String], of groups: [Group]? = nil) -> [(key: [String: String], groups: [Group])] {
+        var parts: [(key: [String: String], groups: [Group])] = []
+        for group in groups ?? self.groups {
+            var key: [String: String] = [:]
+            for name in names { key[name] = group.values[name] }
+            if let position = parts.firstIndex(where: { $0.key == key }) {
+                parts[position].groups.append(group)
+            } else {
+                parts.append((key, [group]))
+            }
+        }
+        return parts
+    }
+
+    /// Text for a partition key, axes in sweep order: `depth-mup`, `depth-mup · activation=abs`;
+    /// `all points` for the empty key.
+    public func title(of key: [String: String]) -> String {
+        let parts = axes.compactMap { axis -> String? in
+            guard let value = key[axis.name] else { return nil }
+            return axis.name == "parametrization" ? value : "\(axis.name)=\(value)"
+        }
+        return parts.isEmpty ? "all points" : parts.joined(separator: " · ")
+    }
+
+    /// Names of the axes other than `excluded`.
+    public func axisNames(excluding excluded: [String]) -> [String] {
+        axes.map(\.name).filter { !excluded.contains($0) }
+    }
+
+    /// The learning-rate curve's optimum: the group with the lowest usable loss (first on ties).
+    public static func best(_ groups: [Group]) -> Group? {
+        var best: (group: Group, loss: Double)?
+        for group in groups {
+            guard let loss = group.usableLoss else { continue }
+            if let current = best, current.loss <= loss { continue }
+            best = (group, loss)
+        }
+        return best?.group
+    }
+
+    /// Least-squares slope of log y against log x over the finite positive pairs.
+    public static func logSlope(_ pairs: [(x: Double, y: Double)]) -> Double? {
+        let usable = pairs.filter { $0.x > 0 && $0.y > 0 && $0.x.isFinite && $0.y.isFinite }
+        guard Set(usable.map(\.x)).count >= 2 else { return nil }
+        let xs = usable.map { log($0.x) }, ys = usable.map { log($0.y) }
+        let mx = xs.reduce(0, +) / Double(xs.count), my = ys.reduce(0, +) / Double(ys.count)
+        var sxy = 0.0, sxx = 0.0
+        for (x, y) in zip(xs, ys) { sxy += (x - mx) * (y - my); sxx += (x - mx) * (x - mx) }
+        return sxx > 0 ? sxy / sxx : nil
+    }
+
+    // MARK: Init variance (TP6 §3; depth-mup.md §3 C1)
+
+    /// Measured E|x_L|²/|x_0|² at init: (RMS(x_L)/RMS(x_0))² of the step-0 coordinate check,
+    /// averaged over seeds.
+    public static func measuredInitRatio(_ group: Group) -> Double? {
+        group.mean { result in
+            guard let sample = result.coordinateCheck.first(where: { $0.step == 0 }),
+                  let first = sample.blockRMS.first, let last = sample.blockRMS.last, first > 0 else { return nil }
+            return (last / first) * (last / first)
+        }
+    }
+
+    /// The exact init variance ratio (1 + c·b²)^L with b the effective branch multiplier
+    /// a·m_L^(-α): c = 1 for identity without mean subtraction, ½ − 1/(2π) for mean-subtracted
+    /// relu, 1 − 2/π for mean-subtracted abs, ½ for relu without it, 1 for abs without it; nil
+    /// for tanh and gelu (no closed form) and for block depth > 1.
+    public static func exactInitRatio(_ group: Group) -> Double? {
+        let spec = group.spec
+        guard spec.blockDepth == 1, let b = group.results.first?.branchMultiplier else { return nil }
+        let meanSubtracted = spec.meanSubtraction ?? (spec.activation == .relu || spec.activation == .abs || spec.activation == .gelu)
+        let c: Double
+        switch (spec.activation, meanSubtracted) {
+        case (.identity, false): c = 1
+        case (.identity, true): c = 1 - 1 / Double(spec.width)
+        case (.relu, true): c = 0.5 - 1 / (2 * Double.pi)
+        case (.relu, false): c = 0.5
+        case (.abs, true): c = 1 - 2 / Double.pi
+        case (.abs, false): c = 1
+        default: return nil
+        }
+        return pow(1 + c * b * b, Double(spec.depth))
+    }
+}

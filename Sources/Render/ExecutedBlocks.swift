@@ -1,0 +1,83 @@
+import Foundation
+import Notebook
+import Runner
+
+/// The ``BlockContentProvider`` of an executed notebook: each block becomes a numbered figure
+/// with its views, inline references quote its results, `@id` links to its figure.
+///
+/// Figure numbers are the blocks' positions in the notebook (block 2 is Figure 2), so they never
+/// depend on which blocks ran. A failed block shows its error in place, above whatever results
+/// it has; a timed-out block says so.
+///
+/// ```swift
+/// let provider = ExecutedBlocks(results: scheduler.run(blocks))
+/// let page = try PageRenderer.renderPage(notebook: notebook, provider: provider, options: options)
+/// for file in provider.sideFiles(pageName: "notes", notebookFile: "notes.md") { … }
+/// ```
+public struct ExecutedBlocks: BlockContentProvider {
+    public let results: [BlockResult]
+    let analyses: [Int: BlockAnalysis]
+    let views: [Int: [(kind: ViewKind, output: ViewOutput)]]
+
+    public init(results: [BlockResult]) {
+        self.results = results
+        var analyses: [Int: BlockAnalysis] = [:]
+        var views: [Int: [(kind: ViewKind, output: ViewOutput)]] = [:]
+        for block in results {
+            let analysis = BlockAnalysis(block)
+            analyses[block.cell.index] = analysis
+            views[block.cell.index] = block.spec.show.map { ($0, ResultViews.render($0, analysis)) }
+        }
+        self.analyses = analyses
+        self.views = views
+    }
+
+    func block(_ cell: ExperimentCell) -> BlockResult? { results.first { $0.cell.index == cell.index } }
+
+    public func html(for cell: ExperimentCell) -> String {
+        guard let block = block(cell), let views = views[cell.index] else { return UnexecutedBlocks().html(for: cell) }
+        let title = block.spec.title ?? block.spec.id ?? cell.id ?? "Experiment \(cell.index)"
+        var html = "<figure class=\"experiment\">\n"
+        html += "<figcaption><span class=\"figure-number\">Figure \(cell.index).</span> \(HTMLEscaping.escape(title))</figcaption>\n"
+        let finished = block.outcomes.filter { if case .finished = $0 { return true } else { return false } }.count
+        switch block.status {
+        case .ok: break
+        case .failed(let message):
+            html += "<div class=\"error\" role=\"alert\"><strong>Experiment failed.</strong> <code>\(HTMLEscaping.escape(message))</code></div>\n"
+        case .timedOut(let seconds):
+            html += "<div class=\"error timeout\" role=\"alert\"><strong>Timed out</strong> after \(NumberFormat.exact(seconds)) s: \(finished) of \(block.points.count) points finished.</div>\n"
+        case .cancelled:
+            html += "<div class=\"error\" role=\"alert\"><strong>Interrupted:</strong> \(finished) of \(block.points.count) points finished.</div>\n"
+        }
+        for view in views {
+            html += "<div class=\"view view-\(view.kind.rawValue)\">\n\(view.output.html)</div>\n"
+        }
+        html += "</figure>\n"
+        return html
+    }
+
+    public func crossReferenceHTML(forBlockID id: String) -> String? {
+        guard let block = results.first(where: { $0.names.contains(id) }) else { return nil }
+        return "<a class=\"cross-reference\" href=\"#\(HTMLEscaping.escape(block.anchor))\">Figure \(block.cell.index)</a>"
+    }
+
+    public func inlineHTML(for reference: InlineReference) throws -> String {
+        let value = try QuotableValue.resolve(reference, in: self)
+        return "<span class=\"reference\" title=\"\(HTMLEscaping.escape(reference.text))\">\(HTMLEscaping.escape(value))</span>"
+    }
+
+    /// The files that go beside the page: `NAME.results.json` and one CSV per table,
+    /// `NAME.<block>.<view>.csv` (`-2`, `-3` … for a view's further tables).
+    public func sideFiles(pageName: String, notebookFile: String) -> [(name: String, contents: String)] {
+        var files = [(name: "\(pageName).results.json", contents: ResultsJSON.encode(results, notebookFile: notebookFile))]
+        for block in results {
+            for view in views[block.cell.index] ?? [] {
+                for (number, table) in view.output.tables.enumerated() {
+                    let suffix = number == 0 ? "" : "-\(number + 1)"
+                    files.append(("\(pageName).\(block.anchor).\(view.kind.rawValue)\(suffix).csv", table.csv()))
+                }
+            }
+        }
+        return files
+    }
+}

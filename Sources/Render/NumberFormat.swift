@@ -1,0 +1,79 @@
+import Foundation
+
+/// Deterministic number text for tables, plots, CSV and inline references.
+///
+/// Same value, same text, on every machine: formatting goes through C's `snprintf` with fixed
+/// precision (never the locale). Non-finite values print as `NaN`, `inf`, `-inf`.
+public enum NumberFormat {
+    /// `value` with `digits` significant digits: fixed notation for 1e-3 ≤ |x| < 1e5
+    /// (`0.00781`, `2.31`, `1234`), scientific otherwise (`1.5e-05`). Trailing zeros are kept so
+    /// columns line up (`0.500`).
+    public static func significant(_ value: Double, digits: Int = 3) -> String {
+        if let special = nonFinite(value) { return special }
+        if value == 0 { return "0" }
+        let magnitude = abs(value)
+        if magnitude >= 1e-3 && magnitude < 1e5 {
+            let exponent = Int(floor(log10(magnitude)))
+            let decimals = max(0, digits - 1 - exponent)
+            let text = String(format: "%.\(decimals)f", value)
+            // Rounding can carry into a new digit (9.995 → 10.00); one fewer decimal then.
+            if decimals > 0, let rounded = Double(text), abs(rounded) >= pow(10, Double(exponent + 1)) {
+                return String(format: "%.\(decimals - 1)f", value)
+            }
+            return text
+        }
+        return String(format: "%.\(max(0, digits - 1))e", value)
+            .replacingOccurrences(of: "e-0", with: "e-").replacingOccurrences(of: "e+0", with: "e+")
+            .replacingOccurrences(of: "e+", with: "e")
+    }
+
+    /// Like ``significant(_:digits:)`` without trailing zeros after the point: `1`, `0.5`, `-7`.
+    public static func trimmed(_ value: Double, digits: Int = 3) -> String {
+        let text = significant(value, digits: digits)
+        guard text.contains("."), !text.contains("e") else { return text }
+        var trimmed = Substring(text)
+        while trimmed.hasSuffix("0") { trimmed = trimmed.dropLast() }
+        if trimmed.hasSuffix(".") { trimmed = trimmed.dropLast() }
+        return trimmed == "-0" ? "0" : String(trimmed)
+    }
+
+    /// Fixed decimals (`-0.50`, `0.00`; never `-0.00`), for slopes and exponents.
+    public static func fixed(_ value: Double, decimals: Int = 2) -> String {
+        if let special = nonFinite(value) { return special }
+        let text = String(format: "%.\(decimals)f", value)
+        return text.hasPrefix("-") && text.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) ? String(text.dropFirst()) : text
+    }
+
+    /// `NaN`, `inf`, `-inf`, or nil for a finite value.
+    public static func nonFinite(_ value: Double) -> String? {
+        if value.isNaN { return "NaN" }
+        if value == .infinity { return "inf" }
+        if value == -.infinity { return "-inf" }
+        return nil
+    }
+
+    /// A power of two with a Unicode superscript exponent: `2⁻⁹`, `2⁴`, `2⁻²·⁵`.
+    public static func powerOfTwo(_ exponent: Double) -> String {
+        let text = exponent == exponent.rounded() ? String(Int(exponent)) : significant(exponent, digits: 3)
+        let superscripts: [Character: String] = [
+            "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹",
+            "-": "⁻", ".": "·",
+        ]
+        return "2" + text.map { superscripts[$0] ?? String($0) }.joined()
+    }
+
+    /// A learning rate: `2⁻⁷` when it is a power of two (with a half-octave step too: `2⁻⁷·⁵`),
+    /// else three significant digits.
+    public static func learningRate(_ rate: Double) -> String {
+        let exponent = log2(rate)
+        if (exponent * 2).rounded() == exponent * 2, abs(exponent) < 1000 { return powerOfTwo(exponent) }
+        return trimmed(rate)
+    }
+
+    /// The shortest text that reads back as the same Double (JSON, CSV), `null` for non-finite.
+    public static func exact(_ value: Double) -> String {
+        guard value.isFinite else { return "null" }
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
+        return "\(value)"
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import Notebook
+import Runner
+
+/// Inline references: `{{BLOCK.QUANTITY}}` or `{{BLOCK.QUANTITY[ARG, ARG, …]}}` in prose.
+///
+/// BLOCK is a block id (`lr-transfer`) or its number (`2`). Each ARG fixes one sweep axis,
+/// either as `axis=value` (`depth=16`, `lr=2^-7`) or as a bare value that belongs to exactly one
+/// axis (`depth-mup`, `16`). Seeds are always averaged. Every axis a quantity does not range over
+/// must be fixed; when an axis has a single value it is fixed already.
+///
+/// | quantity | ranges over | value |
+/// |---|---|---|
+/// | `best_lr` | lr | η with the lowest final train loss, 3 significant digits (depth left open: the η whose loss averaged over depths is lowest) |
+/// | `best_log2_lr` | lr | log₂ of it |
+/// | `best_loss` | lr | that lowest loss |
+/// | `spread_octaves` | lr, depth (or width) | max − min of log₂ η* over depths |
+/// | `final_loss`, `test_loss`, `test_accuracy` | — | the run's value (`diverged @ step k` if so) |
+/// | `init_variance_ratio`, `init_variance_exact` | — | measured and exact E\|x_L\|²/\|x_0\|² |
+/// | `feature_update_slope` | depth (or width) | slope of log ‖ΔW‖/‖W₀‖ against log L |
+/// | `points`, `diverged` | everything | number of points, of diverged points |
+///
+/// ```
+/// The optimum moves by {{lr-transfer.spread_octaves[depth-mup]}} octaves from L = 4 to 64,
+/// and sits at η* = {{lr-transfer.best_lr[depth-mup, 16]}} for L = 16.
+/// ```
+enum QuotableValue {
+    struct Quantity {
+        var name: String
+        /// Axes the quantity aggregates over (`series` stands for depth-or-width).
+        var free: [String]
+        /// Axes that may be left unfixed; then the quantity pools them (see `best_lr`).
+        var optional: [String] = []
+    }
+
+    static let quantities: [Quantity] = [
+        Quantity(name: "best_lr", free: ["lr"], optional: ["series"]),
+        Quantity(name: "best_log2_lr", free: ["lr"], optional: ["series"]),
+        Quantity(name: "best_loss", free: ["lr"], optional: ["series"]), Quantity(name: "spread_octaves", free: ["lr", "series"]),
+        Quantity(name: "final_loss", free: []), Quantity(name: "test_loss", free: []),
+        Quantity(name: "test_accuracy", free: []), Quantity(name: "init_variance_ratio", free: []),
+        Quantity(name: "init_variance_exact", free: []), Quantity(name: "feature_update_slope", free: ["series"]),
+        Quantity(name: "points", free: ["*"]), Quantity(name: "diverged", free: ["*"]),
+    ]
+
+    static func error(_ reference: InlineReference, _ message: String, hint: String?) -> RenderError {
+        .located(reference.location, message: "{{\(reference.text)}}: \(message)", hint: hint)
+    }
+
+    /// The text a reference stands for.
+    ///
+    /// - Throws: ``RenderError/located(_:message:hint:)`` at the reference for an unknown block,
+    ///   quantity or axis value, or a missing axis; the hint lists what is valid.
+    static func resolve(_ reference: InlineReference, in blocks: ExecutedBlocks) throws -> String {
+        let text = reference.text
+        var arguments: [String] = []
+        var head = text
+        if let open = text.firstIndex(of: "[") {
+            guard text.hasSuffix("]") else {
+                throw error(reference, "unclosed [", hint: "write {{block.quantity[value, …]}}")
+            }
+            head = String(text[..<open])
+            arguments = text[text.index(after: open)..<text.index(before: text.endIndex)]
+                .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        let names = blocks.results.map(\.anchor)
+        guard let dot = head.lastIndex(of: ".") else {
+            throw error(reference, "expected BLOCK.QUANTITY", hint: "blocks: \(names.joined(separator: ", ")); quantities: \(quantities.map(\.name).joined(separator: ", "))")
+        }
+        let blockName = String(head[..<dot]).trimmingCharacters(in: .whitespaces)
+        let quantityName = String(head[head.index(after: dot)...]).trimmingCharacters(in: .whitespaces)
+        guard let block = blocks.results.first(where: { $0.names.contains(blockName) }),
+              let analysis = blocks.analyses[block.cell.index] else {
+            throw error(reference, "unknown block \"\(blockName)\"", hint: names.isEmpty ? "this notebook has no executed blocks" : "blocks: \(names.joined(separator: ", "))")
+        }
+        guard let quantity = quantities.first(where: { $0.name == quantityName }) else {
+            throw error(reference, "unknown quantity \"\(quantityName)\"", hint: "quantities: \(quantities.map(\.name).joined(separator: ", "))")
+        }
+        if quantity.free == ["*"] {
+            guard arguments.isEmpty else { throw error(reference, "\(quantity.name) takes no arguments", hint: nil) }
+            if quantity.name == "points" { return String(block.points.count) }
+            return String(block.outcomes.filter { if case .finished(let r) = $0 { return r.divergedAtStep != nil } else { return false } }.count)
+        }
+        let free = quantity.free.map { $0 == "series" ? (analysis.seriesAxis ?? "depth") : $0 }
+        let optional = quantity.optional.map { $0 == "series" ? (analysis.seriesAxis ?? "depth") : $0 }
+        var fixed: [String: String] = [:]
+        for argument in arguments {
+            if let equals = argument.firstIndex(of: "="), let axis = analysis.axes.first(where: { $0.name == String(argument[..<equals]) }) {
+                let value = String(argument[argument.index(after: equals)...])
+                guard axis.values.contains(value) else {
+                    throw error(reference, "\(axis.name) has no value \(value)", hint: "\(axis.name) is one of \(axis.values.joined(separator: ", "))")
+                }
+                fixed[axis.name] = value
+                continue
+            }
+            let owners = analysis.axes.filter { $0.values.contains(argument) }
+            guard !owners.isEmpty else {
+                let listing = analysis.axes.map { "\($0.name): \($0.values.joined(separator: ", "))" }.joined(separator: "; ")
+                throw error(reference, "no axis has the value \(argument)", hint: listing.isEmpty ? "this block sweeps nothing; drop the [ ]" : listing)
+            }
+            guard owners.count == 1 else {
+                throw error(reference, "\(argument) is ambiguous", hint: "write \(owners.map { "\($0.name)=\(argument)" }.joined(separator: " or "))")
+            }
+            fixed[owners[0].name] = argument
+        }
+        for (name, value) in fixed.sorted(by: { $0.key < $1.key }) where free.contains(name) {
+            throw error(reference, "\(quantity.name) ranges over \(name); do not fix it", hint: "drop \(name)=\(value)")
+        }
+        for axis in analysis.axes where !free.contains(axis.name) && !optional.contains(axis.name) && fixed[axis.name] == nil {
+            throw error(reference, "\(quantity.name) needs a value for \(axis.name)",
+                        hint: "\(axis.name) is one of \(axis.values.joined(separator: ", ")), e.g. {{\(blockName).\(quantity.name)[\(axis.values[0])]}}")
+        }
+        var groups = analysis.groups.filter { group in fixed.allSatisfy { group.values[$0.key] == $0.value } }
+        if let pooled = optional.first(where: { name in analysis.hasAxis(name) && fixed[name] == nil }) {
+            groups = pool(groups, over: pooled, analysis: analysis)
+        }
+        return value(of: quantity.name, groups: groups, analysis: analysis)
+    }
+
+    /// One group per learning rate whose loss is the mean over every value of `axis` (depths):
+    /// the single rate that works best across depths. A rate that diverged or is missing at any
+    /// depth is not usable.
+    static func pool(_ groups: [BlockAnalysis.Group], over axis: String, analysis: BlockAnalysis) -> [BlockAnalysis.Group] {
+        let count = analysis.axes.first { $0.name == axis }?.values.count ?? 1
+        return analysis.partition(by: ["lr"], of: groups).map { part in
+            var pooled = part.groups[0]
+            let losses = part.groups.compactMap(\.usableLoss)
+            if losses.count == count && part.groups.count == count {
+                let mean = losses.reduce(0, +) / Double(losses.count)
+                pooled.results = [PointResult(finalTrainLoss: mean)]
+                pooled.unfinished = []
+                pooled.divergedAtStep = nil
+            } else {
+                pooled.results = []
+                pooled.unfinished = [.cancelled]
+            }
+            return pooled
+        }
+    }
+
+    static func value(of quantity: String, groups: [BlockAnalysis.Group], analysis: BlockAnalysis) -> String {
+        let missing = "n/a"
+        switch quantity {
+        case "best_lr": return BlockAnalysis.best(groups).map { NumberFormat.significant($0.spec.learningRate) } ?? missing
+        case "best_log2_lr": return BlockAnalysis.best(groups).map { NumberFormat.trimmed(log2($0.spec.learningRate)) } ?? missing
+        case "best_loss": return BlockAnalysis.best(groups)?.usableLoss.map { NumberFormat.significant($0, digits: 4) } ?? missing
+        case "spread_octaves":
+            let series = analysis.seriesAxis ?? "depth"
+            let exponents = analysis.partition(by: [series], of: groups).compactMap { BlockAnalysis.best($0.groups).map { log2($0.spec.learningRate) } }
+            guard exponents.count >= 2, let high = exponents.max(), let low = exponents.min() else { return missing }
+            return NumberFormat.trimmed(high - low)
+        case "final_loss": return groups.first.map { ResultViews.lossCell($0).text } ?? missing
+        case "test_loss": return groups.first?.mean { $0.testLoss }.map { NumberFormat.significant($0, digits: 4) } ?? missing
+        case "test_accuracy": return groups.first?.mean { $0.testAccuracy }.map { NumberFormat.significant($0, digits: 3) } ?? missing
+        case "init_variance_ratio": return groups.first.flatMap(BlockAnalysis.measuredInitRatio).map { NumberFormat.significant($0, digits: 3) } ?? missing
+        case "init_variance_exact": return groups.first.flatMap(BlockAnalysis.exactInitRatio).map { NumberFormat.significant($0, digits: 3) } ?? missing
+        case "feature_update_slope":
+            let series = analysis.seriesAxis ?? "depth"
+            let points = groups.map { group -> (x: Double, y: Double) in
+                let x = Double(series == "width" ? group.spec.width : group.spec.depth)
+                let y = group.mean { $0.weightUpdateRatio.isEmpty ? nil : $0.weightUpdateRatio.reduce(0, +) / Double($0.weightUpdateRatio.count) } ?? .nan
+                return (x, y)
+            }
+            return BlockAnalysis.logSlope(points).map { NumberFormat.fixed($0) } ?? missing
+        default: return missing
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import DepthMuP
+import Foundation
+import Notebook
+
+/// The real ``PointExecutor``: trains points with `DepthMuP.Trainer`.
+///
+/// Datasets are loaded once per ``DataSpec`` and shared by every point that reads them
+/// (`Dataset` is immutable after loading). Relative IDX and Fashion-MNIST paths are resolved
+/// against `baseDirectory` (the notebook's directory), but the cache key keeps them as written.
+/// OpenBLAS is set to one thread, since points already run side by side.
+public final class EngineExecutor: PointExecutor, @unchecked Sendable {
+    public let baseDirectory: URL
+    private let lock = NSLock()
+    private var datasets: [DataSpec: Dataset] = [:]
+    private var loading: [DataSpec: NSLock] = [:]
+
+    public init(baseDirectory: URL) {
+        self.baseDirectory = baseDirectory
+        BLAS.setThreadCount(1)
+    }
+
+    public var engineVersion: String { Engine.version }
+
+    func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : baseDirectory.appendingPathComponent(path).standardizedFileURL.path
+    }
+
+    /// The engine's data configuration for `data`.
+    public func dataConfig(for data: DataSpec) -> DataConfig {
+        let source: DataConfig.Source
+        switch data.name {
+        case .fashionMNIST: source = .fashionMNIST(directory: data.directory.map(absolute))
+        case .idx: source = .idx(images: absolute(data.images ?? ""), labels: absolute(data.labels ?? ""))
+        case .teacher: source = .teacher(inputDim: data.inputDim, classes: data.classes, seed: data.seed)
+        }
+        return DataConfig(source: source, trainCount: data.trainCount, testCount: data.testCount, standardize: data.standardize)
+    }
+
+    public func dataFiles(for data: DataSpec) -> [String] {
+        switch data.name {
+        case .teacher: return []
+        case .idx: return [absolute(data.images ?? ""), absolute(data.labels ?? "")]
+        case .fashionMNIST:
+            let directory = data.directory.map(absolute) ?? DataConfig.defaultFashionMNISTDirectory
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            return names.sorted().map { "\(directory)/\($0)" }
+        }
+    }
+
+    /// The loaded dataset; concurrent callers for the same data wait for one load.
+    public func dataset(for data: DataSpec) throws -> Dataset {
+        lock.lock()
+        if let dataset = datasets[data] { lock.unlock(); return dataset }
+        let gate = loading[data] ?? NSLock()
+        loading[data] = gate
+        lock.unlock()
+        gate.lock(); defer { gate.unlock() }
+        lock.lock()
+        if let dataset = datasets[data] { lock.unlock(); return dataset }
+        lock.unlock()
+        let dataset = try Dataset.load(dataConfig(for: data))
+        lock.lock(); datasets[data] = dataset; lock.unlock()
+        return dataset
+    }
+
+    public func dataFingerprint(for data: DataSpec) throws -> String { try dataset(for: data).fingerprint }
+
+    /// The engine's training configuration for a point.
+    public static func trainingConfig(_ point: PointSpec) -> TrainingConfig {
+        var model = ModelConfig()
+        model.width = point.width
+        model.depth = point.depth
+        model.blockDepth = point.blockDepth
+        model.activation = ActivationKind(rawValue: point.activation.rawValue) ?? .relu
+        model.meanSubtraction = point.meanSubtraction
+        model.branchMultiplier = point.branchMultiplier
+        model.baseWidth = point.baseWidth
+        model.baseDepth = point.baseDepth
+        model.input = point.input == .trained ? .trained : .frozen
+        switch point.readout {
+        case .frozen: model.readout = .frozen
+        case .trained: model.readout = .trained
+        case .zero: model.readout = .zero
+        }
+        model.preLN = point.preLN
+        let parametrization: ParametrizationName
+        switch point.parametrization {
+        case .sp: parametrization = .sp
+        case .mup: parametrization = .mup
+        case .depthMuP: parametrization = .depthMuP
+        case .custom(let alpha, let gamma): parametrization = .custom(alpha: alpha, gamma: gamma)
+        }
+        let optimizer = OptimizerConfig(kind: point.optimizer == .sgd ? .sgd : .adam, learningRate: point.learningRate,
+                                        momentum: point.momentum, epsilon: point.epsilon)
+        let measurements = MeasurementRequest(lossPerStep: point.lossCurve, test: point.data.testCount > 0,
+                                              coordinateCheckSteps: point.coordinateCheckSteps,
+                                              featureUpdate: point.featureUpdate)
+        return TrainingConfig(model: model, parametrization: parametrization, optimizer: optimizer,
+                              loss: point.loss == .mse ? .mse : .crossEntropy, steps: point.steps, batch: point.batch,
+                              seed: point.seed, measurements: measurements)
+    }
+
+    public func run(_ point: PointSpec, progress: @escaping @Sendable (Int) -> Void,
+                    shouldStop: @escaping @Sendable () -> Bool) throws -> PointResult {
+        let data = try dataset(for: point.data)
+        let result = try Trainer.train(Self.trainingConfig(point), on: data, progress: progress, shouldStop: shouldStop)
+        return PointResult(
+            alpha: result.alpha, gamma: result.gamma, branchMultiplier: result.branchMultiplier,
+            hiddenLearningRate: result.hiddenLearningRate, initialLoss: result.initialLoss,
+            finalTrainLoss: result.finalTrainLoss, lossPerStep: result.lossPerStep, testLoss: result.testLoss,
+            testAccuracy: result.testAccuracy, divergedAtStep: result.divergedAtStep,
+            coordinateCheck: result.coordinateCheck.map {
+                CoordinateSample(step: $0.step, blockRMS: $0.blockRMS, blockDeltaRMS: $0.blockDeltaRMS, outputRMS: $0.outputRMS)
+            },
+            weightUpdateRatio: result.weightUpdateRatio, stepsRun: result.stepsRun, seconds: result.seconds)
+    }
+
+    public func flopsPerStep(_ point: PointSpec) throws -> Double {
+        let data = try dataset(for: point.data)
+        return Trainer.flopsPerStep(Self.trainingConfig(point), inputDim: data.inputDim, classes: data.classes)
+    }
+}

@@ -1,0 +1,60 @@
+import Notebook
+
+/// One training run of a sweep: every sweep axis fixed to a single value.
+///
+/// Its canonical JSON (sorted keys, see ``canonicalJSON``) is what the cache key hashes, so any
+/// field that can change a result belongs here and nothing else does (no title, no views that do
+/// not add measurements).
+public struct PointSpec: Codable, Hashable, Sendable {
+    public var data: DataSpec
+    public var width: Int
+    public var depth: Int
+    public var blockDepth: Int
+    public var activation: Activation
+    public var meanSubtraction: Bool?
+    public var branchMultiplier: Double
+    public var baseWidth: Int
+    public var baseDepth: Int
+    public var input: InputMode
+    public var readout: ReadoutMode
+    public var preLN: Bool
+    public var parametrization: ParametrizationSpec
+    public var optimizer: OptimizerName
+    public var learningRate: Double
+    public var momentum: Double
+    public var epsilon: Double
+    public var loss: LossName
+    public var steps: Int
+    public var batch: Int
+    public var seed: UInt64
+    /// Steps at which per-block RMS is recorded (0 = at init); empty: none.
+    public var coordinateCheckSteps: [Int]
+    public var featureUpdate: Bool
+    public var lossCurve: Bool
+
+    /// JSON with sorted keys: the same point always gives the same bytes.
+    public var canonicalJSON: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Every Double in a valid spec is finite (decoding rejects inf/NaN), so encoding cannot fail.
+        guard let data = try? encoder.encode(self) else { preconditionFailure("PointSpec must encode") }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// A point with its place: block and position in the block's sweep.
+public struct Point: Hashable, Sendable {
+    /// 0-based position in the block's sweep order (see ``Sweep``); results are ordered by it.
+    public var index: Int
+    public var spec: PointSpec
+    /// The varying axes and this point's value on each, e.g. `[("depth", "16"), ("lr", "2^-7")]`.
+    public var label: String
+
+    public init(index: Int, spec: PointSpec, label: String) {
+        self.index = index
+        self.spec = spec
+        self.label = label
+    }
+}
+
+import Foundation

@@ -1,0 +1,134 @@
+import Foundation
+
+/// Receives the Runner's events; the CLI prints them to stderr.
+public protocol ProgressReporter: AnyObject, Sendable {
+    /// A block begins: `total` points, `cached` of them already in the cache.
+    func blockStarted(_ label: String, total: Int, cached: Int)
+    /// A point starts running.
+    func pointStarted(_ label: String, point: Point)
+    /// A point finished (or failed or stopped); `done` counts points run now so far.
+    func pointFinished(_ label: String, point: Point, outcome: PointOutcome, done: Int, toRun: Int, seconds: Double)
+    /// The block ended.
+    func blockFinished(_ label: String, status: BlockStatus)
+    /// A remark: `--explain` lines and warnings (a corrupt cache entry).
+    func note(_ message: String)
+}
+
+extension ProgressReporter {
+    public func pointStarted(_ label: String, point: Point) {}
+}
+
+/// Progress on stderr: a live line per block on a terminal, one plain line per finished point
+/// otherwise, nothing with `quiet` (errors are printed by the command, not here).
+public final class StderrProgress: ProgressReporter, @unchecked Sendable {
+    public enum Mode: Sendable { case terminal, plain, quiet }
+
+    private let mode: Mode
+    private let lock = NSLock()
+    private var started = Date()
+    private var total = 0, cached = 0
+    private var done = 0, toRun = 0
+    private var running: [Point] = []
+    private var lineIsOpen = false
+    private let write: @Sendable (String) -> Void
+
+    /// - Parameters:
+    ///   - mode: nil: `terminal` when stderr is a TTY, else `plain`.
+    ///   - write: where text goes (default: stderr, unbuffered).
+    public init(mode: Mode? = nil, write: (@Sendable (String) -> Void)? = nil) {
+        self.mode = mode ?? (isatty(STDERR_FILENO) == 1 ? .terminal : .plain)
+        self.write = write ?? { text in FileHandle.standardError.write(Data(text.utf8)) }
+    }
+
+    public func blockStarted(_ label: String, total: Int, cached: Int) {
+        lock.lock(); defer { lock.unlock() }
+        started = Date()
+        self.total = total
+        self.cached = cached
+        done = 0
+        toRun = total - cached
+        running = []
+        switch mode {
+        case .quiet: break
+        case .plain: write("block \(label): \(total) points, \(cached) cached, \(total - cached) to run\n")
+        case .terminal:
+            write("\r\u{1B}[Kblock \(label): \(cached)/\(total) points (\(cached) cached)")
+            lineIsOpen = true
+        }
+    }
+
+    public func pointStarted(_ label: String, point: Point) {
+        lock.lock(); defer { lock.unlock() }
+        running.append(point)
+        if mode == .terminal { liveLine(label) }
+    }
+
+    /// `block lr: 3/24 points · depth=16 lr=2^-7 · ETA 0:14` (the most recently started point).
+    private func liveLine(_ label: String) {
+        var line = "\r\u{1B}[Kblock \(label): \(cached + done)/\(total) points"
+        if let current = running.last { line += " · " + (current.label.isEmpty ? "point \(current.index + 1)" : current.label) }
+        if done > 0 {
+            let elapsed = Date().timeIntervalSince(started)
+            line += " · ETA " + Self.clock(elapsed / Double(done) * Double(toRun - done))
+        }
+        write(line)
+        lineIsOpen = true
+    }
+
+    public func pointFinished(_ label: String, point: Point, outcome: PointOutcome, done: Int, toRun: Int, seconds: Double) {
+        lock.lock(); defer { lock.unlock() }
+        self.done = done
+        running.removeAll { $0.index == point.index }
+        let what: String
+        switch outcome {
+        case .finished(let result):
+            what = result.divergedAtStep.map { "diverged at step \($0)" } ?? "loss \(String(format: "%.4g", result.finalTrainLoss))"
+        case .failed(let message): what = "failed: \(message)"
+        case .timedOut: what = "timed out"
+        case .cancelled: what = "cancelled"
+        }
+        let name = point.label.isEmpty ? "point \(point.index + 1)" : point.label
+        switch mode {
+        case .quiet: break
+        case .plain:
+            write("block \(label): \(cached + done)/\(total) \(name): \(what) (\(String(format: "%.1f", seconds)) s)\n")
+        case .terminal:
+            liveLine(label)
+        }
+    }
+
+    public func blockFinished(_ label: String, status: BlockStatus) {
+        lock.lock(); defer { lock.unlock() }
+        guard mode == .terminal, lineIsOpen else { return }
+        let suffix: String
+        switch status {
+        case .ok: suffix = "done"
+        case .failed: suffix = "failed"
+        case .timedOut(let seconds): suffix = "timed out after \(Sweep.shortText(seconds)) s"
+        case .cancelled: suffix = "cancelled"
+        }
+        write("\r\u{1B}[Kblock \(label): \(total) points, \(suffix) in \(Self.clock(Date().timeIntervalSince(started)))\n")
+        lineIsOpen = false
+    }
+
+    public func note(_ message: String) {
+        lock.lock(); defer { lock.unlock() }
+        guard mode != .quiet else { return }
+        if lineIsOpen { write("\n"); lineIsOpen = false }
+        write(message + "\n")
+    }
+
+    static func clock(_ seconds: Double) -> String {
+        let whole = Int(seconds.rounded())
+        return String(format: "%d:%02d", whole / 60, whole % 60)
+    }
+}
+
+/// Ignores every event (tests, `--quiet` without a terminal).
+public final class SilentProgress: ProgressReporter, @unchecked Sendable {
+    public init() {}
+    public func blockStarted(_ label: String, total: Int, cached: Int) {}
+    public func pointFinished(_ label: String, point: Point, outcome: PointOutcome, done: Int, toRun: Int, seconds: Double) {}
+    public func blockFinished(_ label: String, status: BlockStatus) {}
+    public func note(_ message: String) {}
+}

@@ -1,0 +1,194 @@
+import Foundation
+import Notebook
+
+/// The on-disk cache of point results, `.depthbook/cache/<notebook>/` beside the notebook.
+///
+/// One entry per canonical point spec: the file `<sha256(spec)>.json` holds the spec, the engine
+/// version, the data fingerprint, the result, `key` = SHA-256 of all three inputs and a checksum
+/// of the result. A lookup
+/// hits only when all three match, so the effective key is (spec, engine version, data
+/// fingerprint), and a miss can say which part differed (`--explain`). Entries are written to a
+/// temporary file in the same directory and renamed, so a kill at any moment leaves either the
+/// old entry, the new one, or none — never half a file. A file that does not decode, or whose
+/// `key` does not match its contents, is corrupt: it misses and is overwritten.
+///
+/// ```
+/// notes.md
+/// .depthbook/cache/notes/3f5a…e1.json
+/// .depthbook/cache/notes/data-9c0d….json     (data fingerprint memo)
+/// ```
+public struct ResultCache: Sendable {
+    /// Why a lookup missed.
+    public enum Miss: Hashable, Sendable, CustomStringConvertible {
+        case noEntry
+        case engineChanged(from: String, to: String)
+        case dataChanged
+        case corrupt(String)
+        case refresh
+
+        public var description: String {
+            switch self {
+            case .noEntry: return "no entry"
+            case .engineChanged(let old, let new): return "engine version changed (\(old) → \(new))"
+            case .dataChanged: return "data changed"
+            case .corrupt(let why): return "corrupt entry (\(why))"
+            case .refresh: return "--refresh"
+            }
+        }
+    }
+
+    public enum Lookup: Sendable {
+        case hit(PointResult)
+        case miss(Miss)
+    }
+
+    struct Entry: Codable {
+        var format = 1
+        var key: String
+        var engineVersion: String
+        var dataFingerprint: String
+        var spec: PointSpec
+        var result: PointResult
+        /// SHA-256 of the result's canonical JSON: catches edited or damaged values.
+        var checksum: String
+    }
+
+    static func checksum(_ result: PointResult) -> String {
+        SHA256.hex((try? encoder.encode(result)).map { Array($0) } ?? [])
+    }
+
+    /// The directory of this notebook's entries.
+    public let directory: URL
+
+    /// The cache of the notebook at `notebook`: `<dir>/.depthbook/cache/<basename without .md>`.
+    public init(notebook: URL) {
+        let name = notebook.deletingPathExtension().lastPathComponent
+        directory = notebook.deletingLastPathComponent()
+            .appendingPathComponent(".depthbook/cache/\(name)", isDirectory: true)
+    }
+
+    public init(directory: URL) { self.directory = directory }
+
+    /// SHA-256 over the three inputs of a result, separated so no two triples collide by accident.
+    public static func key(spec: PointSpec, engineVersion: String, dataFingerprint: String) -> String {
+        SHA256.hex("depthbook-point-v1\n\(engineVersion)\n\(dataFingerprint)\n\(spec.canonicalJSON)")
+    }
+
+    func url(for spec: PointSpec) -> URL {
+        directory.appendingPathComponent(SHA256.hex(spec.canonicalJSON) + ".json")
+    }
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return encoder
+    }()
+
+    private static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
+    }()
+
+    /// Looks a point up.
+    public func lookup(_ spec: PointSpec, engineVersion: String, dataFingerprint: String) -> Lookup {
+        let url = url(for: spec)
+        guard let data = FileManager.default.contents(atPath: url.path) else { return .miss(.noEntry) }
+        let entry: Entry
+        do {
+            entry = try Self.decoder.decode(Entry.self, from: data)
+        } catch {
+            return .miss(.corrupt("does not decode"))
+        }
+        guard entry.spec == spec,
+              entry.key == Self.key(spec: entry.spec, engineVersion: entry.engineVersion,
+                                    dataFingerprint: entry.dataFingerprint),
+              entry.checksum == Self.checksum(entry.result) else {
+            return .miss(.corrupt("key does not match its contents"))
+        }
+        if entry.engineVersion != engineVersion { return .miss(.engineChanged(from: entry.engineVersion, to: engineVersion)) }
+        if entry.dataFingerprint != dataFingerprint { return .miss(.dataChanged) }
+        return .hit(entry.result)
+    }
+
+    /// Stores a result atomically (temporary file + rename).
+    ///
+    /// - Throws: ``RunnerError`` when the directory cannot be written.
+    public func store(_ result: PointResult, for spec: PointSpec, engineVersion: String, dataFingerprint: String) throws {
+        let entry = Entry(key: Self.key(spec: spec, engineVersion: engineVersion, dataFingerprint: dataFingerprint),
+                          engineVersion: engineVersion, dataFingerprint: dataFingerprint, spec: spec, result: result,
+                          checksum: Self.checksum(result))
+        let data: Data
+        do {
+            data = try Self.encoder.encode(entry)
+        } catch {
+            throw RunnerError("cannot encode a cache entry: \(error)")
+        }
+        try AtomicFile.write(data, to: url(for: spec))
+    }
+
+    /// Deletes every entry of this notebook. Returns whether there was anything to delete.
+    @discardableResult
+    public func clear() throws -> Bool {
+        guard FileManager.default.fileExists(atPath: directory.path) else { return false }
+        do {
+            try FileManager.default.removeItem(at: directory)
+        } catch {
+            throw RunnerError("cannot remove \(directory.path): \(error.localizedDescription)")
+        }
+        return true
+    }
+
+    // MARK: Data fingerprint memo
+
+    struct DataMemo: Codable {
+        var files: [String]
+        var fingerprint: String
+    }
+
+    /// The data fingerprint, computed once and remembered while the data files' sizes and
+    /// modification times stay the same (so a fully cached render never reads the dataset).
+    public func dataFingerprint(for data: DataSpec, executor: any PointExecutor) throws -> String {
+        let files = executor.dataFiles(for: data).map { path -> String in
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+            let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
+            let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
+            return "\(path)|\(size)|\(modified)"
+        }
+        let dataJSON = (try? Self.encoder.encode(data)).map { String(decoding: $0, as: UTF8.self) } ?? "\(data)"
+        let url = directory.appendingPathComponent("data-" + SHA256.hex("\(executor.engineVersion)\n\(dataJSON)").prefix(32) + ".json")
+        if let stored = FileManager.default.contents(atPath: url.path),
+           let memo = try? Self.decoder.decode(DataMemo.self, from: stored), memo.files == files {
+            return memo.fingerprint
+        }
+        let fingerprint = try executor.dataFingerprint(for: data)
+        if let encoded = try? Self.encoder.encode(DataMemo(files: files, fingerprint: fingerprint)) {
+            try? AtomicFile.write(encoded, to: url)
+        }
+        return fingerprint
+    }
+}
+
+/// Writes a file so that readers see the old contents or the new, never a mix.
+public enum AtomicFile {
+    /// Writes `data` to a temporary file beside `url`, then renames it over `url` (rename(2) is
+    /// atomic within a file system). Creates missing directories.
+    ///
+    /// - Throws: ``RunnerError`` naming the path.
+    public static func write(_ data: Data, to url: URL) throws {
+        let directory = url.deletingLastPathComponent()
+        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try data.write(to: temporary)
+        } catch {
+            throw RunnerError("cannot write \(url.path): \(error.localizedDescription)")
+        }
+        guard rename(temporary.path, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temporary)
+            throw RunnerError("cannot write \(url.path): \(reason)")
+        }
+    }
+}

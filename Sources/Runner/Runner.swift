@@ -1,1 +1,0 @@
-// The Runner module; see ../shared/DESIGN.md.

@@ -1,0 +1,93 @@
+import ArgumentParser
+import Foundation
+import Notebook
+import Render
+import Runner
+
+/// What `render` and `check` share: decoding every experiment block of a notebook with the
+/// front matter's defaults and the active scale, and the run flags.
+enum NotebookRun {
+    /// Decodes every block; the first error stops (exit 2).
+    ///
+    /// - Parameter scale: `--scale`, overriding the front matter's `scale:` (default `full`).
+    static func decodeBlocks(_ notebook: Notebook, scale: String?) throws -> [(cell: ExperimentCell, spec: ExperimentSpec)] {
+        let matter = notebook.frontMatter
+        let defaults = try matter.defaults.map { node in
+            // Front-matter YAML line k is file line k + 1; columns are the file's.
+            try SpecNode(yams: node, origin: SourceLocation(file: notebook.file, line: 2, column: 1), block: "defaults")
+        }
+        let active = scale ?? matter.scale
+        var seen: [String: Int] = [:]
+        return try notebook.experiments.map { cell in
+            let spec = try ExperimentSpec.decode(cell, defaults: defaults, scale: active)
+            if let id = spec.id {
+                if let first = seen[id] {
+                    throw SpecError(location: cell.range.start, block: cell.label, path: "id",
+                                    message: "id \(id) is already used by block \(first); ids must be unique")
+                }
+                seen[id] = cell.index
+            }
+            return (cell, spec)
+        }
+    }
+
+    /// The cache of the notebook at `path`.
+    static func cache(for path: String) -> ResultCache {
+        ResultCache(notebook: URL(fileURLWithPath: path).standardizedFileURL)
+    }
+
+    /// The executor that trains with the built-in engine, resolving data paths beside the notebook.
+    static func executor(for path: String) -> EngineExecutor {
+        EngineExecutor(baseDirectory: URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent())
+    }
+}
+
+/// Flags of `render` that control execution.
+struct RunFlags: ParsableArguments {
+    @Option(help: "Points run side by side (default: the number of cores).")
+    var jobs: Int?
+
+    @Flag(help: "Ignore cached results and run every point again.")
+    var refresh = false
+
+    @Option(help: "Seconds each block may run (a block's own timeout: wins).")
+    var timeout: Double?
+
+    @Flag(help: "A failing block does not fail the command (as allow-errors: true in every block).")
+    var allowErrors = false
+
+    @Flag(help: "Say why each point that runs was not taken from the cache.")
+    var explain = false
+
+    @Option(help: "Run scale (e.g. ci or full), overriding the front matter's scale:.")
+    var scale: String?
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+    }
+
+    var options: RunOptions {
+        RunOptions(jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, refresh: refresh, timeout: timeout,
+                   allowErrors: allowErrors, explain: explain)
+    }
+}
+
+/// Sets a flag on Ctrl-C (SIGINT) instead of dying, so running points stop cleanly.
+final class InterruptHandler {
+    let stop = StopFlag()
+    private let source: DispatchSourceSignal
+
+    init() {
+        signal(SIGINT, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        let stop = self.stop
+        source.setEventHandler { stop.set() }
+        source.resume()
+    }
+
+    deinit {
+        source.cancel()
+        signal(SIGINT, SIG_DFL)
+    }
+}

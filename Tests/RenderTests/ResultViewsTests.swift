@@ -1,0 +1,225 @@
+import Foundation
+import Notebook
+import XCTest
+@testable import Render
+@testable import Runner
+
+final class ResultViewsTests: XCTestCase {
+    func view(_ kind: ViewKind, _ yaml: String = lrTransfer) throws -> ViewOutput {
+        ResultViews.render(kind, BlockAnalysis(try fixtureBlock(yaml)))
+    }
+
+    func testLossVsLRSnapshot() throws {
+        let html = try view(.lossVsLR).html
+        assertSnapshot(html, ext: "html")
+        XCTAssertTrue(html.contains("2⁻⁹"), "log2 axis labelled as powers of two")
+        XCTAssertTrue(html.contains("class=\"optimum\""))
+        XCTAssertFalse(html.contains("NaN"), "diverged points are left out of plots")
+    }
+
+    func testBestLRSnapshot() throws {
+        let output = try view(.bestLR)
+        assertSnapshot(output.html, ext: "html")
+        assertSnapshot(output.tables[0].csv(), ext: "csv")
+        // depth-mup keeps its optimum (spread 0); sp drifts by 1 octave from L = 4 to 16.
+        XCTAssertTrue(output.html.contains("<th scope=\"row\" class=\"number\">spread (octaves)</th><td class=\"number\">1</td><td class=\"number\">0</td>"), output.html)
+    }
+
+    func testLossTableSnapshot() throws {
+        let output = try view(.lossTable)
+        assertSnapshot(output.html, ext: "html")
+        XCTAssertEqual(output.tables.count, 2)
+        XCTAssertTrue(output.html.contains("diverged @ step 5"))
+        XCTAssertTrue(output.html.contains("<caption>"))
+        XCTAssertTrue(output.html.contains("<thead>"))
+    }
+
+    func testLossCurvesSnapshot() throws {
+        let html = try view(.lossCurves, "model: {width: 16, depth: [4, 8]}\ntrain: {steps: 6}\nshow: [loss-curves]").html
+        assertSnapshot(html, ext: "html")
+    }
+
+    func testCoordCheckSnapshot() throws {
+        let html = try view(.coordCheck, "model: {width: 16, depth: [4, 8, 16]}\nparametrization: [sp, depth-mup]\ntrain: {steps: 3}\nshow: [coord-check]").html
+        assertSnapshot(html, ext: "html")
+    }
+
+    func testFeatureUpdateSnapshot() throws {
+        let output = try view(.featureUpdate, "model: {width: 16, depth: [4, 8, 16]}\nparametrization: [sp, depth-mup]\ntrain: {steps: 3}\nshow: [feature-update]")
+        assertSnapshot(output.html, ext: "html")
+        XCTAssertTrue(output.tables[0].csv().contains("depth-mup,-0.5"), output.tables[0].csv())
+    }
+
+    func testInitVarianceSnapshot() throws {
+        let output = try view(.initVariance, "model: {width: 16, depth: [4, 16], activation: relu}\ntrain: {steps: 1}\nshow: [init-variance]")
+        assertSnapshot(output.html, ext: "html")
+        XCTAssertEqual(output.html.components(separatedBy: ">0.0%<").count, 3, "the fixture matches the exact formula")
+    }
+
+    func testSummarySnapshot() throws {
+        let html = try view(.summary, "data: {test: 100}\nmodel: {width: 16, depth: [4, 8]}\noptimizer: {lr: [0.01, 0.5]}\nshow: [summary]").html
+        assertSnapshot(html, ext: "html")
+    }
+
+    func testTableMarksBestAndRightAlignsNumbers() throws {
+        let html = try view(.lossTable).html
+        XCTAssertTrue(html.contains("<td class=\"number best\">"))
+        XCTAssertTrue(html.contains("<th scope=\"col\" class=\"number\">L = 4</th>"))
+    }
+
+    /// B24: a NaN loss and an infinite loss show as such; other cells stay; JSON stays valid.
+    func testB24NonFiniteValuesInTablesAndJSON() throws {
+        let block = try fixtureBlock("model: {width: 16, depth: [4, 8]}\noptimizer: {lr: [0.01, 0.02]}\nshow: [summary, loss-vs-lr]") { point in
+            var result = syntheticResult(point)
+            if point.depth == 4 && point.learningRate == 0.01 { result.finalTrainLoss = .nan }
+            if point.depth == 8 && point.learningRate == 0.01 { result.finalTrainLoss = .infinity; result.testLoss = -.infinity }
+            return .finished(result)
+        }
+        let analysis = BlockAnalysis(block)
+        let summary = ResultViews.render(.summary, analysis).html
+        XCTAssertTrue(summary.contains("<td class=\"number\">NaN</td>"), summary)
+        XCTAssertTrue(summary.contains("<td class=\"number\">inf</td>"), summary)
+        XCTAssertEqual(summary.components(separatedBy: "<td class=\"number").count - 1, 8)
+        let plot = ResultViews.render(.lossVsLR, analysis).html
+        XCTAssertFalse(plot.contains("nan") || plot.contains("NaN") || plot.contains("inf"), "plots skip non-finite points")
+        let json = ResultsJSON.encode([block], notebookFile: "notes.md")
+        let parsed = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+        XCTAssertNotNil(parsed)
+        XCTAssertTrue(json.contains("\"final_train_loss\": null"))
+        XCTAssertTrue(json.contains("\"nonfinite\": {\"final_train_loss\": \"NaN\"}"), json)
+        XCTAssertTrue(json.contains("\"nonfinite\": {\"final_train_loss\": \"inf\", \"test_loss\": \"-inf\"}"), json)
+        XCTAssertFalse(json.contains("NaN,") || json.contains(": NaN") || json.contains(": inf"))
+    }
+
+    func testResultsJSONSnapshotIsValidJSON() throws {
+        let block = try fixtureBlock("model: {width: 16, depth: [4, 8]}\noptimizer: {lr: [0.01, 0.5]}\ntrain: {steps: 2}\nshow: [summary]")
+        let json = ResultsJSON.encode([block], notebookFile: "notes.md")
+        assertSnapshot(json, ext: "json")
+        XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(json.utf8)))
+    }
+
+    func testFailedAndTimedOutCells() throws {
+        let block = try fixtureBlock("model: {width: 16, depth: [4, 8, 16]}\nshow: [summary]", status: .failed("notes.md:10:1: block lr-transfer: boom")) { point in
+            point.depth == 4 ? .finished(syntheticResult(point)) : point.depth == 8 ? .failed("boom") : .timedOut
+        }
+        let html = ExecutedBlocks(results: [block]).html(for: block.cell)
+        XCTAssertTrue(html.contains("<div class=\"error\" role=\"alert\"><strong>Experiment failed.</strong> <code>notes.md:10:1: block lr-transfer: boom</code></div>"), html)
+        XCTAssertTrue(html.contains(">failed</td>"))
+        XCTAssertTrue(html.contains(">timed out</td>"))
+    }
+
+    func testBlockFigureAndCrossReference() throws {
+        let block = try fixtureBlock(lrTransfer, index: 2)
+        let provider = ExecutedBlocks(results: [block])
+        let html = provider.html(for: block.cell)
+        XCTAssertTrue(html.hasPrefix("<figure class=\"experiment\">\n<figcaption><span class=\"figure-number\">Figure 2.</span> Learning-rate transfer</figcaption>"), html)
+        XCTAssertEqual(provider.crossReferenceHTML(forBlockID: "lr-transfer"), "<a class=\"cross-reference\" href=\"#lr-transfer\">Figure 2</a>")
+        XCTAssertNil(provider.crossReferenceHTML(forBlockID: "nope"))
+        let files = provider.sideFiles(pageName: "notes", notebookFile: "notes.md").map(\.name)
+        XCTAssertEqual(files, ["notes.results.json", "notes.lr-transfer.best-lr.csv", "notes.lr-transfer.loss-table.csv", "notes.lr-transfer.loss-table-2.csv"])
+    }
+}
+
+final class NumberFormatTests: XCTestCase {
+    func testSignificantDigits() {
+        XCTAssertEqual(NumberFormat.significant(0.0078125), "0.00781")
+        XCTAssertEqual(NumberFormat.significant(2.31456, digits: 4), "2.315")
+        XCTAssertEqual(NumberFormat.significant(0.5), "0.500")
+        XCTAssertEqual(NumberFormat.significant(9.9996, digits: 4), "10.00")
+        XCTAssertEqual(NumberFormat.significant(1234.6, digits: 3), "1235")
+        XCTAssertEqual(NumberFormat.trimmed(0.500), "0.5")
+        XCTAssertEqual(NumberFormat.trimmed(-7), "-7")
+        XCTAssertEqual(NumberFormat.significant(1.5e-5), "1.50e-5")
+        XCTAssertEqual(NumberFormat.significant(-2e7, digits: 2), "-2.0e7")
+        XCTAssertEqual(NumberFormat.significant(0), "0")
+    }
+
+    func testNonFinite() {
+        XCTAssertEqual(NumberFormat.significant(.nan), "NaN")
+        XCTAssertEqual(NumberFormat.significant(.infinity), "inf")
+        XCTAssertEqual(NumberFormat.significant(-.infinity), "-inf")
+        XCTAssertEqual(NumberFormat.exact(.nan), "null")
+    }
+
+    func testPowersOfTwo() {
+        XCTAssertEqual(NumberFormat.powerOfTwo(-9), "2⁻⁹")
+        XCTAssertEqual(NumberFormat.powerOfTwo(10), "2¹⁰")
+        XCTAssertEqual(NumberFormat.learningRate(1.0 / 128), "2⁻⁷")
+        XCTAssertEqual(NumberFormat.learningRate(pow(2, -7.5)), "2⁻⁷·⁵⁰")
+        XCTAssertEqual(NumberFormat.learningRate(0.001), "0.001")
+        XCTAssertEqual(NumberFormat.fixed(-1e-30), "0.00")
+    }
+}
+
+final class InlineReferenceTests: XCTestCase {
+    func resolve(_ text: String, _ yaml: String = lrTransfer) throws -> String {
+        let provider = ExecutedBlocks(results: [try fixtureBlock(yaml)])
+        return try provider.inlineHTML(for: InlineReference(text: text, location: SourceLocation(file: "notes.md", line: 3, column: 7)))
+    }
+
+    func value(_ text: String, _ yaml: String = lrTransfer) throws -> String {
+        let html = try resolve(text, yaml)
+        return String(html[html.range(of: "\">")!.upperBound..<html.range(of: "</span>")!.lowerBound])
+    }
+
+    func testQuantities() throws {
+        XCTAssertEqual(try value("lr-transfer.best_lr[depth-mup, 16]"), "0.00781")
+        XCTAssertEqual(try value("lr-transfer.best_log2_lr[depth-mup, depth=16]"), "-7")
+        XCTAssertEqual(try value("lr-transfer.best_log2_lr[sp, 16]"), "-8")
+        XCTAssertEqual(try value("lr-transfer.spread_octaves[sp]"), "1")
+        XCTAssertEqual(try value("lr-transfer.spread_octaves[depth-mup]"), "0")
+        XCTAssertEqual(try value("1.points"), "72")
+        XCTAssertEqual(try value("lr-transfer.diverged"), "8")
+        XCTAssertEqual(try value("lr-transfer.final_loss[sp, 4, 2^-2]"), "diverged @ step 5")
+        XCTAssertEqual(try value("lr-transfer.best_loss[depth-mup, 4]"), "0.3610")
+        // Depth left open: the one rate best on average over depths.
+        XCTAssertEqual(try value("lr-transfer.best_log2_lr[depth-mup]"), "-7")
+        XCTAssertEqual(try resolve("lr-transfer.best_lr[depth-mup, 16]"),
+                       "<span class=\"reference\" title=\"lr-transfer.best_lr[depth-mup, 16]\">0.00781</span>")
+    }
+
+    func testInitVarianceQuantities() throws {
+        let yaml = "model: {width: 16, depth: [4, 16]}\ntrain: {steps: 1}\nshow: [init-variance]"
+        XCTAssertEqual(try value("lr-transfer.init_variance_ratio[16]", yaml), "12.4")
+        XCTAssertEqual(try value("lr-transfer.init_variance_exact[16]", yaml), "12.4")
+    }
+
+    func testUnknownReferencesAreLocatedWithAHint() throws {
+        let cases: [(String, String)] = [
+            ("nope.best_lr", "notes.md:3:7: {{nope.best_lr}}: unknown block \"nope\"; blocks: lr-transfer"),
+            ("lr-transfer.best_lrr[sp, 4]", "notes.md:3:7: {{lr-transfer.best_lrr[sp, 4]}}: unknown quantity \"best_lrr\"; quantities: best_lr, best_log2_lr, best_loss, spread_octaves, final_loss, test_loss, test_accuracy, init_variance_ratio, init_variance_exact, feature_update_slope, points, diverged"),
+            ("lr-transfer.best_lr[4]", "notes.md:3:7: {{lr-transfer.best_lr[4]}}: best_lr needs a value for parametrization; parametrization is one of sp, depth-mup, e.g. {{lr-transfer.best_lr[sp]}}"),
+            ("lr-transfer.best_lr[sp, 32]", "notes.md:3:7: {{lr-transfer.best_lr[sp, 32]}}: no axis has the value 32; parametrization: sp, depth-mup; depth: 4, 16; lr: 2^-10, 2^-9, 2^-8, 2^-7, 2^-6, 2^-5, 2^-4, 2^-3, 2^-2"),
+            ("lr-transfer.best_lr[sp, 4, lr=2^-7]", "notes.md:3:7: {{lr-transfer.best_lr[sp, 4, lr=2^-7]}}: best_lr ranges over lr; do not fix it; drop lr=2^-7"),
+            ("lr-transfer", "notes.md:3:7: {{lr-transfer}}: expected BLOCK.QUANTITY; blocks: lr-transfer; quantities: best_lr, best_log2_lr, best_loss, spread_octaves, final_loss, test_loss, test_accuracy, init_variance_ratio, init_variance_exact, feature_update_slope, points, diverged"),
+        ]
+        for (text, expected) in cases {
+            XCTAssertThrowsError(try resolve(text)) { XCTAssertEqual(String(describing: $0), expected) }
+        }
+    }
+}
+
+final class ResultViewsEdgeCaseTests: XCTestCase {
+    /// Every view renders (without crashing, with valid JSON beside it) for a single point, for
+    /// a block whose points all failed, all diverged, or never ran.
+    func testEveryViewSurvivesDegenerateBlocks() throws {
+        let blocks: [(String, (PointSpec) -> PointOutcome)] = [
+            ("model: {width: 8, depth: 4}\ntrain: {steps: 2}", { .finished(syntheticResult($0)) }),
+            ("model: {width: 8, depth: [4, 8]}\noptimizer: {lr: [0.1, 0.2]}", { _ in .failed("boom") }),
+            ("model: {width: 8, depth: [4, 8]}\noptimizer: {lr: [0.5, 1]}", { .finished(syntheticResult($0)) }),
+            ("model: {width: 8, depth: [4, 8]}\noptimizer: {lr: [0.1, 0.2]}\ntrain: {seeds: 2}", { _ in .cancelled }),
+            ("model: {width: [8, 16]}\ntrain: {steps: 2}", { .finished(syntheticResult($0)) }),
+        ]
+        for (yaml, outcome) in blocks {
+            let show = "\nshow: [" + ViewKind.allCases.map(\.rawValue).joined(separator: ", ") + "]"
+            let block = try fixtureBlock(yaml + show, outcome: outcome)
+            let provider = ExecutedBlocks(results: [block])
+            let html = provider.html(for: block.cell)
+            XCTAssertTrue(html.hasPrefix("<figure class=\"experiment\">"), yaml)
+            XCTAssertFalse(html.contains("nan") || html.contains("NaN\"") || html.contains("inf\""), yaml)
+            for file in provider.sideFiles(pageName: "p", notebookFile: "p.md") where file.name.hasSuffix(".json") {
+                XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(file.contents.utf8)), yaml)
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import Notebook
+@testable import Runner
+
+/// A stand-in engine: the "loss" is a smooth function of the point, runs are counted, and a run
+/// can be made slow (per step) to test timeouts and cancellation.
+final class FakeExecutor: PointExecutor, @unchecked Sendable {
+    var engineVersion: String
+    var fingerprint = "fake-data"
+    var secondsPerStep = 0.0
+    var failingDepth: Int?
+    /// Files the fake claims to read; the fingerprint is their contents.
+    var files: [String] = []
+    private(set) var fingerprintCalls = 0
+    private let lock = NSLock()
+    private var runs: [PointSpec] = []
+
+    init(engineVersion: String = "fake-1") { self.engineVersion = engineVersion }
+
+    var runCount: Int { lock.lock(); defer { lock.unlock() }; return runs.count }
+    var ranSpecs: [PointSpec] { lock.lock(); defer { lock.unlock() }; return runs }
+
+    func dataFiles(for data: DataSpec) -> [String] { files }
+    func dataFingerprint(for data: DataSpec) throws -> String {
+        lock.lock(); fingerprintCalls += 1; lock.unlock()
+        return try files.map { try String(contentsOfFile: $0, encoding: .utf8) }.joined() + fingerprint
+    }
+    func flopsPerStep(_ point: PointSpec) throws -> Double { Double(6 * point.batch * point.width * point.width * point.depth) }
+
+    func run(_ point: PointSpec, progress: @escaping @Sendable (Int) -> Void,
+             shouldStop: @escaping @Sendable () -> Bool) throws -> PointResult {
+        lock.lock(); runs.append(point); lock.unlock()
+        if point.depth == failingDepth { throw RunnerError("fake engine refuses depth \(point.depth)") }
+        for step in 1...point.steps {
+            if shouldStop() { throw RunnerError("stopped") }
+            if secondsPerStep > 0 { Thread.sleep(forTimeInterval: secondsPerStep) }
+            progress(step)
+        }
+        return Self.result(for: point)
+    }
+
+    /// Loss minimal at log2 lr = -6 (depth-mup) or -6 - log2(depth/8)/2 (others); diverges above 2^-2.
+    static func result(for point: PointSpec) -> PointResult {
+        let log2LR = log2(point.learningRate)
+        let optimum = point.parametrization == .depthMuP ? -6.0 : -6.0 - log2(Double(point.depth) / 8) / 2
+        let loss = 0.5 + 0.05 * (log2LR - optimum) * (log2LR - optimum) - 0.01 * log2(Double(point.depth)) + 0.001 * Double(point.seed)
+        return PointResult(finalTrainLoss: log2LR > -2 ? .nan : loss,
+                           lossPerStep: point.lossCurve ? (1...point.steps).map { 2.3 / Double($0) + loss } : [],
+                           divergedAtStep: log2LR > -2 ? 2 : nil, stepsRun: point.steps)
+    }
+}
