@@ -46,6 +46,20 @@ final class TrainerTests: XCTestCase {
         for i in 0..<4 { XCTAssertEqual(concurrent[i], sequential[i % 2], "thread run \(i) differs from the sequential run") }
     }
 
+    /// Two OpenBLAS threads give the same bits as one (sgemm splits rows and columns of C, not
+    /// the inner dimension). Width 256 and batch 64 so OpenBLAS actually splits the work.
+    func testResultsIndependentOfBLASThreadCount() throws {
+        var config = Self.config(steps: 5)
+        config.model = ModelConfig(width: 256, depth: 2, baseWidth: 256, baseDepth: 2)
+        config.batch = 64
+        BLAS.setThreadCount(1)
+        let single = try Trainer.train(config, on: Self.data)
+        BLAS.setThreadCount(2)
+        defer { BLAS.setThreadCount(1) }
+        let double = try Trainer.train(config, on: Self.data)
+        XCTAssertEqual(Self.timeless(single), Self.timeless(double))
+    }
+
     func testHugeLearningRateDivergesAndReportsStep() throws {
         var config = Self.config(steps: 200, learningRate: 1e4)
         config.optimizer.kind = .sgd

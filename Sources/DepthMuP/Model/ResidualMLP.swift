@@ -45,11 +45,11 @@ final class ResidualMLP {
         gradients.initialize(repeating: 0)
 
         let slab = capacity * config.width
-        let L = config.depth, k = config.blockDepth
+        let L = config.depth, matrices = config.blockDepth
         var offset = 0
         xOffset = offset; offset += (L + 1) * slab
-        hOffset = offset; offset += L * k * slab
-        uOffset = offset; offset += L * (k - 1) * slab
+        hOffset = offset; offset += L * matrices * slab
+        uOffset = offset; offset += L * (matrices - 1) * slab
         yOffset = offset; offset += config.preLN ? L * slab : 0
         rstdOffset = offset; offset += config.preLN ? L * capacity : 0
         logitsOffset = offset; offset += capacity * classes
