@@ -137,12 +137,18 @@ final class ResidualMLP {
     /// gradients of the trained groups (`trainInput`, `trainReadout`) and of every W_{l,j}.
     ///
     /// Frozen groups' gradients are left untouched (and never read by the optimizer).
-    func backward(_ input: UnsafePointer<Float>, batch: Int, trainInput: Bool, trainReadout: Bool) {
+    /// `parametersDone(range)` is called as soon as a parameter range's gradient is complete and
+    /// the backward pass no longer reads those parameters (V after dX, each block after its dX
+    /// GEMM, U at the end), so the optimizer can update them while the gradient is still in
+    /// cache; the results equal updating everything after the pass.
+    func backward(_ input: UnsafePointer<Float>, batch: Int, trainInput: Bool, trainReadout: Bool,
+                  parametersDone: (Range<Int>) -> Void = { _ in }) {
         let n = width, count = batch * n, classes = layout.classes
         if trainReadout {
             Linear.backwardWeight(dWeight: gradient(layout.readoutRange), dOutput: dLogits, input: x(depth), batch: batch, inputs: n, outputs: classes)
         }
         Linear.backwardInput(dInput: dx, dOutput: dLogits, weight: parameter(layout.readoutRange), batch: batch, inputs: n, outputs: classes)
+        if trainReadout { parametersDone(layout.readoutRange) }
         let c = branchScale
         for l in stride(from: depth - 1, through: 0, by: -1) {
             // dh_{k−1} = MS(c · dx_l) ⊙ φ'(h_{k−1})
@@ -167,9 +173,11 @@ final class ResidualMLP {
                     Linear.backwardInput(dInput: dxp, dOutput: dhp, weight: parameter(range), batch: batch, inputs: n, outputs: n, accumulate: true)
                 }
             }
+            parametersDone(layout.blockRange(l))
         }
         if trainInput {
             Linear.backwardWeight(dWeight: gradient(layout.inputRange), dOutput: dx, input: input, batch: batch, inputs: layout.inputDim, outputs: n)
+            parametersDone(layout.inputRange)
         }
     }
 }

@@ -1,7 +1,7 @@
 /// Runs training: the step loop, divergence detection and the requested measurements.
 ///
-/// One step: draw a batch, forward, loss (and ∂loss/∂f), divergence check, backward, optimizer
-/// update. Nothing inside the loop allocates: parameters, gradients, optimizer state,
+/// One step: draw a batch, forward, loss (and ∂loss/∂f), divergence check, backward with the
+/// optimizer update of each block fused in. Nothing inside the loop allocates: parameters, gradients, optimizer state,
 /// activations and the batch live in buffers sized from the config before the first step.
 ///
 /// Determinism: initialization uses generator stream 0 of the seed and batch order stream 4
@@ -83,9 +83,14 @@ public enum Trainer {
                 divergedAt = step
                 break
             }
-            model.backward(inputs, batch: config.batch, trainInput: trainInput, trainReadout: trainReadout)
-            if let adam { adam.step(parameters: model.parameters.baseAddress!, gradients: model.gradients.baseAddress!) }
-            if let sgd { sgd.step(parameters: model.parameters.baseAddress!, gradients: model.gradients.baseAddress!) }
+            // The optimizer updates each block as soon as backward is done with it (gradient
+            // still in cache); elementwise updates make this equal to one update at the end.
+            adam?.beginStep()
+            let parameters = model.parameters.baseAddress!, gradients = model.gradients.baseAddress!
+            model.backward(inputs, batch: config.batch, trainInput: trainInput, trainReadout: trainReadout) { range in
+                adam?.update(range, parameters: parameters, gradients: gradients)
+                sgd?.update(range, parameters: parameters, gradients: gradients)
+            }
             if coordinateSteps.contains(step), let measurements {
                 // Measurement time is not training time.
                 let pause = ContinuousClock.now
