@@ -60,6 +60,23 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(Self.timeless(single), Self.timeless(double))
     }
 
+    /// Looking up precomputed x_0 of a frozen input layer gives the same bits as the GEMM per step.
+    /// Also with a partial last chunk (250 = 10·24 + 10 rows) and OpenBLAS's large-matrix path.
+    func testPrecomputedInputProjectionMatchesPerStepGEMM() throws {
+        let wide = try Dataset.load(DataConfig(source: .teacher(inputDim: 300, classes: 10, seed: 6), trainCount: 250, testCount: 0))
+        var wideConfig = Self.config()
+        wideConfig.model = ModelConfig(width: 128, depth: 2)
+        wideConfig.batch = 24
+        for (config, data) in [(Self.config(), Self.data), (wideConfig, wide)] {
+            let projected = try Trainer.train(config, on: data)
+            let saved = Trainer.projectionBudget
+            Trainer.projectionBudget = 0
+            defer { Trainer.projectionBudget = saved }
+            let direct = try Trainer.train(config, on: data)
+            XCTAssertEqual(Self.timeless(projected), Self.timeless(direct), "width \(config.model.width)")
+        }
+    }
+
     func testHugeLearningRateDivergesAndReportsStep() throws {
         var config = Self.config(steps: 200, learningRate: 1e4)
         config.optimizer.kind = .sgd

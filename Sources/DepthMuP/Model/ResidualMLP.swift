@@ -103,13 +103,29 @@ final class ResidualMLP {
         }
     }
 
+    /// Overwrites `output` `[rows, width]` with `input · Uᵀ` for `input` `[rows, inputDim]`, in
+    /// GEMMs of `capacity` rows (the shape a training step uses).
+    func projectInputs(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>) {
+        var start = 0
+        while start < rows {
+            let count = min(capacity, rows - start)
+            Linear.forward(output: output + start * width, input: input + start * layout.inputDim, weight: parameter(layout.inputRange),
+                           batch: count, inputs: layout.inputDim, outputs: width)
+            start += count
+        }
+    }
+
     /// Runs the network on `input` `[batch, inputDim]`; overwrites x, h, u, y and `logits`.
     ///
+    /// With `inputLayerDone`, `x(0)` already holds x_0 = ξUᵀ `[batch, width]` (a frozen input
+    /// layer's projection, looked up instead of recomputed) and `input` is not read.
     /// - Precondition: `1 ≤ batch ≤ capacity`.
-    func forward(_ input: UnsafePointer<Float>, batch: Int) {
+    func forward(_ input: UnsafePointer<Float>, batch: Int, inputLayerDone: Bool = false) {
         precondition(batch >= 1 && batch <= capacity, "ResidualMLP.forward: batch \(batch) outside 1...\(capacity)")
         let n = width, count = batch * n
-        Linear.forward(output: x(0), input: input, weight: parameter(layout.inputRange), batch: batch, inputs: layout.inputDim, outputs: n)
+        if !inputLayerDone {
+            Linear.forward(output: x(0), input: input, weight: parameter(layout.inputRange), batch: batch, inputs: layout.inputDim, outputs: n)
+        }
         for l in 0..<depth {
             let previous = x(l), next = x(l + 1)
             var chainInput = UnsafePointer(previous)

@@ -15,6 +15,16 @@ public enum Trainer {
         if !BLASSettings.chosenByCaller.value { GEMM.setThreadCount(1) }
     }()
 
+    /// Largest table of frozen-input projections x_0 a run precomputes, in bytes.
+    nonisolated(unsafe) static var projectionBudget = 64 << 20
+
+    /// Whether a run precomputes the frozen input layer's x_0 for its training set (input
+    /// frozen, table of `trainCount × width` Floats within ``projectionBudget``); such a step
+    /// performs no input-layer GEMM.
+    public static func precomputesInputProjection(_ config: TrainingConfig, trainCount: Int) -> Bool {
+        config.model.input == .frozen && trainCount * config.model.width * MemoryLayout<Float>.size <= projectionBudget
+    }
+
     /// Runs one training run; checks `shouldStop` once per step and calls `progress(stepsDone)`
     /// after every step.
     ///
@@ -62,6 +72,16 @@ public enum Trainer {
         if coordinateSteps.contains(0), let measurements { coordinateRecords.append(measurements.coordinateRecord(step: 0)) }
 
         let batches = Batches(data: data, batch: config.batch, seed: config.seed)
+        // A frozen input layer maps each training example to a fixed x_0: compute it once for the
+        // training set (when that takes at most 64 MB) and look rows up in every step instead of
+        // redoing the [batch, d_in]×[d_in, n] GEMM. NOTE: the table is built with GEMMs of the
+        // step's batch size, so x_0 matches the per-step computation.
+        let projected: UnsafeMutableBufferPointer<Float>? =
+            precomputesInputProjection(config, trainCount: data.trainCount) ? .allocate(capacity: data.trainCount * modelConfig.width) : nil
+        defer { projected?.deallocate() }
+        if let projected {
+            data.trainInputs.withUnsafeBufferPointer { model.projectInputs($0.baseAddress!, rows: data.trainCount, into: projected.baseAddress!) }
+        }
         var losses: [Double] = []
         losses.reserveCapacity(config.steps)
         var initialLoss = Double.nan
@@ -73,8 +93,8 @@ public enum Trainer {
         while step < config.steps {
             if let shouldStop, shouldStop() { throw DepthMuPError.cancelled(step: step) }
             step += 1
-            batches.next()
-            model.forward(inputs, batch: config.batch)
+            batches.next(projected: projected.map { UnsafePointer($0.baseAddress!) }, width: modelConfig.width, projectedOutput: model.x(0))
+            model.forward(inputs, batch: config.batch, inputLayerDone: projected != nil)
             let loss = Loss.evaluate(config.loss, logits: model.logits, labels: batches.labels.baseAddress!, targets: batches.targets.baseAddress!,
                                      dLogits: model.dLogits, batch: config.batch, classes: data.classes)
             losses.append(loss)
