@@ -68,6 +68,7 @@ final class TrainerTests: XCTestCase {
         wideConfig.model = ModelConfig(width: 128, depth: 2)
         wideConfig.batch = 24
         for (config, data) in [(Self.config(), Self.data), (wideConfig, wide)] {
+            XCTAssertTrue(Trainer.precomputesInputProjection(config, trainCount: data.trainCount))
             let projected = try Trainer.train(config, on: data)
             let saved = Trainer.projectionBudget
             Trainer.projectionBudget = 0

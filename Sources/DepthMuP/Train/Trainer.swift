@@ -18,11 +18,13 @@ public enum Trainer {
     /// Largest table of frozen-input projections x_0 a run precomputes, in bytes.
     nonisolated(unsafe) static var projectionBudget = 64 << 20
 
-    /// Whether a run precomputes the frozen input layer's x_0 for its training set (input
-    /// frozen, table of `trainCount × width` Floats within ``projectionBudget``); such a step
-    /// performs no input-layer GEMM.
+    /// Whether a run precomputes the frozen input layer's x_0 for its training set: input frozen,
+    /// the run visits at least as many examples as the set holds (`steps · batch ≥ trainCount`,
+    /// else the table costs more GEMM work than it saves), and the `trainCount × width` Float table
+    /// fits ``projectionBudget``. Such a step performs no input-layer GEMM.
     public static func precomputesInputProjection(_ config: TrainingConfig, trainCount: Int) -> Bool {
-        config.model.input == .frozen && trainCount * config.model.width * MemoryLayout<Float>.size <= projectionBudget
+        config.model.input == .frozen && config.steps * config.batch >= trainCount
+            && trainCount * config.model.width * MemoryLayout<Float>.size <= projectionBudget
     }
 
     /// Runs one training run; checks `shouldStop` once per step and calls `progress(stepsDone)`
@@ -73,7 +75,7 @@ public enum Trainer {
 
         let batches = Batches(data: data, batch: config.batch, seed: config.seed)
         // A frozen input layer maps each training example to a fixed x_0: compute it once for the
-        // training set (when that takes at most 64 MB) and look rows up in every step instead of
+        // training set (see precomputesInputProjection) and look rows up in every step instead of
         // redoing the [batch, d_in]×[d_in, n] GEMM. NOTE: the table is built with GEMMs of the
         // step's batch size, so x_0 matches the per-step computation.
         let projected: UnsafeMutableBufferPointer<Float>? =
@@ -170,7 +172,8 @@ public enum Trainer {
 
     /// FLOPs of one training step (forward + backward + optimizer), for cost estimates.
     ///
-    /// Counts 2 FLOPs per multiply-add of every GEMM (forward: input, L·k hidden, readout;
+    /// Counts 2 FLOPs per multiply-add of every GEMM (forward: input (even when its projection is
+    /// precomputed), L·k hidden, readout;
     /// backward: two per hidden matrix, readout dX, and dW of trained input/readout), ~10 per
     /// element for activations, MS and the residual add, and ~10 (Adam) or 2–3 (SGD) per trained
     /// parameter.
