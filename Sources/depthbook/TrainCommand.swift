@@ -70,8 +70,9 @@ struct TrainCommand: ParsableCommand {
     }
 
     func validate() throws {
-        guard let rate = Self.parseRate(lr), rate.isFinite, rate >= 0 else { throw ValidationError("--lr '\(lr)' is not a rate; write 2^-9, 0.002 or 1e-3") }
-        _ = rate
+        guard let rate = Self.parseRate(lr), rate.isFinite, rate >= 0 else {
+            throw ValidationError("--lr '\(lr)' is not a rate; write 2^-9, 0.002 or 1e-3")
+        }
         if ParametrizationName(parsing: parametrization) == nil {
             throw ValidationError("--parametrization '\(parametrization)' is unknown; use depth-mup, sp, mup or alpha=0.5,gamma=0.5")
         }

@@ -89,6 +89,14 @@ final class IDXReaderTests: XCTestCase {
         }
     }
 
+    func testOutOfRangeLabelNamesTheLabelFile() throws {
+        let images = try write("images.gz", magic: 0x803, dimensions: [2, 1, 1], data: [0, 1])
+        let labels = try write("labels.gz", magic: 0x801, dimensions: [2], data: [1, 200])
+        XCTAssertThrowsError(try Dataset.load(DataConfig(source: .idx(images: images, labels: labels), trainCount: 2, testCount: 0))) { error in
+            XCTAssertEqual(error as? DepthMuPError, .malformed(path: labels, reason: "label 200 is out of range (expected class indices below 100); is this a label file?"))
+        }
+    }
+
     func testNotGzipAndCorruptGzip() throws {
         // zlib reads uncompressed files transparently.
         let plain = directory.appendingPathComponent("plain-labels").path

@@ -46,6 +46,38 @@ final class TrainerTests: XCTestCase {
         for i in 0..<4 { XCTAssertEqual(concurrent[i], sequential[i % 2], "thread run \(i) differs from the sequential run") }
     }
 
+    /// Two OpenBLAS threads give the same bits as one (sgemm splits rows and columns of C, not
+    /// the inner dimension). Width 256 and batch 64 so OpenBLAS actually splits the work.
+    func testResultsIndependentOfBLASThreadCount() throws {
+        var config = Self.config(steps: 5)
+        config.model = ModelConfig(width: 256, depth: 2, baseWidth: 256, baseDepth: 2)
+        config.batch = 64
+        BLAS.setThreadCount(1)
+        let single = try Trainer.train(config, on: Self.data)
+        BLAS.setThreadCount(2)
+        defer { BLAS.setThreadCount(1) }
+        let double = try Trainer.train(config, on: Self.data)
+        XCTAssertEqual(Self.timeless(single), Self.timeless(double))
+    }
+
+    /// Looking up precomputed x_0 of a frozen input layer gives the same bits as the GEMM per step.
+    /// Also with a partial last chunk (250 = 10·24 + 10 rows) and OpenBLAS's large-matrix path.
+    func testPrecomputedInputProjectionMatchesPerStepGEMM() throws {
+        let wide = try Dataset.load(DataConfig(source: .teacher(inputDim: 300, classes: 10, seed: 6), trainCount: 250, testCount: 0))
+        var wideConfig = Self.config()
+        wideConfig.model = ModelConfig(width: 128, depth: 2)
+        wideConfig.batch = 24
+        for (config, data) in [(Self.config(), Self.data), (wideConfig, wide)] {
+            XCTAssertTrue(Trainer.precomputesInputProjection(config, trainCount: data.trainCount))
+            let projected = try Trainer.train(config, on: data)
+            let saved = Trainer.projectionBudget
+            Trainer.projectionBudget = 0
+            defer { Trainer.projectionBudget = saved }
+            let direct = try Trainer.train(config, on: data)
+            XCTAssertEqual(Self.timeless(projected), Self.timeless(direct), "width \(config.model.width)")
+        }
+    }
+
     func testHugeLearningRateDivergesAndReportsStep() throws {
         var config = Self.config(steps: 200, learningRate: 1e4)
         config.optimizer.kind = .sgd

@@ -38,7 +38,11 @@ final class Batches {
     }
 
     /// Copies the next `batch` training examples into `inputs`, `labels` and `targets`.
-    func next() {
+    ///
+    /// With `projected` (`[trainCount, width]`, the frozen input layer's x_0 of every training
+    /// example), the rows of x_0 go to `projectedOutput` `[batch, width]` instead of the raw
+    /// inputs to `inputs`.
+    func next(projected: UnsafePointer<Float>? = nil, width: Int = 0, projectedOutput: UnsafeMutablePointer<Float>? = nil) {
         let d = data.inputDim, c = data.classes
         data.trainInputs.withUnsafeBufferPointer { source in
             data.trainTargets.withUnsafeBufferPointer { sourceTargets in
@@ -46,7 +50,11 @@ final class Batches {
                     if position == order.count { shuffle() }
                     let example = Int(order[position])
                     position += 1
-                    (inputs.baseAddress! + row * d).update(from: source.baseAddress! + example * d, count: d)
+                    if let projected, let projectedOutput {
+                        (projectedOutput + row * width).update(from: projected + example * width, count: width)
+                    } else {
+                        (inputs.baseAddress! + row * d).update(from: source.baseAddress! + example * d, count: d)
+                    }
                     (targets.baseAddress! + row * c).update(from: sourceTargets.baseAddress! + example * c, count: c)
                     labels[row] = data.trainLabels[example]
                 }

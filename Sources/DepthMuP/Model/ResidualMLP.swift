@@ -45,11 +45,11 @@ final class ResidualMLP {
         gradients.initialize(repeating: 0)
 
         let slab = capacity * config.width
-        let L = config.depth, k = config.blockDepth
+        let L = config.depth, matrices = config.blockDepth
         var offset = 0
         xOffset = offset; offset += (L + 1) * slab
-        hOffset = offset; offset += L * k * slab
-        uOffset = offset; offset += L * (k - 1) * slab
+        hOffset = offset; offset += L * matrices * slab
+        uOffset = offset; offset += L * (matrices - 1) * slab
         yOffset = offset; offset += config.preLN ? L * slab : 0
         rstdOffset = offset; offset += config.preLN ? L * capacity : 0
         logitsOffset = offset; offset += capacity * classes
@@ -103,13 +103,29 @@ final class ResidualMLP {
         }
     }
 
+    /// Overwrites `output` `[rows, width]` with `input · Uᵀ` for `input` `[rows, inputDim]`, in
+    /// GEMMs of `capacity` rows (the shape a training step uses).
+    func projectInputs(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>) {
+        var start = 0
+        while start < rows {
+            let count = min(capacity, rows - start)
+            Linear.forward(output: output + start * width, input: input + start * layout.inputDim, weight: parameter(layout.inputRange),
+                           batch: count, inputs: layout.inputDim, outputs: width)
+            start += count
+        }
+    }
+
     /// Runs the network on `input` `[batch, inputDim]`; overwrites x, h, u, y and `logits`.
     ///
+    /// With `inputLayerDone`, `x(0)` already holds x_0 = ξUᵀ `[batch, width]` (a frozen input
+    /// layer's projection, looked up instead of recomputed) and `input` is not read.
     /// - Precondition: `1 ≤ batch ≤ capacity`.
-    func forward(_ input: UnsafePointer<Float>, batch: Int) {
+    func forward(_ input: UnsafePointer<Float>, batch: Int, inputLayerDone: Bool = false) {
         precondition(batch >= 1 && batch <= capacity, "ResidualMLP.forward: batch \(batch) outside 1...\(capacity)")
         let n = width, count = batch * n
-        Linear.forward(output: x(0), input: input, weight: parameter(layout.inputRange), batch: batch, inputs: layout.inputDim, outputs: n)
+        if !inputLayerDone {
+            Linear.forward(output: x(0), input: input, weight: parameter(layout.inputRange), batch: batch, inputs: layout.inputDim, outputs: n)
+        }
         for l in 0..<depth {
             let previous = x(l), next = x(l + 1)
             var chainInput = UnsafePointer(previous)
@@ -137,12 +153,18 @@ final class ResidualMLP {
     /// gradients of the trained groups (`trainInput`, `trainReadout`) and of every W_{l,j}.
     ///
     /// Frozen groups' gradients are left untouched (and never read by the optimizer).
-    func backward(_ input: UnsafePointer<Float>, batch: Int, trainInput: Bool, trainReadout: Bool) {
+    /// `parametersDone(range)` is called as soon as a parameter range's gradient is complete and
+    /// the backward pass no longer reads those parameters (V after dX, each block after its dX
+    /// GEMM, U at the end), so the optimizer can update them while the gradient is still in
+    /// cache; the results equal updating everything after the pass.
+    func backward(_ input: UnsafePointer<Float>, batch: Int, trainInput: Bool, trainReadout: Bool,
+                  parametersDone: (Range<Int>) -> Void = { _ in }) {
         let n = width, count = batch * n, classes = layout.classes
         if trainReadout {
             Linear.backwardWeight(dWeight: gradient(layout.readoutRange), dOutput: dLogits, input: x(depth), batch: batch, inputs: n, outputs: classes)
         }
         Linear.backwardInput(dInput: dx, dOutput: dLogits, weight: parameter(layout.readoutRange), batch: batch, inputs: n, outputs: classes)
+        if trainReadout { parametersDone(layout.readoutRange) }
         let c = branchScale
         for l in stride(from: depth - 1, through: 0, by: -1) {
             // dh_{k−1} = MS(c · dx_l) ⊙ φ'(h_{k−1})
@@ -167,9 +189,11 @@ final class ResidualMLP {
                     Linear.backwardInput(dInput: dxp, dOutput: dhp, weight: parameter(range), batch: batch, inputs: n, outputs: n, accumulate: true)
                 }
             }
+            parametersDone(layout.blockRange(l))
         }
         if trainInput {
             Linear.backwardWeight(dWeight: gradient(layout.inputRange), dOutput: dx, input: input, batch: batch, inputs: layout.inputDim, outputs: n)
+            parametersDone(layout.inputRange)
         }
     }
 }

@@ -17,17 +17,19 @@ final class SGD {
 
     deinit { velocity.deallocate() }
 
-    /// Updates `parameters` in place from `gradients` (same layout); no allocation.
-    func step(parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>) {
-        for group in groups {
-            let w = parameters + group.range.lowerBound
-            let g = gradients + group.range.lowerBound
-            let count = group.range.count
+    /// Updates the elements of `range` (inside one group; elements of no group are skipped) in
+    /// place from `gradients` (same layout); no allocation.
+    func update(_ range: Range<Int>, parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>) {
+        for group in groups where group.range.overlaps(range) {
+            let part = range.clamped(to: group.range)
+            let w = parameters + part.lowerBound
+            let g = gradients + part.lowerBound
+            let count = part.count
             let lr = group.learningRate
             if momentum == 0 {
                 for i in 0..<count { w[i] -= lr * g[i] }
             } else {
-                let v = velocity.baseAddress! + group.range.lowerBound
+                let v = velocity.baseAddress! + part.lowerBound
                 let mu = momentum
                 for i in 0..<count {
                     v[i] = mu * v[i] + g[i]
@@ -35,5 +37,10 @@ final class SGD {
                 }
             }
         }
+    }
+
+    /// Updates every group in place from `gradients` (same layout); no allocation.
+    func step(parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>) {
+        for group in groups { update(group.range, parameters: parameters, gradients: gradients) }
     }
 }

@@ -2,9 +2,10 @@
 public enum StepBenchmark {
     /// Steps per second if a step were nothing but its GEMMs: runs exactly the `cblas_sgemm`
     /// calls of one training step (input forward; per hidden matrix one forward, one dW and one dX;
-    /// readout forward and dX; dW for trained input/readout) on scratch buffers, single-threaded
+    /// readout forward and dX; dW for trained input/readout; no input forward when
+    /// `inputProjected`, as the trainer then looks x_0 up) on scratch buffers, single-threaded
     /// unless the caller set otherwise, for about `seconds` of wall time (after one warm-up).
-    public static func gemmCeiling(_ config: TrainingConfig, inputDim: Int, classes: Int, seconds: Double = 1.0) -> Double {
+    public static func gemmCeiling(_ config: TrainingConfig, inputDim: Int, classes: Int, inputProjected: Bool = false, seconds: Double = 1.0) -> Double {
         let b = config.batch, n = config.model.width, d = inputDim, c = classes
         let matrices = config.model.depth * config.model.blockDepth
         func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
@@ -17,7 +18,7 @@ public enum StepBenchmark {
         let du = buffer(n * d), dv = buffer(c * n)
         defer { for p in [input, u, v, logits, w, dw, acts, dx, dh, du, dv] { p.deallocate() } }
         func step() {
-            Linear.forward(output: acts, input: input, weight: u, batch: b, inputs: d, outputs: n)
+            if !inputProjected { Linear.forward(output: acts, input: input, weight: u, batch: b, inputs: d, outputs: n) }
             for m in 0..<matrices {
                 Linear.forward(output: acts + (m + 1) * b * n, input: acts + m * b * n, weight: w + m * n * n, batch: b, inputs: n, outputs: n)
             }

@@ -1,7 +1,7 @@
 /// Runs training: the step loop, divergence detection and the requested measurements.
 ///
-/// One step: draw a batch, forward, loss (and ∂loss/∂f), divergence check, backward, optimizer
-/// update. Nothing inside the loop allocates: parameters, gradients, optimizer state,
+/// One step: draw a batch, forward, loss (and ∂loss/∂f), divergence check, backward with the
+/// optimizer update of each block fused in. Nothing inside the loop allocates: parameters, gradients, optimizer state,
 /// activations and the batch live in buffers sized from the config before the first step.
 ///
 /// Determinism: initialization uses generator stream 0 of the seed and batch order stream 4
@@ -14,6 +14,18 @@ public enum Trainer {
     private static let configureBLAS: Void = {
         if !BLASSettings.chosenByCaller.value { GEMM.setThreadCount(1) }
     }()
+
+    /// Largest table of frozen-input projections x_0 a run precomputes, in bytes.
+    nonisolated(unsafe) static var projectionBudget = 64 << 20
+
+    /// Whether a run precomputes the frozen input layer's x_0 for its training set: input frozen,
+    /// the run visits at least as many examples as the set holds (`steps · batch ≥ trainCount`,
+    /// else the table costs more GEMM work than it saves), and the `trainCount × width` Float table
+    /// fits ``projectionBudget``. Such a step performs no input-layer GEMM.
+    public static func precomputesInputProjection(_ config: TrainingConfig, trainCount: Int) -> Bool {
+        config.model.input == .frozen && config.steps * config.batch >= trainCount
+            && trainCount * config.model.width * MemoryLayout<Float>.size <= projectionBudget
+    }
 
     /// Runs one training run; checks `shouldStop` once per step and calls `progress(stepsDone)`
     /// after every step.
@@ -62,6 +74,16 @@ public enum Trainer {
         if coordinateSteps.contains(0), let measurements { coordinateRecords.append(measurements.coordinateRecord(step: 0)) }
 
         let batches = Batches(data: data, batch: config.batch, seed: config.seed)
+        // A frozen input layer maps each training example to a fixed x_0: compute it once for the
+        // training set (see precomputesInputProjection) and look rows up in every step instead of
+        // redoing the [batch, d_in]×[d_in, n] GEMM. NOTE: the table is built with GEMMs of the
+        // step's batch size, so x_0 matches the per-step computation.
+        let projected: UnsafeMutableBufferPointer<Float>? =
+            precomputesInputProjection(config, trainCount: data.trainCount) ? .allocate(capacity: data.trainCount * modelConfig.width) : nil
+        defer { projected?.deallocate() }
+        if let projected {
+            data.trainInputs.withUnsafeBufferPointer { model.projectInputs($0.baseAddress!, rows: data.trainCount, into: projected.baseAddress!) }
+        }
         var losses: [Double] = []
         losses.reserveCapacity(config.steps)
         var initialLoss = Double.nan
@@ -73,8 +95,8 @@ public enum Trainer {
         while step < config.steps {
             if let shouldStop, shouldStop() { throw DepthMuPError.cancelled(step: step) }
             step += 1
-            batches.next()
-            model.forward(inputs, batch: config.batch)
+            batches.next(projected: projected.map { UnsafePointer($0.baseAddress!) }, width: modelConfig.width, projectedOutput: model.x(0))
+            model.forward(inputs, batch: config.batch, inputLayerDone: projected != nil)
             let loss = Loss.evaluate(config.loss, logits: model.logits, labels: batches.labels.baseAddress!, targets: batches.targets.baseAddress!,
                                      dLogits: model.dLogits, batch: config.batch, classes: data.classes)
             losses.append(loss)
@@ -83,9 +105,14 @@ public enum Trainer {
                 divergedAt = step
                 break
             }
-            model.backward(inputs, batch: config.batch, trainInput: trainInput, trainReadout: trainReadout)
-            if let adam { adam.step(parameters: model.parameters.baseAddress!, gradients: model.gradients.baseAddress!) }
-            if let sgd { sgd.step(parameters: model.parameters.baseAddress!, gradients: model.gradients.baseAddress!) }
+            // The optimizer updates each block as soon as backward is done with it (gradient
+            // still in cache); elementwise updates make this equal to one update at the end.
+            adam?.beginStep()
+            let parameters = model.parameters.baseAddress!, gradients = model.gradients.baseAddress!
+            model.backward(inputs, batch: config.batch, trainInput: trainInput, trainReadout: trainReadout) { range in
+                adam?.update(range, parameters: parameters, gradients: gradients)
+                sgd?.update(range, parameters: parameters, gradients: gradients)
+            }
             if coordinateSteps.contains(step), let measurements {
                 // Measurement time is not training time.
                 let pause = ContinuousClock.now
@@ -145,7 +172,8 @@ public enum Trainer {
 
     /// FLOPs of one training step (forward + backward + optimizer), for cost estimates.
     ///
-    /// Counts 2 FLOPs per multiply-add of every GEMM (forward: input, L·k hidden, readout;
+    /// Counts 2 FLOPs per multiply-add of every GEMM (forward: input (even when its projection is
+    /// precomputed), L·k hidden, readout;
     /// backward: two per hidden matrix, readout dX, and dW of trained input/readout), ~10 per
     /// element for activations, MS and the residual add, and ~10 (Adam) or 2–3 (SGD) per trained
     /// parameter.

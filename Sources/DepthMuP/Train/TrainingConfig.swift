@@ -67,9 +67,6 @@ public struct TrainingConfig: Codable, Hashable, Sendable {
         }
         if !(optimizer.epsilon.isFinite && optimizer.epsilon >= 0) { throw DepthMuPError.invalidConfig("epsilon must be finite and ≥ 0") }
         if !(optimizer.momentum >= 0 && optimizer.momentum < 1) { throw DepthMuPError.invalidConfig("momentum must be in [0, 1)") }
-        if model.readout == .zero && model.input == .frozen && model.depth > 0 {
-            // Allowed: zero readout is trained; nothing to check. (A frozen zero readout is not expressible.)
-        }
         if let bad = measurements.coordinateCheckSteps.first(where: { $0 < 0 || $0 > steps }) {
             throw DepthMuPError.invalidConfig("coordinate-check step \(bad) is outside 0...\(steps)")
         }
