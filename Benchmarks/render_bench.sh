@@ -2,7 +2,7 @@
 # Times `depthbook render` (release build) on a two-block notebook of 40 points:
 #   1. --jobs 2 against --jobs 1 (both --refresh, interleaved, best of ROUNDS): target ≥ 1.7×;
 #   2. a fully cached re-render against a render of the same notebook with its blocks removed
-#      (best of 5 each): target ≤ 3×.
+#      (best of 10 each, interleaved): target ≤ 3×.
 # Usage: Benchmarks/render_bench.sh [ROUNDS]   (builds release first; ~2–3 min with ROUNDS=1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,7 +57,7 @@ for round in $(seq "$ROUNDS"); do
 done
 points=$(grep -o '"index": [0-9]*, "values"' bench.results.json | wc -l)
 cached=(); prose=()
-for round in 1 2 3 4 5; do
+for round in $(seq 10); do
   s=$(now); "$BIN" render bench.md --quiet; e=$(now); cached+=("$(elapsed "$s" "$e")")
   s=$(now); "$BIN" render prose.md --quiet; e=$(now); prose+=("$(elapsed "$s" "$e")")
 done
