@@ -100,6 +100,61 @@ public enum ParametrizationSpec: Sendable, Hashable, Codable, CustomStringConver
         case .custom(let alpha, let gamma): return "alpha=\(alpha),gamma=\(gamma)"
         }
     }
+
+    /// How tables, legends and inline references name it: `sp`, `mup`, `depth-mup`, or
+    /// `α=0.5 γ=0` (TP6's exponents, shortest decimal form, no comma so it reads as one value).
+    public var label: String {
+        switch self {
+        case .sp, .mup, .depthMuP: return description
+        case .custom(let alpha, let gamma): return "α=\(Self.shortText(alpha)) γ=\(Self.shortText(gamma))"
+        }
+    }
+
+    /// Reads a parametrization as an author may write it in an inline reference: a name (`sp`,
+    /// `mup`, `depth-mup`), the label `α=0.5 γ=0`, `alpha=0.5 gamma=0` (inside brackets also with
+    /// commas), the pair `(0.5, 0)`, or the YAML flow mapping `{alpha: 0.5, gamma: 0}`.
+    /// Returns nil for anything else.
+    public init?(reference text: String) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        switch trimmed {
+        case "sp": self = .sp; return
+        case "mup": self = .mup; return
+        case "depth-mup": self = .depthMuP; return
+        default: break
+        }
+        var body = Substring(trimmed)
+        let bracketed = (body.first == "(" && body.last == ")") || (body.first == "{" && body.last == "}")
+        if bracketed { body = body.dropFirst().dropLast() }
+        let parts = body.split(whereSeparator: { $0 == "," || $0 == ";" || $0 == " " }).map(String.init)
+        var alpha: Double?, gamma: Double?
+        if bracketed && parts.count == 2, let a = Double(parts[0]), let g = Double(parts[1]) {
+            (alpha, gamma) = (a, g)
+        } else {
+            // `alpha=0.5`, `α=0.5` or, inside braces, `alpha:` followed by the number.
+            var pending: String?
+            for part in parts {
+                let pieces = part.split(whereSeparator: { $0 == "=" || $0 == ":" }).map(String.init)
+                let key = pieces.first ?? ""
+                let value = pieces.count > 1 ? Double(pieces[1]) : nil
+                if let pendingKey = pending, pieces.count == 1, let number = Double(key) {
+                    if pendingKey == "alpha" { alpha = number } else { gamma = number }
+                    pending = nil
+                    continue
+                }
+                switch key {
+                case "alpha", "α": if let value { alpha = value } else { pending = "alpha" }
+                case "gamma", "γ": if let value { gamma = value } else { pending = "gamma" }
+                default: return nil
+                }
+            }
+        }
+        guard let alpha, let gamma, alpha.isFinite, gamma.isFinite else { return nil }
+        self = .custom(alpha: alpha, gamma: gamma)
+    }
+
+    private static func shortText(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
 }
 
 /// `optimizer:`.

@@ -68,14 +68,9 @@ public struct BlockAnalysis {
         self.groups = groups
     }
 
-    /// `depth=16 lr=2^-7` → `["depth": "16", "lr": "2^-7"]`.
+    /// The point's axis values by axis name, e.g. `["depth": "16", "lr": "2^-7"]`.
     static func values(of point: Point) -> [String: String] {
-        var values: [String: String] = [:]
-        for pair in point.label.split(separator: " ") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            if parts.count == 2 { values[String(parts[0])] = String(parts[1]) }
-        }
-        return values
+        Dictionary(point.values.map { ($0.axis, $0.value) }, uniquingKeysWith: { first, _ in first })
     }
 
     public func hasAxis(_ name: String) -> Bool { axes.contains { $0.name == name } }
@@ -137,6 +132,27 @@ public struct BlockAnalysis {
         var sxy = 0.0, sxx = 0.0
         for (x, y) in zip(xs, ys) { sxy += (x - mx) * (y - my); sxx += (x - mx) * (x - mx) }
         return sxx > 0 ? sxy / sxx : nil
+    }
+
+    /// Slope of log RMS(x_L) (or, with `delta`, of log RMS(x_L,t − x_L,0)) against log of the
+    /// series axis (depth or width) at the last coordinate-check step, seeds averaged. TP6 §5
+    /// (depth-mup.md §3 C3): ≈ 0 under Depth-μP; ≈ ½ for the change under (½, 0).
+    public static func coordinateSlope(_ groups: [Group], series: String, delta: Bool) -> Double? {
+        guard let step = groups.first?.results.first?.coordinateCheck.last?.step else { return nil }
+        let points = groups.map { group -> (x: Double, y: Double) in
+            let x = Double(series == "width" ? group.spec.width : group.spec.depth)
+            let y = group.mean { result in
+                result.coordinateCheck.first { $0.step == step }.flatMap { delta ? $0.blockDeltaRMS.last : $0.blockRMS.last }
+            } ?? .nan
+            return (x, y)
+        }
+        return logSlope(points)
+    }
+
+    /// |measured − exact| / exact for the init variance ratio; nil when either is unknown.
+    public static func initRatioRelativeError(_ group: Group) -> Double? {
+        guard let measured = measuredInitRatio(group), let exact = exactInitRatio(group) else { return nil }
+        return abs(measured - exact) / exact
     }
 
     // MARK: Init variance (TP6 §3; depth-mup.md §3 C1)

@@ -11,7 +11,7 @@ import Runner
 ///
 /// | quantity | ranges over | value |
 /// |---|---|---|
-/// | `best_lr` | lr | η with the lowest final train loss, 3 significant digits (depth left open: the η whose loss averaged over depths is lowest) |
+/// | `best_lr` | lr | η with the lowest final train loss, as tables show it (`2⁻⁹` on a log2 grid, else 3 significant digits; depth left open: the η whose loss averaged over depths is lowest) |
 /// | `best_log2_lr` | lr | log₂ of it |
 /// | `best_loss` | lr | that lowest loss |
 /// | `spread_octaves` | lr, depth (or width) | max − min of log₂ η* over depths |
@@ -19,6 +19,11 @@ import Runner
 /// | `init_variance_ratio`, `init_variance_exact` | — | measured and exact E\|x_L\|²/\|x_0\|² |
 /// | `feature_update_slope` | depth (or width) | slope of log ‖ΔW‖/‖W₀‖ against log L |
 /// | `points`, `diverged` | everything | number of points, of diverged points |
+/// | `init_variance_max_error` | anything not fixed | largest relative error of measured vs exact init variance, in % |
+/// | `coord_rms_slope`, `coord_delta_slope` | depth (or width) | slope of log RMS(x_L), of log RMS(x_L,t − x_L,0), against log L at the last recorded step |
+///
+/// A parametrization may be written as its name, its label `α=0.5 γ=0`, `(0.5, 0)`,
+/// `alpha=0.5 gamma=0` or `{alpha: 0.5, gamma: 0}`.
 ///
 /// ```
 /// The optimum moves by {{lr-transfer.spread_octaves[depth-mup]}} octaves from L = 4 to 64,
@@ -41,6 +46,8 @@ enum QuotableValue {
         Quantity(name: "test_accuracy", free: []), Quantity(name: "init_variance_ratio", free: []),
         Quantity(name: "init_variance_exact", free: []), Quantity(name: "feature_update_slope", free: ["series"]),
         Quantity(name: "points", free: ["*"]), Quantity(name: "diverged", free: ["*"]),
+        Quantity(name: "init_variance_max_error", free: [], optional: ["*"]),
+        Quantity(name: "coord_rms_slope", free: ["series"]), Quantity(name: "coord_delta_slope", free: ["series"]),
     ]
 
     static func error(_ reference: InlineReference, _ message: String, hint: String?) -> RenderError {
@@ -60,8 +67,7 @@ enum QuotableValue {
                 throw error(reference, "unclosed [", hint: "write {{block.quantity[value, …]}}")
             }
             head = String(text[..<open])
-            arguments = text[text.index(after: open)..<text.index(before: text.endIndex)]
-                .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            arguments = splitArguments(text[text.index(after: open)..<text.index(before: text.endIndex)])
         }
         let names = blocks.results.map(\.anchor)
         guard let dot = head.lastIndex(of: ".") else {
@@ -84,9 +90,10 @@ enum QuotableValue {
         let free = quantity.free.map { $0 == "series" ? (analysis.seriesAxis ?? "depth") : $0 }
         let optional = quantity.optional.map { $0 == "series" ? (analysis.seriesAxis ?? "depth") : $0 }
         var fixed: [String: String] = [:]
-        for argument in arguments {
+        for written in arguments {
+            let argument = canonicalValue(written, axis: nil, analysis: analysis)
             if let equals = argument.firstIndex(of: "="), let axis = analysis.axes.first(where: { $0.name == String(argument[..<equals]) }) {
-                let value = String(argument[argument.index(after: equals)...])
+                let value = canonicalValue(String(argument[argument.index(after: equals)...]), axis: axis.name, analysis: analysis)
                 guard axis.values.contains(value) else {
                     throw error(reference, "\(axis.name) has no value \(value)", hint: "\(axis.name) is one of \(axis.values.joined(separator: ", "))")
                 }
@@ -106,7 +113,8 @@ enum QuotableValue {
         for (name, value) in fixed.sorted(by: { $0.key < $1.key }) where free.contains(name) {
             throw error(reference, "\(quantity.name) ranges over \(name); do not fix it", hint: "drop \(name)=\(value)")
         }
-        for axis in analysis.axes where !free.contains(axis.name) && !optional.contains(axis.name) && fixed[axis.name] == nil {
+        for axis in analysis.axes where !free.contains(axis.name) && !optional.contains(axis.name) && !optional.contains("*")
+            && fixed[axis.name] == nil {
             throw error(reference, "\(quantity.name) needs a value for \(axis.name)",
                         hint: "\(axis.name) is one of \(axis.values.joined(separator: ", ")), e.g. {{\(blockName).\(quantity.name)[\(axis.values[0])]}}")
         }
@@ -115,6 +123,35 @@ enum QuotableValue {
             groups = pool(groups, over: pooled, analysis: analysis)
         }
         return value(of: quantity.name, groups: groups, analysis: analysis)
+    }
+
+    /// Splits `a, (0.5, 0), {alpha: 1, gamma: 0}` at the commas outside brackets.
+    static func splitArguments(_ text: Substring) -> [String] {
+        var parts: [String] = [], current = "", nesting = 0
+        for character in text {
+            switch character {
+            case "(", "{", "[": nesting += 1
+            case ")", "}", "]": nesting = max(0, nesting - 1)
+            case "," where nesting == 0:
+                parts.append(current)
+                current = ""
+                continue
+            default: break
+            }
+            current.append(character)
+        }
+        parts.append(current)
+        return parts.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// The axis value an argument names: a parametrization written any way
+    /// ``ParametrizationSpec/init(reference:)`` reads becomes its table label (`α=0.5 γ=0`), so
+    /// `(0.5, 0)`, `alpha=0.5 gamma=0` and `{alpha: 0.5, gamma: 0}` all select it.
+    static func canonicalValue(_ text: String, axis: String?, analysis: BlockAnalysis) -> String {
+        guard axis == nil || axis == "parametrization",
+              analysis.axes.contains(where: { $0.name == "parametrization" }),
+              let parametrization = ParametrizationSpec(reference: text) else { return text }
+        return parametrization.label
     }
 
     /// One group per learning rate whose loss is the mean over every value of `axis` (depths):
@@ -141,7 +178,7 @@ enum QuotableValue {
     static func value(of quantity: String, groups: [BlockAnalysis.Group], analysis: BlockAnalysis) -> String {
         let missing = "n/a"
         switch quantity {
-        case "best_lr": return BlockAnalysis.best(groups).map { NumberFormat.significant($0.spec.learningRate) } ?? missing
+        case "best_lr": return BlockAnalysis.best(groups).map { NumberFormat.learningRate($0.spec.learningRate) } ?? missing
         case "best_log2_lr": return BlockAnalysis.best(groups).map { NumberFormat.trimmed(log2($0.spec.learningRate)) } ?? missing
         case "best_loss": return BlockAnalysis.best(groups)?.usableLoss.map { NumberFormat.significant($0, digits: 4) } ?? missing
         case "spread_octaves":
@@ -162,6 +199,13 @@ enum QuotableValue {
                 return (x, y)
             }
             return BlockAnalysis.logSlope(points).map { NumberFormat.fixed($0) } ?? missing
+        case "init_variance_max_error":
+            let errors = groups.compactMap(BlockAnalysis.initRatioRelativeError)
+            return errors.max().map { String(format: "%.1f%%", $0 * 100) } ?? missing
+        case "coord_rms_slope", "coord_delta_slope":
+            let delta = quantity == "coord_delta_slope"
+            return BlockAnalysis.coordinateSlope(groups, series: analysis.seriesAxis ?? "depth", delta: delta)
+                .map { NumberFormat.fixed($0) } ?? missing
         default: return missing
         }
     }

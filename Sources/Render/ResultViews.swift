@@ -210,8 +210,15 @@ public enum ResultViews {
         func size(_ group: BlockAnalysis.Group) -> Double { Double(xAxis == "width" ? group.spec.width : group.spec.depth) }
         var streamPanels: [SVGPlot.Panel] = []
         var deltaPanels: [SVGPlot.Panel] = []
+        var slopeRows: [[TableView.Cell]] = []
         for panel in analysis.partition(by: panelAxes) {
             let groups = panel.groups.sorted { size($0) < size($1) }
+            func slopeCell(delta: Bool) -> TableView.Cell {
+                BlockAnalysis.coordinateSlope(groups, series: xAxis, delta: delta)
+                    .map { TableView.Cell(text: NumberFormat.fixed($0), csv: NumberFormat.exact($0)) } ?? TableView.Cell(text: "—", csv: "")
+            }
+            slopeRows.append([TableView.Cell(text: panel.key.isEmpty ? "all" : analysis.title(of: panel.key)),
+                              slopeCell(delta: false), slopeCell(delta: true)])
             var stream: [SVGPlot.Series] = [], delta: [SVGPlot.Series] = []
             for step in steps {
                 func value(_ group: BlockAnalysis.Group, _ pick: @escaping (CoordinateSample) -> Double?) -> Double {
@@ -235,7 +242,13 @@ public enum ResultViews {
                                    description: "RMS of the change of the last block's output against \(xLabel)").svg(),
                            caption: "Change of the residual stream since init, RMS(x_L,t − x_L,0), against \(xLabel): flat under Depth-μP (TP6 §5), growing or shrinking otherwise.")
         }
-        return ViewOutput(html: html, tables: [])
+        let symbol = xAxis == "width" ? "n" : "L"
+        let table = TableView(caption: "Slopes against log \(symbol) at step \(steps.last ?? 0), seeds averaged: 0 means the size does not change with \(xLabel) (Depth-μP predicts 0 for both; (½, 0) predicts ½ for the change).",
+                              columns: [TableView.Column("", isNumber: false), TableView.Column("slope of log RMS(x_L)", isNumber: true),
+                                        TableView.Column("slope of log RMS(x_L,t − x_L,0)", isNumber: true)],
+                              rows: slopeRows)
+        html += table.html()
+        return ViewOutput(html: html, tables: [table])
     }
 
     // MARK: feature-update
@@ -291,7 +304,7 @@ public enum ResultViews {
             cells.append(cell(group.results.first?.branchMultiplier))
             cells.append(cell(measured))
             cells.append(cell(exact))
-            let error = measured.flatMap { measured in exact.map { abs(measured - $0) / $0 } }
+            let error = BlockAnalysis.initRatioRelativeError(group)
             cells.append(error.map { TableView.Cell(text: String(format: "%.1f%%", $0 * 100), csv: NumberFormat.exact($0)) }
                          ?? TableView.Cell(text: "—", csv: ""))
             rows.append(cells)

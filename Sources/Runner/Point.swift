@@ -47,14 +47,28 @@ public struct Point: Hashable, Sendable {
     /// 0-based position in the block's sweep order (see ``Sweep``); results are ordered by it.
     public var index: Int
     public var spec: PointSpec
-    /// The varying axes and this point's value on each, e.g. `[("depth", "16"), ("lr", "2^-7")]`.
-    public var label: String
+    /// The value of this point on each axis with more than one value, outermost axis first,
+    /// e.g. `[("depth", "16"), ("lr", "2^-7")]` (axis names as in ``Sweep/Axis``).
+    public var values: [AxisValue]
 
-    public init(index: Int, spec: PointSpec, label: String) {
+    /// One axis of a point: the axis's schema name and the point's value on it, as tables show it.
+    public struct AxisValue: Hashable, Sendable {
+        public var axis: String
+        public var value: String
+        public init(axis: String, value: String) {
+            self.axis = axis
+            self.value = value
+        }
+    }
+
+    public init(index: Int, spec: PointSpec, values: [AxisValue]) {
         self.index = index
         self.spec = spec
-        self.label = label
+        self.values = values
     }
+
+    /// `depth=16 lr=2^-7`, for progress lines; empty when the block sweeps nothing.
+    public var label: String { values.map { "\($0.axis)=\($0.value)" }.joined(separator: " ") }
 }
 
 import Foundation

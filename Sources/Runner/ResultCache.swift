@@ -191,4 +191,23 @@ public enum AtomicFile {
             throw RunnerError("cannot write \(url.path): \(reason)")
         }
     }
+
+    /// Deletes the temporary files of ``write(_:to:)`` in `directory` whose writing process no
+    /// longer runs (a render killed with SIGKILL between write and rename leaves one behind).
+    /// Files of live processes are kept; returns the number removed.
+    @discardableResult
+    public static func removeStaleTemporaries(in directory: URL) -> Int {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return 0 }
+        var removed = 0
+        for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            // `.<entry>.<pid>.<random>.tmp`
+            let parts = name.split(separator: ".")
+            guard parts.count >= 4, let pid = Int32(parts[parts.count - 3]) else { continue }
+            let alive = kill(pid, 0) == 0 || errno == EPERM
+            if !alive, (try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))) != nil {
+                removed += 1
+            }
+        }
+        return removed
+    }
 }

@@ -31,7 +31,7 @@ public enum Sweep {
         let model = spec.model, optimizer = spec.optimizer
         return [
             Field(name: "parametrization", count: spec.parametrizations.count,
-                  text: { spec.parametrizations[$0].description }, apply: { $1.parametrization = spec.parametrizations[$0] }),
+                  text: { spec.parametrizations[$0].label }, apply: { $1.parametrization = spec.parametrizations[$0] }),
             Field(name: "depth", count: model.depth.count, text: { String(model.depth[$0]) }, apply: { $1.depth = model.depth[$0] }),
             Field(name: "width", count: model.width.count, text: { String(model.width[$0]) }, apply: { $1.width = model.width[$0] }),
             Field(name: "block_depth", count: model.blockDepth.count, text: { String(model.blockDepth[$0]) },
@@ -73,14 +73,14 @@ public enum Sweep {
         return (0..<total).map { index in
             var point = base
             var rest = index
-            var labels: [String] = []
+            var values: [Point.AxisValue] = []
             for field in fields.reversed() {
                 let value = rest % field.count
                 rest /= field.count
                 field.apply(value, &point)
-                if field.count > 1 { labels.append("\(field.name)=\(field.text(value))") }
+                if field.count > 1 { values.append(Point.AxisValue(axis: field.name, value: field.text(value))) }
             }
-            return Point(index: index, spec: point, label: labels.reversed().joined(separator: " "))
+            return Point(index: index, spec: point, values: values.reversed())
         }
     }
 

@@ -33,7 +33,9 @@ enum NotebookRun {
 
     /// The cache of the notebook at `path`.
     static func cache(for path: String) -> ResultCache {
-        ResultCache(notebook: URL(fileURLWithPath: path).standardizedFileURL)
+        let cache = ResultCache(notebook: URL(fileURLWithPath: path).standardizedFileURL)
+        AtomicFile.removeStaleTemporaries(in: cache.directory)
+        return cache
     }
 
     /// The executor that trains with the built-in engine, resolving data paths beside the notebook.

@@ -163,7 +163,7 @@ final class InlineReferenceTests: XCTestCase {
     }
 
     func testQuantities() throws {
-        XCTAssertEqual(try value("lr-transfer.best_lr[depth-mup, 16]"), "0.00781")
+        XCTAssertEqual(try value("lr-transfer.best_lr[depth-mup, 16]"), "2⁻⁷")
         XCTAssertEqual(try value("lr-transfer.best_log2_lr[depth-mup, depth=16]"), "-7")
         XCTAssertEqual(try value("lr-transfer.best_log2_lr[sp, 16]"), "-8")
         XCTAssertEqual(try value("lr-transfer.spread_octaves[sp]"), "1")
@@ -175,7 +175,7 @@ final class InlineReferenceTests: XCTestCase {
         // Depth left open: the one rate best on average over depths.
         XCTAssertEqual(try value("lr-transfer.best_log2_lr[depth-mup]"), "-7")
         XCTAssertEqual(try resolve("lr-transfer.best_lr[depth-mup, 16]"),
-                       "<span class=\"reference\" title=\"lr-transfer.best_lr[depth-mup, 16]\">0.00781</span>")
+                       "<span class=\"reference\" title=\"lr-transfer.best_lr[depth-mup, 16]\">2⁻⁷</span>")
     }
 
     func testInitVarianceQuantities() throws {
@@ -184,14 +184,40 @@ final class InlineReferenceTests: XCTestCase {
         XCTAssertEqual(try value("lr-transfer.init_variance_exact[16]", yaml), "12.4")
     }
 
+    /// The synthetic results put (½, 0)'s optimum at −7 − log2(L/4)/2, i.e. −8 at L = 16.
+    func testParametrizationSpellingsSelectTheSameAxisValue() throws {
+        let yaml = lrTransfer.replacingOccurrences(of: "[sp, depth-mup]", with: "[depth-mup, {alpha: 0.5, gamma: 0}]")
+        for spelling in ["(0.5, 0)", "α=0.5 γ=0", "alpha=0.5 gamma=0", "{alpha: 0.5, gamma: 0}",
+                         "parametrization=(0.5, 0)", "parametrization=α=0.5 γ=0"] {
+            XCTAssertEqual(try value("lr-transfer.best_log2_lr[\(spelling), 16]", yaml), "-8", spelling)
+        }
+        XCTAssertEqual(try value("lr-transfer.best_log2_lr[depth-mup, 16]", yaml), "-7")
+        XCTAssertThrowsError(try value("lr-transfer.best_log2_lr[(1, 0), 16]", yaml))
+    }
+
+    /// Synthetic coordinates: the change of x_L is 0.1·t under depth-mup at every depth and
+    /// 0.1·t·√(L/4) under sp, so the slopes against log L are exactly 0 and ½.
+    func testCoordinateSlopes() throws {
+        let yaml = "model: {width: 16, depth: [4, 16, 64]}\nparametrization: [depth-mup, sp]\ntrain: {steps: 3}\nshow: [coord-check]"
+        XCTAssertEqual(try value("lr-transfer.coord_delta_slope[depth-mup]", yaml), "0.00")
+        XCTAssertEqual(try value("lr-transfer.coord_delta_slope[sp]", yaml), "0.50")
+    }
+
+    /// The synthetic stream grows exactly as the formula says, so the largest error is 0.
+    func testInitVarianceMaxError() throws {
+        let yaml = "model: {width: 16, depth: [4, 16]}\nparametrization: [sp, depth-mup]\ntrain: {steps: 1}\nshow: [init-variance]"
+        XCTAssertEqual(try value("lr-transfer.init_variance_max_error", yaml), "0.0%")
+        XCTAssertEqual(try value("lr-transfer.init_variance_max_error[sp]", yaml), "0.0%")
+    }
+
     func testUnknownReferencesAreLocatedWithAHint() throws {
         let cases: [(String, String)] = [
             ("nope.best_lr", "notes.md:3:7: {{nope.best_lr}}: unknown block \"nope\"; blocks: lr-transfer"),
-            ("lr-transfer.best_lrr[sp, 4]", "notes.md:3:7: {{lr-transfer.best_lrr[sp, 4]}}: unknown quantity \"best_lrr\"; quantities: best_lr, best_log2_lr, best_loss, spread_octaves, final_loss, test_loss, test_accuracy, init_variance_ratio, init_variance_exact, feature_update_slope, points, diverged"),
+            ("lr-transfer.best_lrr[sp, 4]", "notes.md:3:7: {{lr-transfer.best_lrr[sp, 4]}}: unknown quantity \"best_lrr\"; quantities: best_lr, best_log2_lr, best_loss, spread_octaves, final_loss, test_loss, test_accuracy, init_variance_ratio, init_variance_exact, feature_update_slope, points, diverged, init_variance_max_error, coord_rms_slope, coord_delta_slope"),
             ("lr-transfer.best_lr[4]", "notes.md:3:7: {{lr-transfer.best_lr[4]}}: best_lr needs a value for parametrization; parametrization is one of sp, depth-mup, e.g. {{lr-transfer.best_lr[sp]}}"),
             ("lr-transfer.best_lr[sp, 32]", "notes.md:3:7: {{lr-transfer.best_lr[sp, 32]}}: no axis has the value 32; parametrization: sp, depth-mup; depth: 4, 16; lr: 2^-10, 2^-9, 2^-8, 2^-7, 2^-6, 2^-5, 2^-4, 2^-3, 2^-2"),
             ("lr-transfer.best_lr[sp, 4, lr=2^-7]", "notes.md:3:7: {{lr-transfer.best_lr[sp, 4, lr=2^-7]}}: best_lr ranges over lr; do not fix it; drop lr=2^-7"),
-            ("lr-transfer", "notes.md:3:7: {{lr-transfer}}: expected BLOCK.QUANTITY; blocks: lr-transfer; quantities: best_lr, best_log2_lr, best_loss, spread_octaves, final_loss, test_loss, test_accuracy, init_variance_ratio, init_variance_exact, feature_update_slope, points, diverged"),
+            ("lr-transfer", "notes.md:3:7: {{lr-transfer}}: expected BLOCK.QUANTITY; blocks: lr-transfer; quantities: best_lr, best_log2_lr, best_loss, spread_octaves, final_loss, test_loss, test_accuracy, init_variance_ratio, init_variance_exact, feature_update_slope, points, diverged, init_variance_max_error, coord_rms_slope, coord_delta_slope"),
         ]
         for (text, expected) in cases {
             XCTAssertThrowsError(try resolve(text)) { XCTAssertEqual(String(describing: $0), expected) }

@@ -134,6 +134,24 @@ final class SchedulerTests: XCTestCase {
         XCTAssertFalse(files.contains { $0.hasSuffix(".tmp") }, "\(files)")
     }
 
+    /// Regression: a render killed between write and rename left `.<entry>.<pid>.<n>.tmp` in
+    /// the cache forever. Temporaries of dead processes are swept; a live writer's are kept.
+    func testStaleTemporariesOfDeadProcessesAreRemoved() throws {
+        let folder = cache().directory
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let finished = Process()
+        finished.executableURL = URL(fileURLWithPath: "/bin/true")
+        try finished.run()
+        finished.waitUntilExit()
+        let dead = ".abc.json.\(finished.processIdentifier).77.tmp", live = ".def.json.\(getpid()).78.tmp"
+        for name in [dead, live, "abc.json"] {
+            try Data("{".utf8).write(to: folder.appendingPathComponent(name))
+        }
+        XCTAssertEqual(AtomicFile.removeStaleTemporaries(in: folder), 1)
+        let left = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        XCTAssertEqual(left, [live, "abc.json"].sorted())
+    }
+
     func testResultsAreOrderedByPointIndexForAnyJobs() throws {
         let body = "model: {depth: [4, 8, 16]}\noptimizer: {lr: {log2: [-8, -1]}}\ntrain: {steps: 2}"
         let serial = try run(body, executor: FakeExecutor(), options: RunOptions(jobs: 1, refresh: true))
