@@ -33,22 +33,17 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-# Renders every notebooks/*.md to out/NAME.html (KaTeX assets in out/NAME_files/) and writes
-# out/index.html linking them, titled from each notebook's front matter `title:`.
+# Renders every notebooks/*.md at full scale to out/NAME.html (KaTeX assets in out/NAME_files/,
+# results JSON and CSV beside it) and writes out/index.html linking them. Results are cached in
+# notebooks/.depthbook/, so a second `make demo` only re-renders.
 demo: release
 	@mkdir -p out
-	@set -e; index=out/index.html; tmp=out/.index.html.tmp; \
-	printf '%s\n' '<!DOCTYPE html>' '<html lang="en"><head><meta charset="utf-8"><title>depthbook notebooks</title></head>' \
-	  '<body><h1>depthbook notebooks</h1>' '<ul>' > $$tmp; \
-	for nb in $(NOTEBOOKS); do \
-	  name=$$(basename "$$nb" .md); \
-	  .build/release/depthbook render "$$nb" -o "out/$$name.html" --quiet; \
-	  title=""; if [ "$$(head -n 1 "$$nb")" = "---" ]; then \
-	    title=$$(sed -n '2,/^---$$/s/^title: *//p' "$$nb" | head -n 1 | sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g'); fi; \
-	  printf '<li><a href="%s.html">%s</a></li>\n' "$$name" "$${title:-$$name}" >> $$tmp; \
-	  echo "rendered $$nb -> out/$$name.html"; \
-	done; \
-	printf '%s\n' '</ul>' '</body></html>' >> $$tmp; mv $$tmp $$index
+	@set -e; for nb in $(NOTEBOOKS); do \
+	  name=$$(basename "$$nb" .md); start=$$(date +%s); \
+	  .build/release/depthbook render "$$nb" -o "out/$$name.html"; \
+	  echo "rendered $$nb -> out/$$name.html in $$(( $$(date +%s) - start )) s"; \
+	done
+	.build/release/depthbook index $(NOTEBOOKS) -o out/index.html
 	@echo "open out/index.html"
 
 # Times rendering a generated 5,000-line prose-and-math notebook against plain cmark.

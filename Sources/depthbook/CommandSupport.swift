@@ -44,21 +44,13 @@ struct OutputError: Error, CustomStringConvertible {
 }
 
 /// Writes `data` to `path` through a temporary file in the same directory and a rename, so no
-/// half-written file is ever left at `path`.
+/// half-written file is ever left at `path` (``AtomicFile/write(_:to:)``).
+///
+/// - Throws: ``OutputError`` naming the path, with a hint.
 func writeAtomically(_ data: Data, to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    let directory = url.deletingLastPathComponent()
     do {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try AtomicFile.write(data, to: URL(fileURLWithPath: path))
     } catch {
-        throw OutputError(description: "\(directory.path): cannot create the output directory; hint: check the -o path")
-    }
-    let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-    guard FileManager.default.createFile(atPath: temporary.path, contents: data) else {
-        throw OutputError(description: "\(path): cannot write; hint: check that the directory is writable")
-    }
-    guard rename(temporary.path, url.path) == 0 else {
-        try? FileManager.default.removeItem(at: temporary)
-        throw OutputError(description: "\(path): cannot replace the file (\(String(cString: strerror(errno))))")
+        throw OutputError(description: "\(error); hint: check the -o path and that its directory is writable")
     }
 }
