@@ -234,12 +234,17 @@ public enum ResultViews {
             if !delta.isEmpty { deltaPanels.append(SVGPlot.Panel(title: "RMS(x_L,t − x_L,0)" + suffix, series: delta)) }
         }
         let xLabel = xAxis == "width" ? "width n" : "depth L"
-        var html = figure(SVGPlot(xLabel: xLabel, yLabel: "RMS(x_L)", xScale: .log2Size, yScale: .log10, panels: streamPanels,
-                                  description: "RMS of the last block's output against \(xLabel)").svg(),
+        let colourOrder = steps.map { "t = \($0)" }
+        var streamPlot = SVGPlot(xLabel: xLabel, yLabel: "RMS(x_L)", xScale: .log2Size, yScale: .log10, panels: streamPanels,
+                                 description: "RMS of the last block's output against \(xLabel)")
+        streamPlot.colourOrder = colourOrder
+        var html = figure(streamPlot.svg(),
                           caption: "Coordinate check: RMS of the residual stream after the last block at steps \(steps.map(String.init).joined(separator: ", ")) (t = 0 is at init) against \(xLabel). Flat lines mean the scale does not drift with \(xLabel).")
         if !deltaPanels.isEmpty {
-            html += figure(SVGPlot(xLabel: xLabel, yLabel: "RMS(x_L,t − x_L,0)", xScale: .log2Size, yScale: .log10, panels: deltaPanels,
-                                   description: "RMS of the change of the last block's output against \(xLabel)").svg(),
+            var deltaPlot = SVGPlot(xLabel: xLabel, yLabel: "RMS(x_L,t − x_L,0)", xScale: .log2Size, yScale: .log10, panels: deltaPanels,
+                                    description: "RMS of the change of the last block's output against \(xLabel)")
+            deltaPlot.colourOrder = colourOrder
+            html += figure(deltaPlot.svg(),
                            caption: "Change of the residual stream since init, RMS(x_L,t − x_L,0), against \(xLabel): flat under Depth-μP (TP6 §5), growing or shrinking otherwise.")
         }
         let symbol = xAxis == "width" ? "n" : "L"

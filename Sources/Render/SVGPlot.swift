@@ -48,6 +48,9 @@ public struct SVGPlot: Sendable {
     public var panels: [Panel]
     /// Accessible description (`<title>` of the SVG).
     public var description: String
+    /// Series names in colour order, so that figures shown together give the same series the
+    /// same colour (`t = 5` is green in both coordinate-check plots); nil: order of appearance.
+    public var colourOrder: [String]?
 
     public init(xLabel: String, yLabel: String, xScale: Scale, yScale: Scale, panels: [Panel], description: String) {
         self.xLabel = xLabel
@@ -97,7 +100,7 @@ public struct SVGPlot: Sendable {
             let labelX = originX - 44, labelY = originY + plotHeight / 2
             out += "<text x=\"\(f(labelX))\" y=\"\(f(labelY))\" text-anchor=\"middle\" transform=\"rotate(-90 \(f(labelX)) \(f(labelY)))\">\(HTMLEscaping.escape(yLabel))</text>\n"
             for series in panel.series {
-                let colour = colourStyle(names.firstIndex(of: series.name) ?? 0)
+                let colour = colourStyle(colourIndex(of: series.name, names: names))
                 // Runs of plottable points; a non-finite point breaks the line.
                 var runs: [[(Double, Double)]] = [[]]
                 for point in series.points {
@@ -131,7 +134,7 @@ public struct SVGPlot: Sendable {
         // Legend, three entries per row under the panels.
         for (index, name) in names.enumerated() {
             let x = 12 + Double(index % 3) * 150, y = Self.panelHeight + 6 + 18 * Double(index / 3)
-            out += "<line x1=\"\(f(x))\" y1=\"\(f(y))\" x2=\"\(f(x + 18))\" y2=\"\(f(y))\" stroke-width=\"2\" style=\"stroke:\(colourStyle(index))\"/>"
+            out += "<line x1=\"\(f(x))\" y1=\"\(f(y))\" x2=\"\(f(x + 18))\" y2=\"\(f(y))\" stroke-width=\"2\" style=\"stroke:\(colourStyle(colourIndex(of: name, names: names)))\"/>"
             out += "<text x=\"\(f(x + 24))\" y=\"\(f(y + 4))\">\(HTMLEscaping.escape(name))</text>\n"
         }
         out += "</svg>\n"
@@ -142,6 +145,10 @@ public struct SVGPlot: Sendable {
         var names: [String] = []
         for panel in panels { for series in panel.series where !names.contains(series.name) { names.append(series.name) } }
         return names
+    }
+
+    func colourIndex(of name: String, names: [String]) -> Int {
+        colourOrder?.firstIndex(of: name) ?? names.firstIndex(of: name) ?? 0
     }
 
     func colourStyle(_ index: Int) -> String {

@@ -44,6 +44,21 @@ final class ResultViewsTests: XCTestCase {
         assertSnapshot(html, ext: "html")
     }
 
+    /// Regression: the change plot has no `t = 0` series, so its colours were shifted by one
+    /// against the stream plot above it (`t = 1` red in one, blue in the other).
+    func testCoordCheckGivesEachStepOneColourInBothPlots() throws {
+        let html = try view(.coordCheck, "model: {width: 16, depth: [4, 16]}\ntrain: {steps: 3}\nshow: [coord-check]").html
+        for step in 1...3 {
+            let pattern = "<title>t = \(step)</title>\n<polyline points=\"[^\"]*\" fill=\"none\" stroke-width=\"1.8\" style=\"stroke:([^\"]*)\""
+            let regex = try NSRegularExpression(pattern: pattern)
+            let colours = regex.matches(in: html, range: NSRange(html.startIndex..., in: html)).map { match in
+                String(html[Range(match.range(at: 1), in: html)!])
+            }
+            XCTAssertEqual(colours.count, 2, "t = \(step) should be drawn in both plots")
+            XCTAssertEqual(Set(colours).count, 1, "t = \(step) has colours \(colours)")
+        }
+    }
+
     func testFeatureUpdateSnapshot() throws {
         let output = try view(.featureUpdate, "model: {width: 16, depth: [4, 8, 16]}\nparametrization: [sp, depth-mup]\ntrain: {steps: 3}\nshow: [feature-update]")
         assertSnapshot(output.html, ext: "html")
