@@ -107,7 +107,7 @@ table.results { border-collapse: collapse; margin: 1em auto; font-variant-numeri
 table.results caption { caption-side: top; padding-bottom: 0.4em; }
 table.results th, table.results td { padding: 0.25em 0.7em; border-bottom: 1px solid var(--rule); }
 table.results thead th { border-bottom: 2px solid var(--fg); }
-table.results td.number, table.results th.number { text-align: right; }
+table.results td.number, table.results th.number { text-align: right; white-space: nowrap; }
 table.results .best { font-weight: bold; color: var(--accent); }
 .reference.unresolved { border: 1px dashed var(--muted); color: var(--muted); padding: 0 0.2em; }
 .error { color: #b00020; border-left: 3px solid #b00020; padding-left: 0.75em; }

@@ -83,10 +83,26 @@ public enum ResultViews {
             }
             panels.append(SVGPlot.Panel(title: part.key.isEmpty ? "" : analysis.title(of: part.key), series: lines))
         }
-        let plot = SVGPlot(xLabel: "learning rate η", yLabel: "final train loss (\(lossUnit(analysis)))", xScale: .log2Exponent, yScale: .linear,
+        var plot = SVGPlot(xLabel: "learning rate η", yLabel: "final train loss (\(lossUnit(analysis)))", xScale: .log2Exponent, yScale: .linear,
                            panels: panels, description: "Final train loss against learning rate")
-        let caption = "Final train loss (mean of the last 10% of steps\(analysis.block.spec.train.seeds.count > 1 ? ", averaged over \(analysis.block.spec.train.seeds.count) seeds" : "")) against the learning rate; circles mark each curve's optimum; diverged runs are left out."
+        plot.yCeiling = lossCeiling(panels)
+        var caption = "Final train loss (mean of the last 10% of steps\(analysis.block.spec.train.seeds.count > 1 ? ", averaged over \(analysis.block.spec.train.seeds.count) seeds" : "")) against the learning rate; circles mark each curve's optimum; diverged runs are left out."
+        if let ceiling = plot.yCeiling {
+            caption += " Losses above \(NumberFormat.significant(ceiling)) are drawn as ▲ on the top edge (hover for the value)."
+        }
         return ViewOutput(html: figure(plot.svg(), caption: caption), tables: [])
+    }
+
+    /// The top of a loss plot's y axis: 4 × the median of the curves' lowest losses, when some
+    /// loss lies above it (a curve that exploded, e.g. sp at large depth); nil otherwise.
+    static func lossCeiling(_ panels: [SVGPlot.Panel]) -> Double? {
+        let series = panels.flatMap(\.series)
+        let minima = series.compactMap { $0.points.map(\.y).filter(\.isFinite).min() }.sorted()
+        guard !minima.isEmpty else { return nil }
+        let median = minima.count % 2 == 1 ? minima[minima.count / 2] : (minima[minima.count / 2 - 1] + minima[minima.count / 2]) / 2
+        let ceiling = 4 * median
+        let highest = series.flatMap { $0.points.map(\.y) }.filter(\.isFinite).max() ?? 0
+        return median > 0 && highest > ceiling ? ceiling : nil
     }
 
     // MARK: best-lr

@@ -51,6 +51,9 @@ public struct SVGPlot: Sendable {
     /// Series names in colour order, so that figures shown together give the same series the
     /// same colour (`t = 5` is green in both coordinate-check plots); nil: order of appearance.
     public var colourOrder: [String]?
+    /// Top of the y axis: larger values are drawn on the top edge as open triangles (▲) whose
+    /// tooltip gives the value, so one exploding curve cannot flatten the others; nil: no limit.
+    public var yCeiling: Double?
 
     public init(xLabel: String, yLabel: String, xScale: Scale, yScale: Scale, panels: [Panel], description: String) {
         self.xLabel = xLabel
@@ -72,7 +75,9 @@ public struct SVGPlot: Sendable {
         let legendRows = (names.count + 2) / 3
         let width = Self.panelWidth * Double(max(1, panels.count))
         let height = Self.panelHeight + 18 * Double(legendRows) + 8
-        let finite = panels.flatMap { $0.series.flatMap(\.points) }.filter { isPlottable($0.x, xScale) && isPlottable($0.y, yScale) }
+        let finite = panels.flatMap { $0.series.flatMap(\.points) }
+            .filter { isPlottable($0.x, xScale) && isPlottable($0.y, yScale) }
+            .map { point in (x: point.x, y: yCeiling.map { min(point.y, $0) } ?? point.y) }
         let xTicks = Self.ticks(finite.map(\.x), scale: xScale)
         let yTicks = Self.ticks(finite.map(\.y), scale: yScale)
         var out = "<svg class=\"plot\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(f(width)) \(f(height))\" "
@@ -102,10 +107,11 @@ public struct SVGPlot: Sendable {
             for series in panel.series {
                 let colour = colourStyle(colourIndex(of: series.name, names: names))
                 // Runs of plottable points; a non-finite point breaks the line.
-                var runs: [[(Double, Double)]] = [[]]
+                var runs: [[(Double, Double, Double?)]] = [[]]  // (px, py, value when above the ceiling)
                 for point in series.points {
                     if isPlottable(point.x, xScale) && isPlottable(point.y, yScale) {
-                        runs[runs.count - 1].append((px(point.x), py(point.y)))
+                        let above = yCeiling.map { point.y > $0 } ?? false
+                        runs[runs.count - 1].append((px(point.x), py(above ? yCeiling ?? point.y : point.y), above ? point.y : nil))
                     } else if !(runs.last?.isEmpty ?? true) {
                         runs.append([])
                     }
@@ -117,12 +123,19 @@ public struct SVGPlot: Sendable {
                         out += "<polyline points=\"\(path)\" fill=\"none\" stroke-width=\"1.8\" style=\"stroke:\(colour)\"/>\n"
                     }
                     for point in run {
-                        out += "<circle cx=\"\(f(point.0))\" cy=\"\(f(point.1))\" r=\"2.2\" style=\"fill:\(colour)\"/>"
+                        if let value = point.2 {
+                            let triangle = "\(f(point.0)),\(f(point.1 - 1)) \(f(point.0 - 4)),\(f(point.1 + 6)) \(f(point.0 + 4)),\(f(point.1 + 6))"
+                            out += "<polygon class=\"off-scale\" points=\"\(triangle)\" fill=\"none\" stroke-width=\"1.2\" style=\"stroke:\(colour)\">"
+                            out += "<title>off scale: \(HTMLEscaping.escape(NumberFormat.significant(value, digits: 4)))</title></polygon>"
+                        } else {
+                            out += "<circle cx=\"\(f(point.0))\" cy=\"\(f(point.1))\" r=\"2.2\" style=\"fill:\(colour)\"/>"
+                        }
                     }
                     out += "\n"
                 }
                 if let marked = series.marked, marked < series.points.count {
-                    let point = series.points[marked]
+                    var point = series.points[marked]
+                    if let ceiling = yCeiling { point.y = min(point.y, ceiling) }
                     if isPlottable(point.x, xScale) && isPlottable(point.y, yScale) {
                         out += "<circle class=\"optimum\" cx=\"\(f(px(point.x)))\" cy=\"\(f(py(point.y)))\" r=\"5\" fill=\"none\" stroke-width=\"1.8\" style=\"stroke:\(colour)\"><title>optimum</title></circle>\n"
                     }

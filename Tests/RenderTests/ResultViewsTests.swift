@@ -59,6 +59,27 @@ final class ResultViewsTests: XCTestCase {
         }
     }
 
+    /// Regression: one exploding curve (sp at depth 64, losses in the thousands) flattened every
+    /// other curve of the loss-vs-lr plot onto the x axis. Losses above 4 × the median of the
+    /// curves' minima are drawn as off-scale triangles on the top edge instead.
+    func testExplodingCurveDoesNotFlattenTheOthers() {
+        let panels = [SVGPlot.Panel(title: "", series: [
+            SVGPlot.Series(name: "a", points: [(-3, 1.5), (-2, 1.0), (-1, 1.4)], marked: 1),
+            SVGPlot.Series(name: "b", points: [(-3, 1.6), (-2, 1.2), (-1, 2.0)], marked: 1),
+            SVGPlot.Series(name: "c", points: [(-3, 900), (-2, 500), (-1, .nan)], marked: 1),
+        ])]
+        let ceiling = ResultViews.lossCeiling(panels)
+        XCTAssertEqual(ceiling, 4.8)
+        var plot = SVGPlot(xLabel: "x", yLabel: "y", xScale: .log2Exponent, yScale: .linear, panels: panels, description: "")
+        plot.yCeiling = ceiling
+        let svg = plot.svg()
+        XCTAssertEqual(svg.components(separatedBy: "class=\"off-scale\"").count - 1, 2)
+        XCTAssertTrue(svg.contains("<title>off scale: 900.0</title>"))
+        XCTAssertFalse(svg.contains(">500<"), "the y ticks must stop at the ceiling")
+        // Without an exploding curve there is no ceiling.
+        XCTAssertNil(ResultViews.lossCeiling([SVGPlot.Panel(title: "", series: Array(panels[0].series.prefix(2)))]))
+    }
+
     func testFeatureUpdateSnapshot() throws {
         let output = try view(.featureUpdate, "model: {width: 16, depth: [4, 8, 16]}\nparametrization: [sp, depth-mup]\ntrain: {steps: 3}\nshow: [feature-update]")
         assertSnapshot(output.html, ext: "html")
