@@ -84,6 +84,10 @@ final class TutorialTests: XCTestCase {
         let sp = block.optima(parametrization: "sp").filter { $0.depth >= 8 }.map(\.log2LearningRate)
         let spDiverges = block.points.contains { $0.values["parametrization"] == "sp" && $0.depth >= 32 && $0.divergedAtStep != nil }
         XCTAssertTrue(sp.max()! - sp.min()! >= 2 || spDiverges, "sp optima \(sp) neither drift by 2 steps nor diverge")
+        // The prose: at depth 64 even sp's best rate ends above chance level, ln 10.
+        let spDeepest = try XCTUnwrap(block.optima(parametrization: "sp").last)
+        XCTAssertEqual(spDeepest.depth, 64)
+        XCTAssertGreaterThan(spDeepest.loss, log(10.0))
     }
 
     // MARK: 03
