@@ -12,20 +12,12 @@ enum ExitStatus {
     static let interrupted = ExitCode(130)
 }
 
-/// Runs `body`, turning notebook and render errors into a message on stderr and exit code 2.
+/// Runs `body`, turning bad-input errors (notebook, spec, render, output) into a message on stderr
+/// and exit code 2, and runner errors into exit code 1.
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
-    } catch let error as NotebookError {
-        printError("error: \(error)")
-        throw ExitStatus.badInput
-    } catch let error as RenderError {
-        printError("error: \(error)")
-        throw ExitStatus.badInput
-    } catch let error as OutputError {
-        printError("error: \(error)")
-        throw ExitStatus.badInput
-    } catch let error as SpecError {
+    } catch let error where error is NotebookError || error is RenderError || error is OutputError || error is SpecError {
         printError("error: \(error)")
         throw ExitStatus.badInput
     } catch let error as RunnerError {
