@@ -94,9 +94,8 @@ public enum LayerGroup: String, Codable, Hashable, Sendable, CaseIterable { case
 ///
 /// With m_n = n/n0 and m_L = L/L0:
 /// - branch multiplier `a·m_L^(−α)` (TP6 §3, Def 6.1);
-/// - init std: input `1/√d_in`, hidden `1/√n`, readout `1/√n` (sp) or `1/√(n·m_n)` (μP family:
-///   variance ∝ 1/n², TP5 Table 3 "1/fan_in²", TP6 Table 2, written relative to the base width
-///   as TP5 Table 8 and microsoft/mup's `MuReadout` do; depth-mup.md §0);
+/// - init std: input `1/√d_in`, hidden `1/√n`, readout `1/√n` (sp) or `1/n` (μP family:
+///   variance 1/n², TP5 Table 3 "1/fan_in²", TP6 Table 2; depth-mup.md §0);
 /// - hidden rate: SGD `η·m_L^(α−γ)`, Adam `η·m_n^(−1)·m_L^(−γ)` (`sp` drops m_n) (TP6 Def 6.2,
 ///   Table 1; TP5 Table 3);
 /// - input rate (trained): SGD `η·m_n`, Adam `η`; readout rate (trained): `η·m_n^(−1)` for both;
@@ -104,11 +103,14 @@ public enum LayerGroup: String, Codable, Hashable, Sendable, CaseIterable { case
 /// - Adam ε: hidden `ε·m_n^(−1)·m_L^(−α)` (`sp`: `ε·m_L^(−α)` = ε since α = 0), scaled like the
 ///   hidden gradient (TP5 App. B.3; depth-mup.md pitfall 7); input and readout ε unscaled.
 ///
-/// At the base shape (n = n0, L = L0) every multiplier is 1, so every μP variant equals `sp` bit
-/// for bit (depth-mup.md §0, tested).
-/// NOTE: §0 writes V's variance as 1/n² (μP) and 1/n (sp); read literally these cannot agree at
-/// n0 = 128, so the μP variance is taken relative to the base width, n0/n² = 1/(n·m_n), like
-/// every other μP factor here. Its width exponent (−2) is TP6's; only the constant differs.
+/// At the base shape (n = n0, L = L0) every multiplier is 1, so the (α, γ) variants equal `mup`
+/// bit for bit, and `mup` equals `sp` in every rate, ε, branch multiplier and init except the
+/// readout's: §0 fixes V's variance at 1/n² (μP) vs 1/n (sp), which cannot agree at n0 = 128.
+/// NOTE: the base-relative form 1/(n·m_n) of microsoft/mup would make them agree, but a frozen
+/// readout that large starts Fashion-MNIST at loss ≈ 4.9 instead of ln 10 and trains worse: the
+/// 400-step run of issue 3 ends at 0.508 (L = 8) and 0.520 (L = 64), mean of 8 seeds, against
+/// 0.485 and 0.469 with TP6's 1/n² (engine 1.1.0 tried it). With `readout: zero` mup equals sp
+/// exactly (tested).
 public struct Parametrization: Codable, Hashable, Sendable {
     /// The parametrization's name.
     public var name: ParametrizationName
@@ -149,7 +151,7 @@ public struct Parametrization: Codable, Hashable, Sendable {
         case .input: return 1 / Double(inputDim).squareRoot()
         case .hidden: return 1 / Double(width).squareRoot()
         case .readout:
-            let variance = name.isWidthMuP ? 1 / (Double(width) * widthMultiplier) : 1 / Double(width)
+            let variance = name.isWidthMuP ? 1 / (Double(width) * Double(width)) : 1 / Double(width)  // TP6 Table 2
             return variance.squareRoot()
         }
     }
