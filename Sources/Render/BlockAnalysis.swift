@@ -135,10 +135,11 @@ public struct BlockAnalysis {
     }
 
     /// Slope of log RMS(x_L) (or, with `delta`, of log RMS(x_L,t − x_L,0)) against log of the
-    /// series axis (depth or width) at the last coordinate-check step, seeds averaged. TP6 §5
-    /// (depth-mup.md §3 C3): ≈ 0 under Depth-μP; ≈ ½ for the change under (½, 0).
-    public static func coordinateSlope(_ groups: [Group], series: String, delta: Bool) -> Double? {
-        guard let step = groups.first?.results.first?.coordinateCheck.last?.step else { return nil }
+    /// series axis (depth or width) at coordinate-check `step` (nil: the last recorded), seeds
+    /// averaged. TP6 §5 (depth-mup.md §3 C3): ≈ 0 under Depth-μP; ≈ ½ for the change under
+    /// (½, 0) after the first update.
+    public static func coordinateSlope(_ groups: [Group], series: String, delta: Bool, step: Int? = nil) -> Double? {
+        guard let step = step ?? groups.first?.results.first?.coordinateCheck.last?.step else { return nil }
         let points = groups.map { group -> (x: Double, y: Double) in
             let x = Double(series == "width" ? group.spec.width : group.spec.depth)
             let y = group.mean { result in

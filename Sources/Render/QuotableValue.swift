@@ -20,7 +20,7 @@ import Runner
 /// | `feature_update_slope` | depth (or width) | slope of log ‖ΔW‖/‖W₀‖ against log L |
 /// | `points`, `diverged` | everything | number of points, of diverged points |
 /// | `init_variance_max_error` | anything not fixed | largest relative error of measured vs exact init variance, in % |
-/// | `coord_rms_slope`, `coord_delta_slope` | depth (or width) | slope of log RMS(x_L), of log RMS(x_L,t − x_L,0), against log L at the last recorded step |
+/// | `coord_rms_slope`, `coord_delta_slope` | depth (or width) | slope of log RMS(x_L), of log RMS(x_L,t − x_L,0), against log L at the last recorded step, or at `step=N` |
 ///
 /// A parametrization may be written as its name, its label `α=0.5 γ=0`, `(0.5, 0)`,
 /// `alpha=0.5 gamma=0` or `{alpha: 0.5, gamma: 0}`.
@@ -89,6 +89,17 @@ enum QuotableValue {
         }
         let free = quantity.free.map { $0 == "series" ? (analysis.seriesAxis ?? "depth") : $0 }
         let optional = quantity.optional.map { $0 == "series" ? (analysis.seriesAxis ?? "depth") : $0 }
+        // `step=N` picks the coordinate-check step of the coord_* slopes (default: the last).
+        var step: Int?
+        if quantity.name.hasPrefix("coord_"), let index = arguments.firstIndex(where: { $0.hasPrefix("step=") }) {
+            let recorded = analysis.block.points.first?.spec.coordinateCheckSteps ?? []
+            guard let value = Int(arguments[index].dropFirst("step=".count)), recorded.contains(value) else {
+                throw error(reference, "\(arguments[index]) is not a recorded coordinate-check step",
+                            hint: "recorded steps: \(recorded.map(String.init).joined(separator: ", "))")
+            }
+            step = value
+            arguments.remove(at: index)
+        }
         var fixed: [String: String] = [:]
         for written in arguments {
             let argument = canonicalValue(written, axis: nil, analysis: analysis)
@@ -122,7 +133,7 @@ enum QuotableValue {
         if let pooled = optional.first(where: { name in analysis.hasAxis(name) && fixed[name] == nil }) {
             groups = pool(groups, over: pooled, analysis: analysis)
         }
-        return value(of: quantity.name, groups: groups, analysis: analysis)
+        return value(of: quantity.name, groups: groups, analysis: analysis, step: step)
     }
 
     /// Splits `a, (0.5, 0), {alpha: 1, gamma: 0}` at the commas outside brackets.
@@ -175,7 +186,7 @@ enum QuotableValue {
         }
     }
 
-    static func value(of quantity: String, groups: [BlockAnalysis.Group], analysis: BlockAnalysis) -> String {
+    static func value(of quantity: String, groups: [BlockAnalysis.Group], analysis: BlockAnalysis, step: Int? = nil) -> String {
         let missing = "n/a"
         switch quantity {
         case "best_lr": return BlockAnalysis.best(groups).map { NumberFormat.learningRate($0.spec.learningRate) } ?? missing
@@ -204,7 +215,7 @@ enum QuotableValue {
             return errors.max().map { String(format: "%.1f%%", $0 * 100) } ?? missing
         case "coord_rms_slope", "coord_delta_slope":
             let delta = quantity == "coord_delta_slope"
-            return BlockAnalysis.coordinateSlope(groups, series: analysis.seriesAxis ?? "depth", delta: delta)
+            return BlockAnalysis.coordinateSlope(groups, series: analysis.seriesAxis ?? "depth", delta: delta, step: step)
                 .map { NumberFormat.fixed($0) } ?? missing
         default: return missing
         }

@@ -229,12 +229,15 @@ public enum ResultViews {
         var slopeRows: [[TableView.Cell]] = []
         for panel in analysis.partition(by: panelAxes) {
             let groups = panel.groups.sorted { size($0) < size($1) }
-            func slopeCell(delta: Bool) -> TableView.Cell {
-                BlockAnalysis.coordinateSlope(groups, series: xAxis, delta: delta)
+            func slopeCell(delta: Bool, step: Int) -> TableView.Cell {
+                guard !(delta && step == 0) else { return TableView.Cell(text: "—", csv: "") }
+                return BlockAnalysis.coordinateSlope(groups, series: xAxis, delta: delta, step: step)
                     .map { TableView.Cell(text: NumberFormat.fixed($0), csv: NumberFormat.exact($0)) } ?? TableView.Cell(text: "—", csv: "")
             }
-            slopeRows.append([TableView.Cell(text: panel.key.isEmpty ? "all" : analysis.title(of: panel.key)),
-                              slopeCell(delta: false), slopeCell(delta: true)])
+            for step in steps {
+                slopeRows.append([TableView.Cell(text: panel.key.isEmpty ? "all" : analysis.title(of: panel.key)),
+                                  TableView.Cell(text: String(step)), slopeCell(delta: false, step: step), slopeCell(delta: true, step: step)])
+            }
             var stream: [SVGPlot.Series] = [], delta: [SVGPlot.Series] = []
             for step in steps {
                 func value(_ group: BlockAnalysis.Group, _ pick: @escaping (CoordinateSample) -> Double?) -> Double {
@@ -264,8 +267,9 @@ public enum ResultViews {
                            caption: "Change of the residual stream since init, RMS(x_L,t − x_L,0), against \(xLabel): flat under Depth-μP (TP6 §5), growing or shrinking otherwise.")
         }
         let symbol = xAxis == "width" ? "n" : "L"
-        let table = TableView(caption: "Slopes against log \(symbol) at step \(steps.last ?? 0), seeds averaged: 0 means the size does not change with \(xLabel) (Depth-μP predicts 0 for both; (½, 0) predicts ½ for the change).",
-                              columns: [TableView.Column("", isNumber: false), TableView.Column("slope of log RMS(x_L)", isNumber: true),
+        let table = TableView(caption: "Slopes against log \(symbol) at each recorded step, seeds averaged: 0 means the size does not change with \(xLabel). Depth-μP predicts 0 for both; (½, 0) predicts ½ for the change after the first update (TP6 §5; depth-mup.md C3).",
+                              columns: [TableView.Column("", isNumber: false), TableView.Column("step", isNumber: true),
+                                        TableView.Column("slope of log RMS(x_L)", isNumber: true),
                                         TableView.Column("slope of log RMS(x_L,t − x_L,0)", isNumber: true)],
                               rows: slopeRows)
         html += table.html()

@@ -30,8 +30,8 @@ final class TutorialTests: XCTestCase {
     // MARK: 01
 
     /// C1: the measured E|x_L|²/|x_0|² is within 10% of (1 + c·b²)^L for every row; sp explodes
-    /// (2^64 for linear blocks at L = 64) while depth-μP stays near its limit e. C3: the change of x_L does
-    /// not grow with depth under depth-μP and grows like √L under (½, 0).
+    /// (2^64 for linear blocks at L = 64) while depth-μP stays near its limit e. C3: after the first
+    /// update the change of x_L does not grow with depth under depth-μP and grows like √L under (½, 0).
     func testWhyDepthNeedsScaling() throws {
         let results = try render("01-why-depth-needs-scaling")
         let variance = try results.block("init-variance")
@@ -53,7 +53,7 @@ final class TutorialTests: XCTestCase {
 
         let coordinates = try results.block("coord-check")
         for group in coordinates.groups(by: ["parametrization"]) {
-            let last = group.points[0].coordinates.last!.step
+            let last = 1  // TP6's one-step prediction: after the first update
             let pairs = coordinates.groups(by: ["depth"], of: group.points).map { depth -> (Double, Double) in
                 let deltas = depth.points.map { $0.coordinates.first { $0.step == last }!.deltaRMS.last! }
                 return (Double(depth.points[0].depth), deltas.reduce(0, +) / Double(deltas.count))

@@ -237,6 +237,10 @@ final class InlineReferenceTests: XCTestCase {
         let yaml = "model: {width: 16, depth: [4, 16, 64]}\nparametrization: [depth-mup, sp]\ntrain: {steps: 3}\nshow: [coord-check]"
         XCTAssertEqual(try value("lr-transfer.coord_delta_slope[depth-mup]", yaml), "0.00")
         XCTAssertEqual(try value("lr-transfer.coord_delta_slope[sp]", yaml), "0.50")
+        XCTAssertEqual(try value("lr-transfer.coord_delta_slope[sp, step=1]", yaml), "0.50")
+        XCTAssertThrowsError(try value("lr-transfer.coord_delta_slope[sp, step=7]", yaml)) { error in
+            XCTAssertTrue(String(describing: error).contains("recorded steps: 0, 1, 2, 3"), "\(error)")
+        }
     }
 
     /// The synthetic stream grows exactly as the formula says, so the largest error is 0.
