@@ -83,9 +83,14 @@ public enum ResultViews {
             }
             panels.append(SVGPlot.Panel(title: part.key.isEmpty ? "" : analysis.title(of: part.key), series: lines))
         }
+        // A ceiling at 4× the median curve minimum: one exploding curve must not flatten the rest.
+        let minima = panels.flatMap { $0.series.compactMap { $0.points.map(\.y).filter(\.isFinite).min() } }.sorted()
+        let ceiling = minima.isEmpty ? nil : 4 * minima[minima.count / 2]
+        let exceeds = panels.contains { $0.series.contains { $0.points.contains { $0.y.isFinite && $0.y > (ceiling ?? .infinity) } } }
         let plot = SVGPlot(xLabel: "learning rate η", yLabel: "final train loss (\(lossUnit(analysis)))", xScale: .log2Exponent, yScale: .linear,
-                           panels: panels, description: "Final train loss against learning rate")
-        let caption = "Final train loss (mean of the last 10% of steps\(analysis.block.spec.train.seeds.count > 1 ? ", averaged over \(analysis.block.spec.train.seeds.count) seeds" : "")) against the learning rate; circles mark each curve's optimum; diverged runs are left out."
+                           panels: panels, description: "Final train loss against learning rate",
+                           yCeiling: exceeds && (ceiling ?? 0) > 0 ? ceiling : nil)
+        let caption = "Final train loss (mean of the last 10% of steps\(analysis.block.spec.train.seeds.count > 1 ? ", averaged over \(analysis.block.spec.train.seeds.count) seeds" : "")) against the learning rate; circles mark each curve's optimum; triangles are off the scale; diverged runs are left out."
         return ViewOutput(html: figure(plot.svg(), caption: caption), tables: [])
     }
 
@@ -213,13 +218,15 @@ public enum ResultViews {
         for panel in analysis.partition(by: panelAxes) {
             let groups = panel.groups.sorted { size($0) < size($1) }
             var stream: [SVGPlot.Series] = [], delta: [SVGPlot.Series] = []
-            for step in steps {
+            for (slot, step) in steps.enumerated() {
                 func value(_ group: BlockAnalysis.Group, _ pick: @escaping (CoordinateSample) -> Double?) -> Double {
                     group.mean { result in result.coordinateCheck.first { $0.step == step }.flatMap(pick) } ?? .nan
                 }
-                stream.append(SVGPlot.Series(name: "t = \(step)", points: groups.map { (size($0), value($0) { $0.blockRMS.last }) }))
+                stream.append(SVGPlot.Series(name: "t = \(step)", points: groups.map { (size($0), value($0) { $0.blockRMS.last }) },
+                                             colour: slot))
                 if step > 0 {
-                    delta.append(SVGPlot.Series(name: "t = \(step)", points: groups.map { (size($0), value($0) { $0.blockDeltaRMS.last }) }))
+                    delta.append(SVGPlot.Series(name: "t = \(step)", points: groups.map { (size($0), value($0) { $0.blockDeltaRMS.last }) },
+                                                colour: slot))
                 }
             }
             let suffix = panel.key.isEmpty ? "" : " · " + analysis.title(of: panel.key)

@@ -23,11 +23,16 @@ public struct SVGPlot: Sendable {
         public var points: [(x: Double, y: Double)]
         /// Index into `points` of the marked point (the optimum), if any.
         public var marked: Int?
+        /// Palette slot (0-based, `--series-(k+1)`); nil: the series name's place in the legend.
+        /// Plots that belong together (stream and change of a coordinate check) pin it so one
+        /// step keeps one colour.
+        public var colour: Int?
 
-        public init(name: String, points: [(x: Double, y: Double)], marked: Int? = nil) {
+        public init(name: String, points: [(x: Double, y: Double)], marked: Int? = nil, colour: Int? = nil) {
             self.name = name
             self.points = points
             self.marked = marked
+            self.colour = colour
         }
     }
 
@@ -48,8 +53,13 @@ public struct SVGPlot: Sendable {
     public var panels: [Panel]
     /// Accessible description (`<title>` of the SVG).
     public var description: String
+    /// Top of the y axis: larger values are drawn at it as triangles (off scale), so one
+    /// exploding curve does not flatten the others. nil: the data's maximum.
+    public var yCeiling: Double?
 
-    public init(xLabel: String, yLabel: String, xScale: Scale, yScale: Scale, panels: [Panel], description: String) {
+    public init(xLabel: String, yLabel: String, xScale: Scale, yScale: Scale, panels: [Panel], description: String,
+                yCeiling: Double? = nil) {
+        self.yCeiling = yCeiling
         self.xLabel = xLabel
         self.yLabel = yLabel
         self.xScale = xScale
@@ -71,7 +81,13 @@ public struct SVGPlot: Sendable {
         let height = Self.panelHeight + 18 * Double(legendRows) + 8
         let finite = panels.flatMap { $0.series.flatMap(\.points) }.filter { isPlottable($0.x, xScale) && isPlottable($0.y, yScale) }
         let xTicks = Self.ticks(finite.map(\.x), scale: xScale)
-        let yTicks = Self.ticks(finite.map(\.y), scale: yScale)
+        let yTicks = Self.ticks(finite.map { clamp($0.y) }, scale: yScale)
+        var colours: [String: Int] = [:]
+        for panel in panels {
+            for series in panel.series where colours[series.name] == nil {
+                colours[series.name] = series.colour ?? (names.firstIndex(of: series.name) ?? 0)
+            }
+        }
         var out = "<svg class=\"plot\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(f(width)) \(f(height))\" "
         out += "width=\"\(f(width))\" height=\"\(f(height))\" role=\"img\" font-family=\"sans-serif\" font-size=\"11\">\n"
         out += "<title>\(HTMLEscaping.escape(description))</title>\n"
@@ -97,12 +113,12 @@ public struct SVGPlot: Sendable {
             let labelX = originX - 44, labelY = originY + plotHeight / 2
             out += "<text x=\"\(f(labelX))\" y=\"\(f(labelY))\" text-anchor=\"middle\" transform=\"rotate(-90 \(f(labelX)) \(f(labelY)))\">\(HTMLEscaping.escape(yLabel))</text>\n"
             for series in panel.series {
-                let colour = colourStyle(names.firstIndex(of: series.name) ?? 0)
+                let colour = colourStyle(colours[series.name] ?? 0)
                 // Runs of plottable points; a non-finite point breaks the line.
-                var runs: [[(Double, Double)]] = [[]]
+                var runs: [[(Double, Double, Bool)]] = [[]]
                 for point in series.points {
                     if isPlottable(point.x, xScale) && isPlottable(point.y, yScale) {
-                        runs[runs.count - 1].append((px(point.x), py(point.y)))
+                        runs[runs.count - 1].append((px(point.x), py(clamp(point.y)), point.y > clamp(point.y)))
                     } else if !(runs.last?.isEmpty ?? true) {
                         runs.append([])
                     }
@@ -114,14 +130,19 @@ public struct SVGPlot: Sendable {
                         out += "<polyline points=\"\(path)\" fill=\"none\" stroke-width=\"1.8\" style=\"stroke:\(colour)\"/>\n"
                     }
                     for point in run {
-                        out += "<circle cx=\"\(f(point.0))\" cy=\"\(f(point.1))\" r=\"2.2\" style=\"fill:\(colour)\"/>"
+                        if point.2 {
+                            let (x, y) = (point.0, point.1)
+                            out += "<path class=\"off-scale\" d=\"M\(f(x - 4)),\(f(y + 3))L\(f(x + 4)),\(f(y + 3))L\(f(x)),\(f(y - 4))Z\" style=\"fill:\(colour)\"><title>off scale</title></path>"
+                        } else {
+                            out += "<circle cx=\"\(f(point.0))\" cy=\"\(f(point.1))\" r=\"2.2\" style=\"fill:\(colour)\"/>"
+                        }
                     }
                     out += "\n"
                 }
                 if let marked = series.marked, marked < series.points.count {
                     let point = series.points[marked]
                     if isPlottable(point.x, xScale) && isPlottable(point.y, yScale) {
-                        out += "<circle class=\"optimum\" cx=\"\(f(px(point.x)))\" cy=\"\(f(py(point.y)))\" r=\"5\" fill=\"none\" stroke-width=\"1.8\" style=\"stroke:\(colour)\"><title>optimum</title></circle>\n"
+                        out += "<circle class=\"optimum\" cx=\"\(f(px(point.x)))\" cy=\"\(f(py(clamp(point.y))))\" r=\"5\" fill=\"none\" stroke-width=\"1.8\" style=\"stroke:\(colour)\"><title>optimum</title></circle>\n"
                     }
                 }
                 out += "</g>\n"
@@ -131,11 +152,17 @@ public struct SVGPlot: Sendable {
         // Legend, three entries per row under the panels.
         for (index, name) in names.enumerated() {
             let x = 12 + Double(index % 3) * 150, y = Self.panelHeight + 6 + 18 * Double(index / 3)
-            out += "<line x1=\"\(f(x))\" y1=\"\(f(y))\" x2=\"\(f(x + 18))\" y2=\"\(f(y))\" stroke-width=\"2\" style=\"stroke:\(colourStyle(index))\"/>"
+            out += "<line x1=\"\(f(x))\" y1=\"\(f(y))\" x2=\"\(f(x + 18))\" y2=\"\(f(y))\" stroke-width=\"2\" style=\"stroke:\(colourStyle(colours[name] ?? index))\"/>"
             out += "<text x=\"\(f(x + 24))\" y=\"\(f(y + 4))\">\(HTMLEscaping.escape(name))</text>\n"
         }
         out += "</svg>\n"
         return out
+    }
+
+    /// `y` limited to the ceiling, if any.
+    func clamp(_ y: Double) -> Double {
+        guard let yCeiling, y > yCeiling else { return y }
+        return yCeiling
     }
 
     func uniqueSeriesNames() -> [String] {

@@ -44,6 +44,26 @@ final class ResultViewsTests: XCTestCase {
         assertSnapshot(html, ext: "html")
     }
 
+    /// One step keeps one colour in the stream plot (t = 0…3) and the change plot (t = 1…3).
+    func testCoordCheckStepKeepsItsColourAcrossPlots() throws {
+        let html = try view(.coordCheck, "model: {width: 16, depth: [4, 8]}\ntrain: {steps: 3}\nshow: [coord-check]").html
+        let legend = html.components(separatedBy: "\n").filter { $0.contains(">t = 1</text>") }
+        XCTAssertEqual(legend.count, 2)
+        XCTAssertTrue(legend.allSatisfy { $0.contains("var(--series-2,") }, "\(legend)")
+    }
+
+    /// An exploding (finite) curve is drawn off scale instead of flattening the others.
+    func testLossVsLRCeilingKeepsTheOtherCurvesReadable() throws {
+        let block = try fixtureBlock("model: {width: 16, depth: [4, 8]}\noptimizer: {lr: {log2: [-8, -5]}}\nshow: [loss-vs-lr]") { point in
+            var result = syntheticResult(point)
+            if point.depth == 8 && point.learningRate == 1.0 / 32 { result.finalTrainLoss = 120 }
+            return .finished(result)
+        }
+        let html = ResultViews.render(.lossVsLR, BlockAnalysis(block)).html
+        XCTAssertEqual(html.components(separatedBy: "class=\"off-scale\"").count - 1, 1)
+        XCTAssertFalse(html.contains(">120<"), "the axis stops at the ceiling")
+    }
+
     func testFeatureUpdateSnapshot() throws {
         let output = try view(.featureUpdate, "model: {width: 16, depth: [4, 8, 16]}\nparametrization: [sp, depth-mup]\ntrain: {steps: 3}\nshow: [feature-update]")
         assertSnapshot(output.html, ext: "html")
