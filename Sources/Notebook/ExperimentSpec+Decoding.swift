@@ -137,10 +137,13 @@ struct SpecDecoder {
         }
     }
 
-    func integer(_ node: SpecNode, _ path: String, atLeast minimum: Int) throws -> Int {
+    func integer(_ node: SpecNode, _ path: String, atLeast minimum: Int, atMost maximum: Int = Int.max) throws -> Int {
         let value = try integer(node, path)
         guard value >= minimum else {
             throw error(node, path, "must be ≥ \(minimum), got \(value)")
+        }
+        guard value <= maximum else {
+            throw error(node, path, "must be ≤ \(maximum) (larger runs do not fit a workstation), got \(value)")
         }
         return value
     }
@@ -215,13 +218,13 @@ struct SpecDecoder {
                                                           "directory", "input_dim", "classes", "seed", "standardize"])
         var data = DataSpec()
         if let entry = keys["name"] { data.name = try choice(entry.value, join(path, "name"), DataSpec.Name.self) }
-        if let entry = keys["train"] { data.trainCount = try integer(entry.value, join(path, "train"), atLeast: 1) }
-        if let entry = keys["test"] { data.testCount = try integer(entry.value, join(path, "test"), atLeast: 0) }
+        if let entry = keys["train"] { data.trainCount = try integer(entry.value, join(path, "train"), atLeast: 1, atMost: 10_000_000) }
+        if let entry = keys["test"] { data.testCount = try integer(entry.value, join(path, "test"), atLeast: 0, atMost: 10_000_000) }
         if let entry = keys["images"] { data.images = try string(entry.value, join(path, "images")) }
         if let entry = keys["labels"] { data.labels = try string(entry.value, join(path, "labels")) }
         if let entry = keys["directory"] { data.directory = try string(entry.value, join(path, "directory")) }
-        if let entry = keys["input_dim"] { data.inputDim = try integer(entry.value, join(path, "input_dim"), atLeast: 1) }
-        if let entry = keys["classes"] { data.classes = try integer(entry.value, join(path, "classes"), atLeast: 2) }
+        if let entry = keys["input_dim"] { data.inputDim = try integer(entry.value, join(path, "input_dim"), atLeast: 1, atMost: 100_000) }
+        if let entry = keys["classes"] { data.classes = try integer(entry.value, join(path, "classes"), atLeast: 2, atMost: 100_000) }
         if let entry = keys["seed"] { data.seed = UInt64(try integer(entry.value, join(path, "seed"), atLeast: 0)) }
         if let entry = keys["standardize"] { data.standardize = try boolean(entry.value, join(path, "standardize")) }
         if data.name == .idx {
@@ -244,9 +247,9 @@ struct SpecDecoder {
                                                           "base_depth", "input", "readout", "pre_ln"])
         var model = ModelSpec()
         func at(_ key: String) -> (SpecNode, String)? { keys[key].map { ($0.value, join(path, key)) } }
-        if let (value, keyPath) = at("width") { model.width = try list(value, path: keyPath) { try integer($0, $1, atLeast: 1) } }
-        if let (value, keyPath) = at("depth") { model.depth = try list(value, path: keyPath) { try integer($0, $1, atLeast: 1) } }
-        if let (value, keyPath) = at("block_depth") { model.blockDepth = try list(value, path: keyPath) { try integer($0, $1, atLeast: 1) } }
+        if let (value, keyPath) = at("width") { model.width = try list(value, path: keyPath) { try integer($0, $1, atLeast: 1, atMost: 16384) } }
+        if let (value, keyPath) = at("depth") { model.depth = try list(value, path: keyPath) { try integer($0, $1, atLeast: 1, atMost: 16384) } }
+        if let (value, keyPath) = at("block_depth") { model.blockDepth = try list(value, path: keyPath) { try integer($0, $1, atLeast: 1, atMost: 64) } }
         if let (value, keyPath) = at("activation") { model.activation = try list(value, path: keyPath) { try choice($0, $1, Activation.self) } }
         if let (value, keyPath) = at("mean_subtraction") { model.meanSubtraction = try list(value, path: keyPath) { try boolean($0, $1) } }
         if let (value, keyPath) = at("branch_multiplier") { model.branchMultiplier = try list(value, path: keyPath) { try positive($0, $1) } }
@@ -329,8 +332,8 @@ struct SpecDecoder {
     func decodeTrain(_ node: SpecNode, path: String) throws -> TrainSpec {
         let keys = try fields(node, path: path, allowed: ["steps", "batch", "seeds", "loss"])
         var train = TrainSpec()
-        if let entry = keys["steps"] { train.steps = try integer(entry.value, join(path, "steps"), atLeast: 1) }
-        if let entry = keys["batch"] { train.batch = try integer(entry.value, join(path, "batch"), atLeast: 1) }
+        if let entry = keys["steps"] { train.steps = try integer(entry.value, join(path, "steps"), atLeast: 1, atMost: 10_000_000) }
+        if let entry = keys["batch"] { train.batch = try integer(entry.value, join(path, "batch"), atLeast: 1, atMost: 65536) }
         if let entry = keys["seeds"] {
             let keyPath = join(path, "seeds")
             if case .sequence = entry.value {

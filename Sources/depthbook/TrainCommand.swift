@@ -142,7 +142,14 @@ struct TrainCommand: ParsableCommand {
         do { try config.validate() } catch let error as DepthMuPError { throw Self.badInput(error) }
 
         let progress = ProgressLine(total: steps)
-        let result = try Trainer.train(config, on: dataset, progress: { progress.update($0) })
+        let result: TrainingResult
+        do {
+            result = try Trainer.train(config, on: dataset, progress: { progress.update($0) })
+        } catch let error as DepthMuPError {
+            // A configuration the engine refuses (e.g. too large for memory) is bad input.
+            if case .invalidConfig = error { throw Self.badInput(error) }
+            throw error
+        }
         progress.finish()
         let p = config.resolvedParametrization
         if json {

@@ -133,3 +133,23 @@ final class TrainerTests: XCTestCase {
         XCTAssertLessThan(flops, 1.5 * hidden)
     }
 }
+
+/// Regression: an oversized run crashed in the allocator; now it is an invalid-configuration
+/// error naming the size, thrown before anything is allocated.
+final class MemoryBudgetTests: XCTestCase {
+    func testOversizedRunsAreRefusedBeforeAllocating() throws {
+        let data = try Dataset.load(DataConfig(source: .teacher(inputDim: 8, classes: 3, seed: 1), trainCount: 16, testCount: 0))
+        let config = TrainingConfig(model: ModelConfig(width: 100_000_000, depth: 4), parametrization: .depthMuP,
+                                    optimizer: OptimizerConfig(kind: .adam, learningRate: 0.01), steps: 1, batch: 8, seed: 0)
+        XCTAssertThrowsError(try Trainer.train(config, on: data)) { error in
+            guard case DepthMuPError.invalidConfig(let message) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(message.contains("GiB of memory"), message)
+        }
+        XCTAssertThrowsError(try Dataset.load(DataConfig(source: .teacher(inputDim: 32, classes: 3, seed: 1),
+                                                         trainCount: 100_000_000_000, testCount: 0)))
+        // A run that fits is estimated in the megabytes.
+        let small = TrainingConfig(model: ModelConfig(width: 128, depth: 8), parametrization: .depthMuP,
+                                   optimizer: OptimizerConfig(kind: .adam, learningRate: 0.01), steps: 1, batch: 64, seed: 0)
+        XCTAssertLessThan(Trainer.estimatedBytes(small, inputDim: 784, classes: 10), 10e6)
+    }
+}

@@ -35,6 +35,16 @@ final class ExperimentSpecTests: XCTestCase {
         XCTAssertEqual(message(body), "notes.md:16:13: block 2: optimizer.lr[1]: expected number, got \"fast\"")
     }
 
+    /// Regression: a width of 10⁸ passed validation and the engine crashed allocating 3·10¹⁷
+    /// bytes. Sizes beyond a workstation are located errors before anything runs.
+    func testSizesBeyondAWorkstationAreLocatedErrors() {
+        XCTAssertEqual(message("model: {width: 100000000, depth: 4}"),
+                       "notes.md:13:16: block 2: model.width: must be ≤ 16384 (larger runs do not fit a workstation), got 100000000")
+        XCTAssertTrue(message("data: {name: teacher, train: 100000000000}").hasPrefix("notes.md:13:30: block 2: data.train: must be ≤ 10000000"))
+        XCTAssertTrue(message("train: {steps: 100000000}").contains("train.steps: must be ≤ 10000000"))
+        XCTAssertTrue(message("model: {depth: [4, 100000]}").contains("model.depth[1]: must be ≤ 16384"))
+    }
+
     /// B25: `1e-3` and `5E-4` are numbers (YAML 1.2 core), never strings.
     func testB25ExponentWithoutDotIsANumber() throws {
         XCTAssertEqual(try decode("optimizer: {lr: 1e-3}").optimizer.learningRates, [0.001])

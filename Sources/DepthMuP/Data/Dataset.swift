@@ -50,6 +50,9 @@ public final class Dataset: @unchecked Sendable {
             if inputDim < 1 || classes < 2 {
                 throw DepthMuPError.invalidConfig("teacher needs inputDim ≥ 1 and classes ≥ 2 (got \(inputDim), \(classes))")
             }
+            try MemoryBudget.check(bytes: 4 * Double(inputDim) * Double(config.trainCount + config.testCount),
+                                   what: "a teacher data set of \(config.trainCount + config.testCount) examples × \(inputDim) inputs",
+                                   hint: "lower the number of examples or inputDim")
             let data = Teacher.generate(inputDim: inputDim, classes: classes, seed: seed, trainCount: config.trainCount, testCount: config.testCount)
             return Dataset(config: config, inputDim: inputDim, classes: classes, fingerprint: data.fingerprint,
                            train: (data.train.inputs, data.train.labels, data.train.targets),

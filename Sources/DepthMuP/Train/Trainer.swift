@@ -34,6 +34,16 @@ public enum Trainer {
     ///   exceeded 100 × the initial loss (the run stops at once, depth-mup.md §0).
     /// - Throws: ``DepthMuPError/invalidConfig(_:)`` for out-of-range settings,
     ///   ``DepthMuPError/cancelled(step:)`` when `shouldStop` returns true.
+    /// Bytes a run allocates, roughly: parameters, gradients and two Adam moments (4 copies of
+    /// `[parameters]` Float32), plus activations and workspace (`[batch, width]` per matrix, a few
+    /// times over) — an upper estimate used to refuse runs that cannot fit before allocating.
+    public static func estimatedBytes(_ config: TrainingConfig, inputDim: Int, classes: Int) -> Double {
+        let n = Double(config.model.width), layers = Double(config.model.depth * config.model.blockDepth)
+        let parameters = Double(inputDim) * n + layers * n * n + n * Double(classes)
+        let activations = Double(config.batch) * (n * (4 * layers + 8) + Double(inputDim + 2 * classes))
+        return 4 * (4 * parameters + activations)
+    }
+
     public static func train(_ config: TrainingConfig, on data: Dataset,
                              progress: ((Int) -> Void)? = nil,
                              shouldStop: (() -> Bool)? = nil) throws -> TrainingResult {
@@ -41,6 +51,9 @@ public enum Trainer {
         if config.loss == .crossEntropy && data.classes < 2 {
             throw DepthMuPError.invalidConfig("cross-entropy needs at least 2 classes")
         }
+        try MemoryBudget.check(bytes: estimatedBytes(config, inputDim: data.inputDim, classes: data.classes),
+                               what: "a width-\(config.model.width), depth-\(config.model.depth) network with batch \(config.batch)",
+                               hint: "lower width, depth or batch")
         _ = configureBLAS
         let parametrization = config.resolvedParametrization
         let modelConfig = config.model
