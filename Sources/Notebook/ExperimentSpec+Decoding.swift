@@ -51,6 +51,7 @@ extension ExperimentSpec {
             let spec = try decoder.decodeSpec(unscaled.merged(with: overlay.node), fenceID: cell.id)
             if overlay.name == scale { active = spec }
         }
+        active.scaleNames = overlays.map(\.name)
         return active
     }
 }

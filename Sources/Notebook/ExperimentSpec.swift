@@ -30,6 +30,8 @@ public struct ExperimentSpec: Sendable, Hashable, Codable {
     public var timeout: Double?
     /// `allow-errors: true`: a failing point does not fail the command.
     public var allowErrors = false
+    /// The scales the block defines under `scales:` (e.g. `["ci"]`), whichever is active.
+    public var scaleNames: [String] = []
 
     public init() {}
 }

@@ -40,6 +40,7 @@ struct CheckCommand: ParsableCommand {
         try reportingErrors {
             let parsed = try Notebook.load(path: notebook)
             let blocks = try NotebookRun.decodeBlocks(parsed, scale: scale)
+            try NotebookRun.validateReferences(parsed, blocks: blocks)
             var math = 0, references = 0
             for item in parsed.inlines {
                 switch item {

@@ -18,7 +18,7 @@ enum NotebookRun {
         }
         let active = scale ?? matter.scale
         var seen: [String: Int] = [:]
-        return try notebook.experiments.map { cell in
+        let blocks: [(cell: ExperimentCell, spec: ExperimentSpec)] = try notebook.experiments.map { cell in
             let spec = try ExperimentSpec.decode(cell, defaults: defaults, scale: active)
             if let id = spec.id {
                 if let first = seen[id] {
@@ -28,6 +28,50 @@ enum NotebookRun {
                 seen[id] = cell.index
             }
             return (cell, spec)
+        }
+        // A scale no block defines is a typo (`--scale cl`), not a request for a full run.
+        let defined = Set(blocks.flatMap(\.spec.scaleNames))
+        if active != "full", !blocks.isEmpty, !defined.contains(active) {
+            let known = (["full"] + defined.sorted()).joined(separator: ", ")
+            let source = scale != nil ? "--scale" : "\(notebook.file): front matter scale"
+            throw ValidationError("\(source): no block defines scale \"\(active)\"; this notebook's scales: \(known)")
+        }
+        return blocks
+    }
+
+    /// Resolves every inline reference against the blocks' sweeps before anything runs, so a
+    /// typo in `{{block.quantity[…]}}` is reported at once rather than after the experiments.
+    ///
+    /// - Throws: the ``RenderError`` of the first bad reference, located (bad input, exit 2).
+    static func validateReferences(_ notebook: Notebook, blocks: [(cell: ExperimentCell, spec: ExperimentSpec)]) throws {
+        let unrun = blocks.map { block -> BlockResult in
+            let points = Sweep.points(of: block.spec)
+            return BlockResult(cell: block.cell, spec: block.spec, axes: Sweep.axes(of: block.spec), points: points,
+                               outcomes: points.map { _ in .cancelled }, status: .ok, failsCommand: false)
+        }
+        var options = RenderOptions()
+        options.fragment = true
+        _ = try PageRenderer.renderPage(notebook: notebook, provider: ExecutedBlocks(results: unrun), options: options)
+    }
+
+    /// Refuses an output path that cannot take the page (a directory, an unwritable folder)
+    /// before anything runs, so no experiment is wasted and no side file is left behind.
+    ///
+    /// - Throws: ``OutputError`` with a hint.
+    static func checkOutput(_ destination: String) throws {
+        guard destination != "-" else { return }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw OutputError(description: "\(destination): is a directory; hint: give a file name, e.g. -o \(destination)/page.html")
+        }
+        let folder = URL(fileURLWithPath: destination).deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw OutputError(description: "\(folder.path): cannot create the output folder; hint: check the -o path")
+        }
+        guard access(folder.path, W_OK) == 0 else {
+            throw OutputError(description: "\(folder.path): the output folder is not writable; hint: choose another -o")
         }
     }
 

@@ -68,6 +68,8 @@ struct RenderCommand: ParsableCommand {
             let name = URL(fileURLWithPath: destination).deletingPathExtension().lastPathComponent
             options.assetFolder = "\(name)_files"
             let blocks = try NotebookRun.decodeBlocks(parsed, scale: execution.scale)
+            try NotebookRun.validateReferences(parsed, blocks: blocks)
+            try NotebookRun.checkOutput(destination)
             let interrupt = InterruptHandler()
             let progress = StderrProgress(mode: quiet ? .quiet : nil)
             let scheduler = Scheduler(executor: NotebookRun.executor(for: notebook), cache: NotebookRun.cache(for: notebook),

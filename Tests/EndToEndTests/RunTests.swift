@@ -274,6 +274,50 @@ final class RunTests: XCTestCase {
         XCTAssertEqual(clean.status, 0)
         XCTAssertEqual(cacheEntries().count, 0)
     }
+
+    static let tinyBlock = """
+        ```experiment {#e}
+        data: {name: teacher, train: 64}
+        model: {width: 16, depth: [2, 4]}
+        optimizer: {lr: [0.1, 0.01]}
+        train: {steps: 3}
+        show: [best-lr]
+        ```
+        """
+
+    /// Regression: a typo in an inline reference was found only after every experiment ran, and
+    /// `check` passed it. Now both fail at once (exit 2) with the reference's location.
+    func testBadReferenceFailsBeforeAnythingRuns() throws {
+        try write("See {{e.best_lrr[4]}}.\n\n" + Self.tinyBlock)
+        for command in [["check", "notes.md", "--no-calibration"], ["render", "notes.md", "--quiet"]] {
+            let result = try CommandRunner.run(command, in: directory)
+            XCTAssertEqual(result.status, 2, result.stderr)
+            XCTAssertTrue(result.stderr.contains("notes.md:1:5: {{e.best_lrr[4]}}: unknown quantity \"best_lrr\""), result.stderr)
+        }
+        XCTAssertEqual(cacheEntries(), [], "nothing may run before the references are valid")
+    }
+
+    /// Regression: `-o DIR` ran every experiment, then failed and left CSV, JSON and asset files
+    /// beside the directory.
+    func testOutputThatIsADirectoryFailsBeforeRunningAndLeavesNothing() throws {
+        try write(Self.tinyBlock)
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("target"), withIntermediateDirectories: true)
+        let result = try CommandRunner.run(["render", "notes.md", "-o", "target", "--quiet"], in: directory)
+        XCTAssertEqual(result.status, 2, result.stderr)
+        XCTAssertTrue(result.stderr.contains("target: is a directory"), result.stderr)
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { !$0.hasPrefix(".") }.sorted()
+        XCTAssertEqual(left, ["notes.md", "target"])
+        XCTAssertEqual(cacheEntries(), [])
+    }
+
+    /// Regression: `--scale cl` (a typo) silently rendered at full scale.
+    func testUnknownScaleIsAnError() throws {
+        try write(Self.tinyBlock.replacingOccurrences(of: "show: [best-lr]", with: "show: [best-lr]\nscales: {ci: {train: {steps: 2}}}"))
+        let result = try CommandRunner.run(["render", "notes.md", "--scale", "cl", "--quiet"], in: directory)
+        XCTAssertEqual(result.status, 2, result.stderr)
+        XCTAssertTrue(result.stderr.contains("no block defines scale \"cl\"; this notebook's scales: full, ci"), result.stderr)
+        XCTAssertEqual(try CommandRunner.run(["check", "notes.md", "--scale", "ci", "--no-calibration"], in: directory).status, 0)
+    }
 }
 
 /// The init-variance view against the real engine: measured E|x_L|²/|x_0|² within 10% of the
