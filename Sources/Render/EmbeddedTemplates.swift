@@ -100,10 +100,10 @@ nav.toc .toc-title { font-size: 1rem; margin: 0.3em 0; }
 nav.toc ul { list-style: none; padding-left: 0; margin: 0; }
 nav.toc .toc-level-2 { padding-left: 1.2em; }
 nav.toc .toc-level-3 { padding-left: 2.4em; }
-figure.experiment { margin: 1.5em 0; padding: 0.5rem 1rem; border: 1px solid var(--rule); border-radius: 4px; }
+figure.experiment { margin: 1.5em 0; padding: 0.5rem 1rem; border: 1px solid var(--rule); border-radius: 4px; overflow-x: auto; }
 figure.experiment.not-executed figcaption::before { content: "⏸ "; }
 figure.experiment svg text { fill: var(--fg); }
-table.results { border-collapse: collapse; margin: 1em auto; font-variant-numeric: tabular-nums; }
+table.results { border-collapse: collapse; margin: 1em auto; font-variant-numeric: tabular-nums; font-size: 0.92em; }
 table.results caption { caption-side: top; padding-bottom: 0.4em; }
 table.results th, table.results td { padding: 0.25em 0.7em; border-bottom: 1px solid var(--rule); }
 table.results thead th { border-bottom: 2px solid var(--fg); }

@@ -64,7 +64,7 @@ public struct SVGPlot: Sendable {
         self.description = description
     }
 
-    static let panelWidth = 300.0, panelHeight = 230.0
+    static let panelWidth = 300.0, panelHeight = 230.0, legendColumnWidth = 140.0
     static let left = 58.0, right = 22.0, top = 26.0, bottom = 44.0
 
     /// The SVG element.
@@ -72,7 +72,8 @@ public struct SVGPlot: Sendable {
         let names = uniqueSeriesNames()
         let plotWidth = Self.panelWidth - Self.left - Self.right
         let plotHeight = Self.panelHeight - Self.top - Self.bottom
-        let legendRows = (names.count + 2) / 3
+        let legendColumns = max(1, Int(Self.panelWidth * Double(max(1, panels.count)) / Self.legendColumnWidth))
+        let legendRows = (names.count + legendColumns - 1) / legendColumns
         let width = Self.panelWidth * Double(max(1, panels.count))
         let height = Self.panelHeight + 18 * Double(legendRows) + 8
         let finite = panels.flatMap { $0.series.flatMap(\.points) }
@@ -111,7 +112,10 @@ public struct SVGPlot: Sendable {
                 for point in series.points {
                     if isPlottable(point.x, xScale) && isPlottable(point.y, yScale) {
                         let above = yCeiling.map { point.y > $0 } ?? false
+                        // An off-scale point stands alone: a line along the top edge would read as data.
+                        if above, !(runs.last?.isEmpty ?? true) { runs.append([]) }
                         runs[runs.count - 1].append((px(point.x), py(above ? yCeiling ?? point.y : point.y), above ? point.y : nil))
+                        if above { runs.append([]) }
                     } else if !(runs.last?.isEmpty ?? true) {
                         runs.append([])
                     }
@@ -134,9 +138,9 @@ public struct SVGPlot: Sendable {
                     out += "\n"
                 }
                 if let marked = series.marked, marked < series.points.count {
-                    var point = series.points[marked]
-                    if let ceiling = yCeiling { point.y = min(point.y, ceiling) }
-                    if isPlottable(point.x, xScale) && isPlottable(point.y, yScale) {
+                    let point = series.points[marked]
+                    let offScale = yCeiling.map { point.y > $0 } ?? false
+                    if !offScale, isPlottable(point.x, xScale) && isPlottable(point.y, yScale) {
                         out += "<circle class=\"optimum\" cx=\"\(f(px(point.x)))\" cy=\"\(f(py(point.y)))\" r=\"5\" fill=\"none\" stroke-width=\"1.8\" style=\"stroke:\(colour)\"><title>optimum</title></circle>\n"
                     }
                 }
@@ -144,9 +148,10 @@ public struct SVGPlot: Sendable {
             }
             out += "</g>\n"
         }
-        // Legend, three entries per row under the panels.
+        // Legend under the panels, as many entries per row as fit the plot's width.
         for (index, name) in names.enumerated() {
-            let x = 12 + Double(index % 3) * 150, y = Self.panelHeight + 6 + 18 * Double(index / 3)
+            let x = 12 + Double(index % legendColumns) * Self.legendColumnWidth
+            let y = Self.panelHeight + 6 + 18 * Double(index / legendColumns)
             out += "<line x1=\"\(f(x))\" y1=\"\(f(y))\" x2=\"\(f(x + 18))\" y2=\"\(f(y))\" stroke-width=\"2\" style=\"stroke:\(colourStyle(colourIndex(of: name, names: names)))\"/>"
             out += "<text x=\"\(f(x + 24))\" y=\"\(f(y + 4))\">\(HTMLEscaping.escape(name))</text>\n"
         }

@@ -108,6 +108,8 @@ final class TutorialTests: XCTestCase {
         XCTAssertEqual(branchOnly, branchOnly.sorted(by: >), "(½, 0) optimum rose with depth: \(branchOnly)")
         let depthMuP = adam.optima(parametrization: "depth-mup").map(\.log2LearningRate)
         XCTAssertLessThanOrEqual(depthMuP.max()! - depthMuP.min()!, 1, "depth-μP Adam optima: \(depthMuP)")
+        // The prose: the 1/L branch (1, 0) pays in loss at the largest depth.
+        XCTAssertGreaterThan(adam.optima(parametrization: "α=1 γ=0").last!.loss, adam.optima(parametrization: "depth-mup").last!.loss)
         let sgd = try results.block("sgd").optima(parametrization: nil).map(\.log2LearningRate)
         XCTAssertLessThanOrEqual(sgd.max()! - sgd.min()!, 1, "depth-μP SGD optima: \(sgd)")
     }

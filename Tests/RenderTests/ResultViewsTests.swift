@@ -80,6 +80,19 @@ final class ResultViewsTests: XCTestCase {
         XCTAssertNil(ResultViews.lossCeiling([SVGPlot.Panel(title: "", series: Array(panels[0].series.prefix(2)))]))
     }
 
+    /// Regression: legends had three 150-px columns whatever the plot's width, so a one-panel
+    /// plot (300 px) cut its third entry off. Every entry now starts inside the plot with room
+    /// for its label.
+    func testLegendFitsASinglePanel() throws {
+        let series = (1...5).map { SVGPlot.Series(name: "L = \($0)", points: [(Double($0), 1.0), (Double($0) + 1, 2.0)]) }
+        let svg = SVGPlot(xLabel: "x", yLabel: "y", xScale: .linear, yScale: .linear,
+                          panels: [SVGPlot.Panel(title: "", series: series)], description: "").svg()
+        let regex = try NSRegularExpression(pattern: "<text x=\"([0-9.]+)\" y=\"[0-9.]+\">L = ")
+        let starts = regex.matches(in: svg, range: NSRange(svg.startIndex..., in: svg)).map { Double(svg[Range($0.range(at: 1), in: svg)!])! }
+        XCTAssertEqual(starts.count, 5)
+        XCTAssertTrue(starts.allSatisfy { $0 + 60 <= 300 }, "legend labels start at \(starts) in a 300-px plot")
+    }
+
     func testFeatureUpdateSnapshot() throws {
         let output = try view(.featureUpdate, "model: {width: 16, depth: [4, 8, 16]}\nparametrization: [sp, depth-mup]\ntrain: {steps: 3}\nshow: [feature-update]")
         assertSnapshot(output.html, ext: "html")
