@@ -47,6 +47,24 @@ public final class EngineExecutor: PointExecutor, @unchecked Sendable {
         }
     }
 
+    /// The data files a block names that do not exist, each with its key path (`data.images`,
+    /// `data.directory`), so a missing file is bad input found before anything runs.
+    public func missingDataFiles(for data: DataSpec) -> [(key: String, path: String)] {
+        let exists = { (path: String) in FileManager.default.fileExists(atPath: path) }
+        switch data.name {
+        case .teacher: return []
+        case .idx:
+            return [("data.images", data.images), ("data.labels", data.labels)].compactMap { key, path in
+                let resolved = absolute(path ?? "")
+                return path != nil && exists(resolved) ? nil : (key, path.map { _ in resolved } ?? "(not given)")
+            }
+        case .fashionMNIST:
+            let directory = data.directory.map(absolute) ?? DataConfig.defaultFashionMNISTDirectory
+            let needed = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+            return needed.map { "\(directory)/\($0)" }.filter { !exists($0) }.map { ("data.directory", $0) }
+        }
+    }
+
     /// The loaded dataset; concurrent callers for the same data wait for one load.
     public func dataset(for data: DataSpec) throws -> Dataset {
         lock.lock()

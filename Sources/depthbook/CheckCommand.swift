@@ -41,6 +41,7 @@ struct CheckCommand: ParsableCommand {
             let parsed = try Notebook.load(path: notebook)
             let blocks = try NotebookRun.decodeBlocks(parsed, scale: scale)
             try NotebookRun.validateReferences(parsed, blocks: blocks)
+            try NotebookRun.checkData(blocks, notebookPath: notebook)
             var math = 0, references = 0
             for item in parsed.inlines {
                 switch item {

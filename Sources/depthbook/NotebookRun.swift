@@ -54,6 +54,21 @@ enum NotebookRun {
         _ = try PageRenderer.renderPage(notebook: notebook, provider: ExecutedBlocks(results: unrun), options: options)
     }
 
+    /// Refuses blocks whose data files do not exist, before anything runs (bad input, exit 2).
+    ///
+    /// - Throws: ``SpecError`` at the block, naming the key and the missing file, with a hint.
+    static func checkData(_ blocks: [(cell: ExperimentCell, spec: ExperimentSpec)], notebookPath: String) throws {
+        let executor = executor(for: notebookPath)
+        for block in blocks {
+            guard let missing = executor.missingDataFiles(for: block.spec.data).first else { continue }
+            let hint = block.spec.data.name == .fashionMNIST && block.spec.data.directory == nil
+                ? "install Debian's dataset-fashion-mnist (make deps does), or set data.directory"
+                : "fix the path (relative paths are read from the notebook's folder)"
+            throw SpecError(location: block.cell.range.start, block: block.cell.label, path: missing.key,
+                            message: "no such file \(missing.path); hint: \(hint)")
+        }
+    }
+
     /// Refuses an output path that cannot take the page (a directory, an unwritable folder)
     /// before anything runs, so no experiment is wasted and no side file is left behind.
     ///

@@ -69,6 +69,7 @@ struct RenderCommand: ParsableCommand {
             options.assetFolder = "\(name)_files"
             let blocks = try NotebookRun.decodeBlocks(parsed, scale: execution.scale)
             try NotebookRun.validateReferences(parsed, blocks: blocks)
+            try NotebookRun.checkData(blocks, notebookPath: notebook)
             try NotebookRun.checkOutput(destination)
             let interrupt = InterruptHandler()
             let progress = StderrProgress(mode: quiet ? .quiet : nil)

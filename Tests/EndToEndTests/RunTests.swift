@@ -172,8 +172,12 @@ final class RunTests: XCTestCase {
     }
 
     func testFailingBlockShowsTheErrorInPlaceAndExitsOne() throws {
+        // Files that exist but are not IDX data: the engine fails while loading them.
+        for name in ["nope-images.gz", "nope-labels.gz"] {
+            try Data("not an IDX file".utf8).write(to: directory.appendingPathComponent(name))
+        }
         try write("""
-            # Data that is not there
+            # Data that is broken
 
             ```experiment {#missing}
             data: {name: idx, images: nope-images.gz, labels: nope-labels.gz, train: 10}
@@ -308,6 +312,18 @@ final class RunTests: XCTestCase {
         let left = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { !$0.hasPrefix(".") }.sorted()
         XCTAssertEqual(left, ["notes.md", "target"])
         XCTAssertEqual(cacheEntries(), [])
+    }
+
+    /// Regression: a missing data file was an experiment failure (exit 1) found while running,
+    /// and `check` passed it. It is bad input (exit 2) naming the key and the file.
+    func testMissingDataFileIsBadInputBeforeRunning() throws {
+        try write("```experiment {#m}\ndata: {name: idx, images: missing.gz, labels: missing.gz}\n```\n")
+        for command in [["check", "notes.md"], ["render", "notes.md", "--quiet"]] {
+            let result = try CommandRunner.run(command, in: directory)
+            XCTAssertEqual(result.status, 2, result.stderr)
+            XCTAssertTrue(result.stderr.contains("notes.md:1:1: block m: data.images: no such file "), result.stderr)
+            XCTAssertTrue(result.stderr.contains("missing.gz; hint: fix the path"), result.stderr)
+        }
     }
 
     /// Regression: `--scale cl` (a typo) silently rendered at full scale.
