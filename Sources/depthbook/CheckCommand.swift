@@ -85,21 +85,31 @@ struct CheckCommand: ParsableCommand {
         let total = flops.reduce(0, +)
         text += ", " + Self.flopsText(total)
         let fingerprint = try? cache.dataFingerprint(for: spec.data, executor: executor)
-        let cached = fingerprint.map { fingerprint in
-            points.filter { point in
-                if case .hit = cache.lookup(point.spec, engineVersion: executor.engineVersion, dataFingerprint: fingerprint) { return true }
-                return false
-            }.count
-        } ?? 0
-        if !noCalibration, let largest = flops.indices.max(by: { flops[$0] < flops[$1] }) {
-            var probe = points[largest].spec
-            probe.steps = min(3, probe.steps)
-            probe.coordinateCheckSteps = probe.coordinateCheckSteps.filter { $0 <= probe.steps }
-            let started = Date()
-            if (try? executor.run(probe, progress: { _ in }, shouldStop: { false })) != nil {
-                let seconds = Date().timeIntervalSince(started)
-                let perFLOP = seconds / max(1, flops[largest] * Double(probe.steps) / Double(points[largest].spec.steps))
-                let remaining = zip(points, flops).reduce(0.0) { sum, pair in sum + pair.1 } * perFLOP / Double(jobs)
+        let isCached = points.map { point -> Bool in
+            guard let fingerprint else { return false }
+            if case .hit = cache.lookup(point.spec, engineVersion: executor.engineVersion, dataFingerprint: fingerprint) { return true }
+            return false
+        }
+        let cached = isCached.filter { $0 }.count
+        if !noCalibration, cached < points.count, let largest = flops.indices.max(by: { flops[$0] < flops[$1] }) {
+            // Per-step time of the largest point from two short runs, so that loading the data
+            // and building the model (paid once per run, and once per process for the data)
+            // do not count as training time.
+            let steps = points[largest].spec.steps
+            func timed(_ count: Int) -> Double? {
+                var probe = points[largest].spec
+                probe.steps = count
+                probe.coordinateCheckSteps = probe.coordinateCheckSteps.filter { $0 <= count }
+                let started = Date()
+                guard (try? executor.run(probe, progress: { _ in }, shouldStop: { false })) != nil else { return nil }
+                return Date().timeIntervalSince(started)
+            }
+            let short = min(2, steps), long = min(10, steps)
+            if timed(1) != nil, let shortTime = timed(short), let longTime = timed(long) {
+                let perStep = long > short ? max(0, longTime - shortTime) / Double(long - short) : longTime / Double(long)
+                let perFLOP = perStep / max(1, flops[largest] / Double(steps))
+                let uncachedFLOPs = zip(flops, isCached).filter { !$0.1 }.reduce(0.0) { $0 + $1.0 }
+                let remaining = uncachedFLOPs * perFLOP / Double(min(jobs, points.count - cached))
                 text += ", ~\(Self.secondsText(remaining)) with \(jobs) job\(jobs == 1 ? "" : "s")"
             }
         }
