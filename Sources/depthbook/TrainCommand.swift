@@ -70,8 +70,11 @@ struct TrainCommand: ParsableCommand {
     }
 
     func validate() throws {
-        guard let rate = Self.parseRate(lr), rate.isFinite, rate >= 0 else {
+        guard let rate = Self.parseRate(lr), rate.isFinite else {
             throw ValidationError("--lr '\(lr)' is not a rate; write 2^-9, 0.002 or 1e-3")
+        }
+        guard rate > 0 else {
+            throw ValidationError("--lr must be > 0 (got \(lr)); write 2^-9, 0.002 or 1e-3")
         }
         if ParametrizationName(parsing: parametrization) == nil {
             throw ValidationError("--parametrization '\(parametrization)' is unknown; use depth-mup, sp, mup or alpha=0.5,gamma=0.5")
@@ -158,11 +161,12 @@ struct TrainCommand: ParsableCommand {
             print("parametrization \(name)  α=\(p.alpha) γ=\(p.gamma)  a=\(branchMultiplier)  n0=\(baseWidth) L0=\(baseDepth)")
             print("branch multiplier a·m_L^-α = \(result.branchMultiplier)   hidden lr = \(result.hiddenLearningRate)   hidden ε = \(p.epsilon(.hidden, base: epsilon))")
             print("initial loss     \(String(format: "%.4f", result.initialLoss))")
-            print("final train loss \(String(format: "%.4f", result.finalTrainLoss))  (mean of the last 10% of steps)")
+            let finalLoss = result.finalTrainLoss.isFinite ? String(format: "%.4f", result.finalTrainLoss) : "not finite"
+            print("final train loss \(finalLoss)  (mean of the last 10% of steps)")
             if let testLoss = result.testLoss, let accuracy = result.testAccuracy {
                 print("test loss        \(String(format: "%.4f", testLoss))   test accuracy \(String(format: "%.2f%%", accuracy * 100))")
             }
-            print("diverged at step \(result.divergedAtStep.map(String.init) ?? "none")")
+            print(result.divergedAtStep.map { "diverged at step \($0) (loss non-finite or above 100 × the first step's)" } ?? "did not diverge")
             for record in result.coordinateCheck {
                 let blocks = record.blockRMS.map { String(format: "%.3g", $0) }.joined(separator: " ")
                 let deltas = record.blockDeltaRMS.map { String(format: "%.3g", $0) }.joined(separator: " ")

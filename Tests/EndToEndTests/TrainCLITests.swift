@@ -1,0 +1,50 @@
+import Foundation
+import XCTest
+
+/// `depthbook train`: one run from flags (issue 3's CLI), its JSON, and its bad-flag errors.
+final class TrainCLITests: XCTestCase {
+    func json(_ arguments: [String]) throws -> [String: Any] {
+        let result = try CommandRunner.run(["train", "--data", "teacher", "--width", "32", "--depth", "4", "--steps", "30",
+                                            "--batch", "16", "--json"] + arguments)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], result.stdout)
+    }
+
+    /// `--json` holds the config, α, γ, the multipliers, the losses, test accuracy,
+    /// `diverged_at_step` (null when none) and `seconds_per_step`.
+    func testJSONReport() throws {
+        let report = try json(["--lr", "2^-8", "--parametrization", "alpha=0.5,gamma=0"])
+        for key in ["config", "alpha", "gamma", "multipliers", "final_train_loss", "test_accuracy", "diverged_at_step", "seconds_per_step"] {
+            XCTAssertNotNil(report[key], "missing \(key) in \(report.keys.sorted())")
+        }
+        XCTAssertEqual(report["alpha"] as? Double, 0.5)
+        XCTAssertEqual(report["gamma"] as? Double, 0)
+        XCTAssertTrue(report["diverged_at_step"] is NSNull)
+        let loss = try XCTUnwrap(report["final_train_loss"] as? Double)
+        XCTAssertTrue(loss.isFinite && loss > 0)
+    }
+
+    /// A huge learning rate diverges: a result with its step, not an error.
+    func testDivergenceIsReportedWithItsStep() throws {
+        let report = try json(["--lr", "1000"])
+        let step = try XCTUnwrap(report["diverged_at_step"] as? Int)
+        XCTAssertGreaterThanOrEqual(step, 1)
+        XCTAssertLessThanOrEqual(step, 30)
+    }
+
+    /// Bad flags exit 2 with a message naming the flag (regression: `--lr 0` was accepted).
+    func testBadFlagsExitTwoWithAMessage() throws {
+        let cases: [([String], String)] = [
+            (["--lr", "fast"], "--lr 'fast' is not a rate"),
+            (["--lr", "0"], "--lr must be > 0"),
+            (["--lr", "0.01", "--width", "0"], "width"),
+            (["--lr", "0.01", "--parametrization", "foo"], "--parametrization 'foo' is unknown"),
+            (["--lr", "0.01", "--width", "100000000"], "GiB of memory"),
+        ]
+        for (arguments, message) in cases {
+            let result = try CommandRunner.run(["train", "--data", "teacher"] + arguments)
+            XCTAssertEqual(result.status, 2, "\(arguments): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+    }
+}
