@@ -154,7 +154,8 @@ public enum ParametrizationSpec: Sendable, Hashable, Codable, CustomStringConver
         self = .custom(alpha: alpha, gamma: gamma)
     }
 
-    private static func shortText(_ value: Double) -> String {
+    /// The shortest text of a spec number as tables show it: `2`, `0.5`, `1e-05`.
+    public static func shortText(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
 }

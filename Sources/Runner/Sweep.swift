@@ -113,7 +113,5 @@ public enum Sweep {
         return shortText(rate)
     }
 
-    static func shortText(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
-    }
+    static func shortText(_ value: Double) -> String { ParametrizationSpec.shortText(value) }
 }

@@ -39,9 +39,7 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let parsed = try Notebook.load(path: notebook)
-            let blocks = try NotebookRun.decodeBlocks(parsed, scale: scale)
-            try NotebookRun.validateReferences(parsed, blocks: blocks)
-            try NotebookRun.checkData(blocks, notebookPath: notebook)
+            let blocks = try NotebookRun.preparedBlocks(parsed, path: notebook, scale: scale)
             var math = 0, references = 0
             for item in parsed.inlines {
                 switch item {

@@ -39,6 +39,17 @@ enum NotebookRun {
         return blocks
     }
 
+    /// Everything `render` and `check` verify before running: blocks decode, inline references
+    /// resolve against the sweeps, data files exist.
+    ///
+    /// - Throws: the first bad-input error, located (exit 2).
+    static func preparedBlocks(_ notebook: Notebook, path: String, scale: String?) throws -> [(cell: ExperimentCell, spec: ExperimentSpec)] {
+        let blocks = try decodeBlocks(notebook, scale: scale)
+        try validateReferences(notebook, blocks: blocks)
+        try checkData(blocks, notebookPath: path)
+        return blocks
+    }
+
     /// Resolves every inline reference against the blocks' sweeps before anything runs, so a
     /// typo in `{{block.quantity[…]}}` is reported at once rather than after the experiments.
     ///

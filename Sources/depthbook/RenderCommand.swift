@@ -67,9 +67,7 @@ struct RenderCommand: ParsableCommand {
             options.template = try template.map { try PageTemplate.load(path: $0) }
             let name = URL(fileURLWithPath: destination).deletingPathExtension().lastPathComponent
             options.assetFolder = "\(name)_files"
-            let blocks = try NotebookRun.decodeBlocks(parsed, scale: execution.scale)
-            try NotebookRun.validateReferences(parsed, blocks: blocks)
-            try NotebookRun.checkData(blocks, notebookPath: notebook)
+            let blocks = try NotebookRun.preparedBlocks(parsed, path: notebook, scale: execution.scale)
             try NotebookRun.checkOutput(destination)
             let interrupt = InterruptHandler()
             let progress = StderrProgress(mode: quiet ? .quiet : nil)

@@ -142,7 +142,6 @@ struct TrainCommand: ParsableCommand {
         } catch let error as DepthMuPError {
             throw Self.badInput(error)
         }
-        do { try config.validate() } catch let error as DepthMuPError { throw Self.badInput(error) }
 
         let progress = ProgressLine(total: steps)
         let result: TrainingResult
