@@ -55,26 +55,16 @@ final class BrowserTests: XCTestCase {
         let mathCount = source.components(separatedBy: "<span class=\"math ").count - 1
         XCTAssertEqual(mathCount, 9)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: chromium)
-        process.arguments = [
+        let browser = try CommandRunner.run([
             "--headless", "--disable-gpu", "--no-sandbox", "--no-first-run",
             "--user-data-dir=\(directory.appendingPathComponent("profile").path)",
             // No network: every host resolves to nothing.
             "--host-resolver-rules=MAP * ~NOTFOUND", "--no-proxy-server",
             "--virtual-time-budget=5000", "--enable-logging=stderr", "--v=0",
             "--dump-dom", page.absoluteString,
-        ]
-        let out = directory.appendingPathComponent("dom.html"), err = directory.appendingPathComponent("console.log")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
-        process.waitUntilExit()
-        let dom = try String(contentsOf: out, encoding: .utf8)
-        let log = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
-        XCTAssertEqual(process.terminationStatus, 0, log)
+        ], program: URL(fileURLWithPath: chromium))
+        let dom = browser.stdout, log = browser.stderr
+        XCTAssertEqual(browser.status, 0, log)
 
         // Each math span now starts with KaTeX's output.
         let spans = dom.components(separatedBy: "<span class=\"math ").dropFirst()

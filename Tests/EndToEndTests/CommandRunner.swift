@@ -26,9 +26,11 @@ enum CommandRunner {
         var stderr: String
     }
 
-    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String]? = nil) throws -> Result {
+    /// Runs `depthbook` (or `program`) with `arguments`; output goes through files, not pipes.
+    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String]? = nil,
+                    program: URL? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = try executable()
+        process.executableURL = try program ?? executable()
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
         if let environment {
