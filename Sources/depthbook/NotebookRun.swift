@@ -33,8 +33,9 @@ enum NotebookRun {
         let defined = Set(blocks.flatMap(\.spec.scaleNames))
         if active != "full", !blocks.isEmpty, !defined.contains(active) {
             let known = (["full"] + defined.sorted()).joined(separator: ", ")
-            let source = scale != nil ? "--scale" : "\(notebook.file): front matter scale"
-            throw ValidationError("\(source): no block defines scale \"\(active)\"; this notebook's scales: \(known)")
+            throw NotebookError.located(SourceLocation(file: notebook.file, line: 1, column: 1),
+                                        message: "\(scale != nil ? "--scale" : "front matter scale"): no block defines scale \"\(active)\"",
+                                        hint: "this notebook's scales are \(known)")
         }
         return blocks
     }

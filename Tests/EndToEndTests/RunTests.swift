@@ -331,7 +331,7 @@ final class RunTests: XCTestCase {
         try write(Self.tinyBlock.replacingOccurrences(of: "show: [best-lr]", with: "show: [best-lr]\nscales: {ci: {train: {steps: 2}}}"))
         let result = try CommandRunner.run(["render", "notes.md", "--scale", "cl", "--quiet"], in: directory)
         XCTAssertEqual(result.status, 2, result.stderr)
-        XCTAssertTrue(result.stderr.contains("no block defines scale \"cl\"; this notebook's scales: full, ci"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("notes.md:1:1: --scale: no block defines scale \"cl\"; this notebook's scales are full, ci"), result.stderr)
         XCTAssertEqual(try CommandRunner.run(["check", "notes.md", "--scale", "ci", "--no-calibration"], in: directory).status, 0)
     }
 }
