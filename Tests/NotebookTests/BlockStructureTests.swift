@@ -1,0 +1,77 @@
+import Foundation
+@testable import Notebook
+import XCTest
+
+/// Block structure comes from cmark's AST alone (the hand-written `LineClassifier` is gone):
+/// math is protected exactly where cmark sees prose, and the searches' memo changes nothing.
+final class BlockStructureTests: XCTestCase {
+    private func spans(_ text: String) -> [String] {
+        guard let notebook = try? Notebook.parse(text: text, file: "t.md", options: ParseOptions(allowRawHTML: true))
+        else { return ["error"] }
+        return notebook.inlines.map { item in
+            switch item {
+            case .math(let tex, let display, _): return display ? "D(\(tex))" : "M(\(tex))"
+            case .reference(let text, _): return "R(\(text))"
+            case .crossReference(let id, _): return "@\(id)"
+            }
+        }
+    }
+
+    /// The inputs the classifier's agreement test used, each with the spans cmark's structure
+    /// gives: none in code blocks, HTML blocks, link destinations or titles.
+    func testSpansFormOnlyInProse() {
+        let cases: [(String, [String])] = [
+            ("a $x$ b\n", ["M(x)"]), ("- a $x\n- b$\n", []), ("> a $x\n> b$ c\n", ["M(x\nb)"]),
+            ("> a $x\nb$ c\n", ["M(x\nb)"]), ("    $x$ code\n", []), ("<div>\n$x$\n</div>\n", []),
+            ("para\n<div>$y$</div>\n", []), ("1. a\n\n    more $x$\n", ["M(x)"]),
+            ("10. a\n\n    more $x$\n", ["M(x)"]), ("```\n$x$\n```\n$y$\n", ["M(y)"]), ("~~~\n```\n$x$\n~~~\n", []),
+            ("``` `x` $a$ ```\n", []), ("# H $x$\nnext $y$\n", ["M(x)", "M(y)"]), ("a\n---\n$x$\n", ["M(x)"]),
+            ("$$\na\n- b\n$$\n", ["D(a\n- b)"]), ("- $$\n  a\n  # b\n  $$\n", ["D(a\n# b)"]), ("* * *\n$x$\n", ["M(x)"]),
+            ("[a]: /url \"$x$\"\n\n$y$\n", ["M(y)"]), ("<!-- $x$ -->\n\n$y$\n", ["M(y)"]),
+            ("\\begin{align}\na\\\\\n- b\n\\end{align}\n", ["D(\\begin{align}\na\\\\\n- b\n\\end{align})"]),
+            ("text {{ ref }} and `{{ no }}`\n", ["R(ref)"]), ("> ```\n> $x$\n> ```\n> $y$\n", ["M(y)"]),
+            ("- a\n\n      $x$ indented code in item\n", []), ("\t$x$\n", []), ("x\n\t$y$\n", ["M(y)"]),
+        ]
+        for (input, expected) in cases {
+            XCTAssertEqual(spans(input), expected, input.debugDescription)
+        }
+    }
+
+    /// `MathProtection` remembers failed searches (linear time); with and without the memo,
+    /// random documents of its special characters protect identically.
+    func testMemoizedSearchesChangeNothing() {
+        let pieces = ["{{", "}}", "$", "$$", "`", "``", "\\", "\\begin{equation}", "\\end{equation}", "\\(", "\\)",
+                      "\\[", "\\]", "<!", ">", "<a b='", "'", "\n", "\n\n", "> ", "- ", " ", "x", "@a", "é"]
+        var state: UInt64 = 12
+        func next() -> Int {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Int(truncatingIfNeeded: (z ^ (z >> 31)) >> 1)
+        }
+        for _ in 0..<3000 {
+            var text = "```experiment {#a}\n```\n"
+            for _ in 0..<(5 + next() % 60) { text += pieces[next() % pieces.count] }
+            let bytes = Array(text.utf8)
+            let lines = SourceLines(bytes: bytes)
+            let structure = CMarkDocument.blockStructure(bytes: bytes, lines: lines)
+            var outputs: [[UInt8]] = [], items: [[InlineItem]] = []
+            for memoize in [true, false] {
+                for brackets in [false, true] {
+                    var protection = MathProtection(
+                        bytes: bytes, lineStarts: lines.lineStarts, kinds: structure.kinds, leafStarts: structure.leafStarts,
+                        experimentIDs: structure.experimentIDs, brackets: brackets, file: "t.md")
+                    protection.memoize = memoize
+                    protection.run()
+                    outputs.append(protection.output)
+                    items.append(protection.items)
+                }
+            }
+            XCTAssertEqual(outputs[0], outputs[2], text.debugDescription)
+            XCTAssertEqual(outputs[1], outputs[3], text.debugDescription)
+            XCTAssertEqual(items[0], items[2], text.debugDescription)
+            XCTAssertEqual(items[1], items[3], text.debugDescription)
+        }
+    }
+}
