@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 let package = Package(
@@ -37,6 +38,8 @@ let package = Package(
             name: "Render",
             dependencies: ["Notebook", "Runner", .product(name: "Mustache", package: "swift-mustache")]
         ),
+        // The notebook fuzzer's checks and generator (tests and the libFuzzer target share it).
+        .target(name: "FuzzSupport", dependencies: ["Notebook", "Runner", "Render"]),
         .executableTarget(
             name: "depthbook",
             dependencies: [
@@ -48,8 +51,16 @@ let package = Package(
         .testTarget(name: "DepthMuPTests", dependencies: ["DepthMuP"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "Notebook", "DepthMuP"]),
-        .testTarget(name: "RenderTests", dependencies: ["Render", "Runner", "Notebook"], exclude: ["Snapshots"]),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "Runner", "Notebook", "FuzzSupport"], exclude: ["Snapshots"]),
         .testTarget(name: "EndToEndTests", dependencies: ["depthbook"]),
     ],
     swiftLanguageModes: [.v5]
 )
+
+// libFuzzer's target: libFuzzer supplies `main`, so it exists only when asked for
+// (`DEPTHBOOK_FUZZ=1 swift build -Xswiftc -sanitize=fuzzer --product depthbook-fuzz`).
+if ProcessInfo.processInfo.environment["DEPTHBOOK_FUZZ"] != nil {
+    package.targets.append(.executableTarget(
+        name: "depthbook-fuzz", dependencies: ["FuzzSupport"],
+        swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+}

@@ -1,0 +1,17 @@
+import FuzzSupport
+
+/// libFuzzer's entry point: every input must have `DocumentFuzzer.check`'s properties; a
+/// finding aborts, so libFuzzer saves the input as `crash-…`.
+///
+/// Built only with `DEPTHBOOK_FUZZ=1` (see Package.swift), as
+/// `DEPTHBOOK_FUZZ=1 swift build --build-path .build/fuzz -Xswiftc -sanitize=fuzzer --product depthbook-fuzz`,
+/// and run as `.build/fuzz/debug/depthbook-fuzz -max_total_time=1800 -timeout=2 CORPUS_DIR`.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: count)) } ?? []
+    if let finding = DocumentFuzzer.check(bytes) {
+        print("FINDING: \(finding)")
+        fatalError("DocumentFuzzer finding")
+    }
+    return 0
+}
