@@ -45,9 +45,9 @@ public struct ExecutedBlocks: BlockContentProvider {
         case .failed(let message):
             html += "<div class=\"error\" role=\"alert\"><strong>Experiment failed.</strong> <code>\(HTMLEscaping.escape(message))</code></div>\n"
         case .timedOut(let seconds):
-            html += "<div class=\"error timeout\" role=\"alert\"><strong>Timed out</strong> after \(NumberFormat.exact(seconds)) s: \(finished) of \(block.points.count) points finished.</div>\n"
+            html += "<div class=\"error timeout\" role=\"alert\"><strong>Timed out</strong> after \(NumberFormat.exact(seconds)) s: \(finished) of \(counted(block.points.count, "point")) finished.</div>\n"
         case .cancelled:
-            html += "<div class=\"error\" role=\"alert\"><strong>Interrupted:</strong> \(finished) of \(block.points.count) points finished.</div>\n"
+            html += "<div class=\"error\" role=\"alert\"><strong>Interrupted:</strong> \(finished) of \(counted(block.points.count, "point")) finished.</div>\n"
         }
         for view in views {
             html += "<div class=\"view view-\(view.kind.rawValue)\">\n\(view.output.html)</div>\n"

@@ -81,9 +81,12 @@ public enum PageRenderer {
             "style": PageTemplate.builtInStyle,
             "mathHead": mathHead,
             "mathScripts": mathScripts,
-            "toc": try renderer.tableOfContents(),
             "body": body,
         ]
+        // A page without headings gets no contents box: an absent key, not an empty string
+        // (which a Mustache section still shows).
+        let toc = try renderer.tableOfContents()
+        if !toc.isEmpty { context["toc"] = toc }
         if let author = front.author { context["author"] = author }
         if let date = front.date { context["date"] = date }
         if let description = front.description { context["description"] = description }

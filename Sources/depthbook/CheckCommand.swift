@@ -48,8 +48,8 @@ struct CheckCommand: ParsableCommand {
                 case .crossReference: break
                 }
             }
-            print("\(notebook): \(parsed.cells.count) cells (\(parsed.experiments.count) experiment), "
-                  + "\(math) math spans, \(references) inline references")
+            print("\(notebook): \(counted(parsed.cells.count, "cell")) (\(counted(parsed.experiments.count, "experiment"))), "
+                  + "\(counted(math, "math span")), \(counted(references, "inline reference"))")
             let executor = NotebookRun.executor(for: notebook)
             let cache = NotebookRun.cache(for: notebook)
             let jobs = max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount)
@@ -73,7 +73,7 @@ struct CheckCommand: ParsableCommand {
     /// `24 points, 1.9 GFLOP, ~3 s with 2 jobs (12 cached)`, or the reason there is no estimate.
     func estimate(_ spec: ExperimentSpec, executor: EngineExecutor, cache: ResultCache, jobs: Int) -> String {
         let points = Sweep.points(of: spec)
-        var text = "\(points.count) point\(points.count == 1 ? "" : "s")"
+        var text = counted(points.count, "point")
         let flops: [Double]
         do {
             flops = try points.map { try executor.flopsPerStep($0.spec) * Double($0.spec.steps) }
@@ -108,7 +108,7 @@ struct CheckCommand: ParsableCommand {
                 let perFLOP = perStep / max(1, flops[largest] / Double(steps))
                 let uncachedFLOPs = zip(flops, isCached).filter { !$0.1 }.reduce(0.0) { $0 + $1.0 }
                 let remaining = uncachedFLOPs * perFLOP / Double(min(jobs, points.count - cached))
-                text += ", ~\(Self.secondsText(remaining)) with \(jobs) job\(jobs == 1 ? "" : "s")"
+                text += ", ~\(Self.secondsText(remaining)) with \(counted(jobs, "job"))"
             }
         }
         if cached > 0 { text += " (\(cached) cached)" }

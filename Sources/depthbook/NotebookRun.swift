@@ -76,7 +76,10 @@ enum NotebookRun {
             let hint = block.spec.data.name == .fashionMNIST && block.spec.data.directory == nil
                 ? "install Debian's dataset-fashion-mnist (make deps does), or set data.directory"
                 : "fix the path (relative paths are read from the notebook's folder)"
-            throw SpecError(location: block.cell.range.start, block: block.cell.label, path: missing.key,
+            // At the key that names the file (or, for a default, `data:`), not at the fence.
+            let body = try? SpecNode.compose(yaml: block.cell.body, origin: block.cell.bodyStart, block: block.cell.label)
+            let location = body?.keyLocation(of: missing.key) ?? body?.keyLocation(of: "data") ?? block.cell.range.start
+            throw SpecError(location: location, block: block.cell.label, path: missing.key,
                             message: "no such file \(missing.path); hint: \(hint)")
         }
     }

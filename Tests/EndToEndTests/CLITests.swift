@@ -138,7 +138,7 @@ final class CLITests: XCTestCase {
         let result = try CommandRunner.run(["check", copy.path, "--no-calibration"])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(result.stdout, """
-            \(copy.path): 3 cells (1 experiment), 10 math spans, 1 inline references
+            \(copy.path): 3 cells (1 experiment), 10 math spans, 1 inline reference
               8-20   prose
               22-30  experiment lr-transfer (block 1): 24 points, 1.4 GFLOP
               32-43  prose
