@@ -107,7 +107,12 @@ public enum DocumentFuzzer {
     }
 
     private static func run(_ bytes: [UInt8]) -> String? {
-        let lineCount = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).count
+        // Lines as a notebook counts them: LF, CRLF and a lone CR each end one.
+        var lineCount = 1
+        for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n")
+            || (byte == UInt8(ascii: "\r") && (index + 1 == bytes.count || bytes[index + 1] != UInt8(ascii: "\n"))) {
+            lineCount += 1
+        }
         func unlocated(_ error: Error) -> String? {
             let message = "\(error)"
             guard message.hasPrefix("t.md:") else { return "error without the file: \(message)" }

@@ -49,7 +49,7 @@ enum CMarkDocument {
 
     // MARK: - Pass 1: block structure of the unprotected text
 
-    struct Structure {
+    struct Structure: Equatable {
         var kinds: [MathProtection.LineKind]
         var leafStarts: [Int]
         var experimentIDs: Set<String>
@@ -59,10 +59,13 @@ enum CMarkDocument {
         bytes.contains { $0 == UInt8(ascii: "$") || $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: "\\") }
     }
 
-    static func blockStructure(bytes: [UInt8], lines: SourceLines) -> Structure {
+    /// Which lines are code or HTML, which paragraphs and headings: from cmark's parse of
+    /// `structureText(bytes)` (or of `bytes` itself when `neutralize` is false, for the test
+    /// that they agree).
+    static func blockStructure(bytes: [UInt8], lines: SourceLines, neutralize: Bool = true) -> Structure {
         var structure = Structure(
             kinds: Array(repeating: .other, count: lines.count), leafStarts: [], experimentIDs: [])
-        guard let document = parse(bytes) else { return structure }
+        guard let document = parse(neutralize ? structureText(bytes, lines: lines) : bytes) else { return structure }
         defer { cmark_node_free(document) }
         // Only blocks matter here: descend into containers, never into inline content.
         func visit(_ parent: OpaquePointer) {
@@ -84,8 +87,8 @@ enum CMarkDocument {
                 case CMARK_NODE_CODE_BLOCK, CMARK_NODE_HTML_BLOCK:
                     for line in first...max(first, last) { structure.kinds[line] = .verbatim }
                     // Only top-level fences are experiment cells, so only their ids can be cited.
-                    if type == CMARK_NODE_CODE_BLOCK, parent == document,
-                       case .experiment(let id?) = ExperimentInfo(string(cmark_node_get_fence_info(node))) {
+                    if type == CMARK_NODE_CODE_BLOCK, parent == document, cmark_node_get_fence_info(node)?.pointee ?? 0 != 0,
+                       case .experiment(let id?) = ExperimentInfo(fenceInfo(line: first, lines: lines)) {
                         structure.experimentIDs.insert(id)
                     }
                 case CMARK_NODE_BLOCK_QUOTE, CMARK_NODE_LIST, CMARK_NODE_ITEM:
@@ -97,6 +100,85 @@ enum CMarkDocument {
         }
         visit(document)
         return structure
+    }
+
+    /// The text pass 1 gives cmark: `bytes` with `\\`, `_`, `*` and `&` replaced by `x` where they
+    /// cannot matter to block structure, so cmark's inline pass (which pass 1 does not use, and
+    /// which costs most of a parse in math-heavy prose: every `\\` and `_` is a node) is cheap.
+    ///
+    /// NOTE: why the blocks stay the same. A byte is replaced only after the first letter or
+    /// non-ASCII byte of its line (not a digit: `1. ***` is a list item holding a thematic
+    /// break), so every block start (indentation, `>`, list markers, `#`, fences, escaped
+    /// markers) is left as it is, and lines without such a byte
+    /// (thematic breaks, setext underlines, closing fences, blank lines) are not touched. Lines
+    /// with a `<` are kept whole (HTML block starts, where `a*b` → `axb` could turn an invalid tag
+    /// into a valid one); HTML block ends (`-->`, `?>`, `>`, `]]>`, `</script>`…) use none of the
+    /// four bytes. Link reference definitions, whose labels, destinations and titles do read
+    /// escapes, are kept whole: every run of non-blank lines that holds `]:`. Fence info
+    /// strings are read from the original line (`fenceInfo`). The replacement is byte for byte,
+    /// so every column is the original's. `BlockStructureTests` checks the two parses give the
+    /// same structure on every CommonMark example, with math, and on random documents.
+    static func structureText(_ bytes: [UInt8], lines: SourceLines) -> [UInt8] {
+        var output = bytes
+        var line = 0
+        while line < lines.count {
+            // One run of non-blank lines.
+            func isBlank(_ line: Int) -> Bool {
+                bytes[lines.lineStarts[line]..<lines.lineStarts[line + 1]].allSatisfy { $0 == 32 || $0 == 9 || $0 == 10 }
+            }
+            if isBlank(line) { line += 1; continue }
+            var end = line
+            var referenceDefinition = false
+            while end < lines.count, !isBlank(end) {
+                let text = bytes[lines.lineStarts[end]..<lines.lineStarts[end + 1]]
+                var index = text.startIndex
+                while !referenceDefinition, index + 1 < text.endIndex {
+                    referenceDefinition = text[index] == UInt8(ascii: "]") && text[index + 1] == UInt8(ascii: ":")
+                    index += 1
+                }
+                end += 1
+            }
+            if !referenceDefinition {
+                for current in line..<end {
+                    let start = lines.lineStarts[current], stop = lines.lineStarts[current + 1]
+                    guard !bytes[start..<stop].contains(UInt8(ascii: "<")),
+                          let content = bytes[start..<stop].firstIndex(where: { isASCIILetter($0) || $0 >= 0x80 })
+                    else { continue }
+                    for index in content..<stop {
+                        let byte = bytes[index]
+                        if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "*") || byte == UInt8(ascii: "&") {
+                            output[index] = UInt8(ascii: "x")
+                        }
+                    }
+                }
+            }
+            line = end
+        }
+        return output
+    }
+
+    /// The info string of the fence opening on 0-based `line`, from the original bytes:
+    /// after the fence's backticks or tildes, with backslash escapes of punctuation resolved.
+    private static func fenceInfo(line: Int, lines: SourceLines) -> String {
+        var index = lines.lineStarts[line]
+        var end = lines.lineStarts[line + 1]
+        if end > index, lines.original[end - 1] == UInt8(ascii: "\n") { end -= 1 }
+        while index < end, lines.original[index] == 32 { index += 1 }
+        if index < end, lines.original[index] == UInt8(ascii: "`") || lines.original[index] == UInt8(ascii: "~") {
+            let fence = lines.original[index]
+            while index < end, lines.original[index] == fence { index += 1 }
+        }
+        var info: [UInt8] = []
+        while index < end {
+            let byte = lines.original[index]
+            if byte == UInt8(ascii: "\\"), index + 1 < end, isASCIIPunctuation(lines.original[index + 1]) {
+                index += 1
+                continue
+            }
+            info.append(byte)
+            index += 1
+        }
+        return String(decoding: info, as: UTF8.self)
     }
 
     // MARK: - Pass 2: cells of the protected text
@@ -458,4 +540,12 @@ struct SourceLines {
         if slice.last == UInt8(ascii: "\n") { slice = slice.dropLast() }
         return String(decoding: slice, as: UTF8.self)
     }
+}
+
+private func isASCIILetter(_ byte: UInt8) -> Bool {
+    (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122)
+}
+
+private func isASCIIPunctuation(_ byte: UInt8) -> Bool {
+    (byte >= 33 && byte <= 47) || (byte >= 58 && byte <= 64) || (byte >= 91 && byte <= 96) || (byte >= 123 && byte <= 126)
 }

@@ -59,6 +59,8 @@ struct MathProtection {
     /// The last location computed (line, byte offset, column), so columns are counted once
     /// per line, not once per span.
     private(set) var lastLocation: (line: Int, pos: Int, column: Int) = (-1, 0, 1)
+    /// The positions a search visits, reused from search to search.
+    private(set) var visited: [Int] = []
 
     struct SearchKey: Hashable {
         var needle: [UInt8]
@@ -220,7 +222,7 @@ struct MathProtection {
     private mutating func find(_ needle: [UInt8], from: Int, line: Int, sameLeaf: Bool) -> (Int, Int)? {
         let key = SearchKey(needle: needle, sameLeaf: sameLeaf)
         var failed = memoize ? failedFrom[key] : nil
-        var visited: [Int] = []
+        visited.removeAll(keepingCapacity: true)
         var pos = from
         var line = line
         let leaf = kinds[line]
@@ -259,8 +261,9 @@ struct MathProtection {
         }
         guard memoize, !visited.isEmpty else { return nil }
         failed = nil  // one reference to the marks, so they are updated in place
+        let positions = visited
         failedFrom[key, default: Array(repeating: false, count: bytes.count + 1)].withUnsafeMutableBufferPointer { marks in
-            for position in visited { marks[position] = true }
+            for position in positions { marks[position] = true }
         }
         return nil
     }
@@ -377,7 +380,7 @@ struct MathProtection {
 
     /// Appends the token for `item`, then a filler line for every line break in `from..<to`.
     private mutating func emit(_ item: InlineItem, from: Int, to: Int) {
-        output.append(contentsOf: Placeholder.encode(.inline(items.count)))
+        Placeholder.append(.inline(items.count), to: &output)
         items.append(item)
         guard bytes[from..<to].contains(UInt8(ascii: "\n")) else { return }
         var line = lineIndex(containing: from)
@@ -389,7 +392,7 @@ struct MathProtection {
             while prefixEnd < start + limit, prefixEnd < bytes.count, isPrefixByte(bytes[prefixEnd]) { prefixEnd += 1 }
             output.append(UInt8(ascii: "\n"))
             output.append(contentsOf: bytes[start..<prefixEnd])
-            output.append(contentsOf: Placeholder.encode(.filler))
+            Placeholder.append(.filler, to: &output)
         }
     }
 

@@ -136,9 +136,11 @@ struct SourceText {
     init(_ text: String) {
         var input = Array(text.utf8)
         if input.starts(with: [0xEF, 0xBB, 0xBF]) { input.removeFirst(3) }
-        var output = [UInt8]()
+        // Most files have neither CR nor a placeholder character: nothing to rewrite.
+        let clean = !input.contains(where: { $0 == UInt8(ascii: "\r") || $0 == Placeholder.lead.0 })
+        var output = clean ? input : [UInt8]()
         output.reserveCapacity(input.count)
-        var index = 0
+        var index = clean ? input.count : 0
         while index < input.count {
             let byte = input[index]
             // NOTE: U+E000…U+E004 are the placeholder characters (`Placeholder`); one in the file would be read as

@@ -35,11 +35,34 @@ public enum Placeholder {
 
     /// The UTF-8 bytes of `token`.
     public static func encode(_ token: Token) -> [UInt8] {
+        var bytes: [UInt8] = []
+        append(token, to: &bytes)
+        return bytes
+    }
+
+    /// Appends the UTF-8 bytes of `token` to `output` (no temporary arrays: one per math span
+    /// adds up).
+    public static func append(_ token: Token, to output: inout [UInt8]) {
+        // A small string: no heap allocation for the digits.
+        func appendNumber(_ number: Int) { output.append(contentsOf: String(number).utf8) }
         switch token {
-        case .inline(let number): return [lead.0, lead.1, inlineByte] + Array(String(number).utf8) + [lead.0, lead.1, endByte]
-        case .heading(let number): return [lead.0, lead.1, headingByte] + Array(String(number).utf8) + [lead.0, lead.1, endByte]
-        case .filler: return [lead.0, lead.1, fillerByte]
-        case .separator: return [lead.0, lead.1, separatorByte, UInt8(ascii: "\n")]
+        case .inline(let number), .heading(let number):
+            output.append(lead.0)
+            output.append(lead.1)
+            output.append(token == .inline(number) ? inlineByte : headingByte)
+            appendNumber(number)
+            output.append(lead.0)
+            output.append(lead.1)
+            output.append(endByte)
+        case .filler:
+            output.append(lead.0)
+            output.append(lead.1)
+            output.append(fillerByte)
+        case .separator:
+            output.append(lead.0)
+            output.append(lead.1)
+            output.append(separatorByte)
+            output.append(UInt8(ascii: "\n"))
         }
     }
 

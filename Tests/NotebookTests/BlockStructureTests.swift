@@ -74,4 +74,45 @@ final class BlockStructureTests: XCTestCase {
             XCTAssertEqual(items[1], items[3], text.debugDescription)
         }
     }
+
+    /// Pass 1 parses `structureText` (inline-only bytes neutralized, for speed); its block
+    /// structure must be exactly that of the text itself.
+    func testNeutralizedTextHasTheSameBlockStructure() throws {
+        func check(_ text: String, _ label: String) {
+            let bytes = Array(text.utf8)
+            let lines = SourceLines(bytes: bytes)
+            let fast = CMarkDocument.blockStructure(bytes: bytes, lines: lines)
+            let exact = CMarkDocument.blockStructure(bytes: bytes, lines: lines, neutralize: false)
+            XCTAssertEqual(fast, exact, "\(label): \(text.debugDescription)")
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let data = try XCTUnwrap(FileManager.default.contents(atPath: root.appendingPathComponent("Tests/Fixtures/commonmark/spec-0.30.json").path))
+        let examples = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
+        for example in examples {
+            guard let markdown = example["markdown"] as? String else { continue }
+            let withMath = markdown.split(separator: "\n", omittingEmptySubsequences: false)
+                .map { $0.isEmpty ? "" : $0 + " a_b \\x *y* &amp; $m_1$" }.joined(separator: "\n")
+            check(markdown, "example \(example["example"] ?? "?")")
+            check(withMath, "example \(example["example"] ?? "?") with math")
+        }
+        for name in try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("notebooks").path) where name.hasSuffix(".md") {
+            check(try String(contentsOf: root.appendingPathComponent("notebooks/\(name)"), encoding: .utf8), name)
+        }
+        let pieces = ["\\", "_", "*", "&", "&amp;", "a", "1. ", "- ", "> ", "# ", "```", "~~~", "    ", "\t", "\n", "\n\n",
+                      "[a]: /u \"t\\\"\"", "[a]", "]:", "<a b*c>", "<div>", "-->", "<!--", "***", "___", "---", "===", "$x$",
+                      " ", "x", "\\_", "{#a_b}", "```experiment {#a\\_b}\n"]
+        var state: UInt64 = 99
+        func next() -> Int {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Int(truncatingIfNeeded: (z ^ (z >> 31)) >> 1)
+        }
+        for round in 0..<10000 {
+            var text = ""
+            for _ in 0..<(3 + next() % 40) { text += pieces[next() % pieces.count] }
+            check(text, "random \(round)")
+        }
+    }
 }

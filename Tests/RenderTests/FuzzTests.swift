@@ -37,10 +37,10 @@ final class FuzzTests: XCTestCase {
             executions += 1
             if let finding = DocumentFuzzer.check(input) {
                 findings += 1
-                if findings <= 10 { XCTFail("\(finding)") }
+                if findings <= 10 { XCTFail("\(finding)") } else { print("finding \(findings): \(finding)") }
             }
         }
-        print("FuzzTests: \(executions) documents in \(String(format: "%.1f", Date().timeIntervalSince(start))) s, \(findings) findings")
+        print("FuzzTests: seed \(environment["FUZZ_SEED"] ?? "2026"), \(executions) documents in \(String(format: "%.1f", Date().timeIntervalSince(start))) s, \(findings) findings")
         XCTAssertEqual(findings, 0)
     }
 }
