@@ -81,16 +81,15 @@ enum NotebookRun {
         }
     }
 
-    /// Refuses an output path that cannot take the page (a directory, an unwritable folder)
-    /// before anything runs, so no experiment is wasted and no side file is left behind.
+    /// Refuses an output path that cannot take the page (an input, a directory, an unwritable
+    /// folder) before anything runs, so no experiment is wasted and no side file is left behind.
     ///
+    /// - Parameter sideFiles: outputs known before the run (the results JSON), checked likewise.
     /// - Throws: ``OutputError`` with a hint.
-    static func checkOutput(_ destination: String) throws {
+    static func checkOutput(_ destination: String, outputs: OutputSet, sideFiles: [String] = []) throws {
         guard destination != "-" else { return }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw OutputError(description: "\(destination): is a directory; hint: give a file name, e.g. -o \(destination)/page.html")
-        }
+        try outputs.check([destination] + sideFiles)
+        guard !OutputSet.isStream(destination) else { return }
         let folder = URL(fileURLWithPath: destination).deletingLastPathComponent()
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -100,6 +99,19 @@ enum NotebookRun {
         guard access(folder.path, W_OK) == 0 else {
             throw OutputError(description: "\(folder.path): the output folder is not writable; hint: choose another -o")
         }
+    }
+
+    /// What a render reads, which no output may overwrite: the notebook, the template and every
+    /// data file of its blocks.
+    static func inputs(notebook: String, template: String?,
+                       blocks: [(cell: ExperimentCell, spec: ExperimentSpec)]) -> [(path: String, role: String)] {
+        let executor = executor(for: notebook)
+        var inputs = [(path: notebook, role: "notebook")]
+        if let template { inputs.append((template, "template")) }
+        for block in blocks {
+            inputs += executor.dataFiles(for: block.spec.data).map { ($0, "data file") }
+        }
+        return inputs
     }
 
     /// The cache of the notebook at `path`.
