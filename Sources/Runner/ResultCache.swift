@@ -147,25 +147,36 @@ public struct ResultCache: Sendable {
         var fingerprint: String
     }
 
-    /// The data fingerprint, computed once and remembered while the data files' sizes and
-    /// modification times stay the same (so a fully cached render never reads the dataset).
-    public func dataFingerprint(for data: DataSpec, executor: any PointExecutor) throws -> String {
-        let files = executor.dataFiles(for: data).map { path -> String in
-            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-            let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
-            let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
-            return "\(path)|\(size)|\(modified)"
-        }
+    /// The data fingerprint (a hash of the data's content), computed once and remembered while
+    /// every data file keeps its device, inode, size, modification time *and* change time (in
+    /// nanoseconds): `touch -r` can restore an mtime but not a ctime, so any byte change, a
+    /// replaced file or a rename over it recomputes the hash. The cache key is the hash itself,
+    /// so a recomputed memo with unchanged content keeps every entry valid.
+    ///
+    /// - Parameter computing: false: answer only from the memo (nil when it does not hold this
+    ///   data), so `check --no-calibration` never loads a data set.
+    public func dataFingerprint(for data: DataSpec, executor: any PointExecutor, computing: Bool = true) throws -> String? {
+        let files = executor.dataFiles(for: data).map(Self.fileIdentity)
         let dataJSON = (try? Self.encoder.encode(data)).map { String(decoding: $0, as: UTF8.self) } ?? "\(data)"
         let url = directory.appendingPathComponent("data-" + SHA256.hex("\(executor.engineVersion)\n\(dataJSON)").prefix(32) + ".json")
         if let stored = FileManager.default.contents(atPath: url.path),
            let memo = try? Self.decoder.decode(DataMemo.self, from: stored), memo.files == files {
             return memo.fingerprint
         }
+        guard computing else { return nil }
         let fingerprint = try executor.dataFingerprint(for: data)
         if let encoded = try? Self.encoder.encode(DataMemo(files: files, fingerprint: fingerprint)) {
             try? AtomicFile.write(encoded, to: url)
         }
         return fingerprint
+    }
+
+    /// `path|device|inode|size|mtime ns|ctime ns`, or `path|missing`.
+    static func fileIdentity(_ path: String) -> String {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return "\(path)|missing" }
+        let modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        let changed = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
+        return "\(path)|\(info.st_dev)|\(info.st_ino)|\(info.st_size)|\(modified)|\(changed)"
     }
 }

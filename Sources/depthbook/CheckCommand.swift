@@ -82,7 +82,7 @@ struct CheckCommand: ParsableCommand {
         }
         let total = flops.reduce(0, +)
         text += ", " + Self.flopsText(total)
-        let fingerprint = try? cache.dataFingerprint(for: spec.data, executor: executor)
+        let fingerprint = (try? cache.dataFingerprint(for: spec.data, executor: executor, computing: !noCalibration)) ?? nil
         let isCached = points.map { point -> Bool in
             guard let fingerprint else { return false }
             if case .hit = cache.lookup(point.spec, engineVersion: executor.engineVersion, dataFingerprint: fingerprint) { return true }

@@ -66,13 +66,23 @@ enum NotebookRun {
         _ = try PageRenderer.renderPage(notebook: notebook, provider: ExecutedBlocks(results: unrun), options: options)
     }
 
-    /// Refuses blocks whose data files do not exist, before anything runs (bad input, exit 2).
+    /// Refuses blocks whose data files do not exist or do not hold what the block asks for
+    /// (not regular files, bad headers, truncated, counts that disagree, too few examples),
+    /// before anything runs (bad input, exit 2), in `check` exactly as in `render`.
     ///
-    /// - Throws: ``SpecError`` at the block, naming the key and the missing file, with a hint.
+    /// - Throws: ``SpecError`` at the block, naming the key and the file, with a hint.
     static func checkData(_ blocks: [(cell: ExperimentCell, spec: ExperimentSpec)], notebookPath: String) throws {
         let executor = executor(for: notebookPath)
+        var checked: Set<DataSpec> = []
         for block in blocks {
-            guard let missing = executor.missingDataFiles(for: block.spec.data).first else { continue }
+            guard let missing = executor.missingDataFiles(for: block.spec.data).first else {
+                guard checked.insert(block.spec.data).inserted else { continue }
+                if let problem = executor.dataProblem(for: block.spec.data) {
+                    throw SpecError(location: block.cell.range.start, block: block.cell.label, path: problem.key,
+                                    message: problem.message)
+                }
+                continue
+            }
             let hint = block.spec.data.name == .fashionMNIST && block.spec.data.directory == nil
                 ? "install Debian's dataset-fashion-mnist (make deps does), or set data.directory"
                 : "fix the path (relative paths are read from the notebook's folder)"

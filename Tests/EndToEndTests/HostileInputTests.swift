@@ -113,6 +113,107 @@ final class HostileInputTests: XCTestCase {
         XCTAssertFalse(page.contains("pipe_files/"))
         XCTAssertEqual(files().filter { !$0.hasPrefix(".") }, ["nb.md", "pipe.html"])
     }
+
+    // MARK: Data files
+
+    /// An IDX file: big-endian magic and dimensions, then `data`.
+    @discardableResult
+    func idx(_ name: String, magic: UInt32, dimensions: [UInt32], data: [UInt8]) throws -> URL {
+        var bytes: [UInt8] = []
+        for value in [magic] + dimensions { bytes += [24, 16, 8, 0].map { UInt8((value >> $0) & 0xFF) } }
+        let url = directory.appendingPathComponent(name)
+        try Data(bytes + data).write(to: url)
+        return url
+    }
+
+    func idxNotebook(images: String, labels: String, train: Int = 2) -> String {
+        """
+        # Data
+
+        ```experiment {#d}
+        data: {name: idx, images: \(images), labels: \(labels), train: \(train)}
+        model: {width: 8, depth: 2}
+        train: {steps: 2, batch: 2}
+        ```
+
+        """
+    }
+
+    /// Two 2×2 images and their labels.
+    func goodPair() throws {
+        try idx("img", magic: 0x803, dimensions: [2, 2, 2], data: [0, 1, 2, 3, 4, 5, 6, 7])
+        try idx("lab", magic: 0x801, dimensions: [2], data: [0, 1])
+    }
+
+    func check(_ text: String, extra: [String] = ["--no-calibration"]) throws -> CommandRunner.Result {
+        let notebook = try write(text)
+        return try CommandRunner.run(["check", notebook.path] + extra, in: directory)
+    }
+
+    func testHugeIDXHeaderIsRefusedBeforeAllocating() throws {
+        try goodPair()
+        try idx("huge", magic: 0x803, dimensions: [0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF], data: [1, 2, 3])
+        let result = try check(idxNotebook(images: "huge", labels: "lab"))
+        XCTAssertEqual(result.status, 2)
+        XCTAssertEqual(result.stderr, "error: \(directory.path)/nb.md:3:1: block d: data.images: \(directory.path)/huge: header promises 4294967295×4294967295×4294967295 bytes, more than any file holds; is this an IDX file?\n")
+        try idx("big", magic: 0x803, dimensions: [60000, 28, 28], data: [1, 2, 3])
+        let train = try CommandRunner.run(["train", "--data", "idx:big,lab", "--steps", "1", "--lr", "0.01"], in: directory)
+        XCTAssertEqual(train.status, 2, train.stderr)
+        XCTAssertTrue(train.stderr.contains("big: truncated IDX file: header promises 47040000 data bytes but only 3 were read"), train.stderr)
+    }
+
+    func testDevicesFIFOsAndDirectoriesAreNotData() throws {
+        try goodPair()
+        let zero = try check(idxNotebook(images: "/dev/zero", labels: "lab"))
+        XCTAssertEqual(zero.status, 2)
+        XCTAssertEqual(zero.stderr, "error: \(directory.path)/nb.md:3:1: block d: data.images: /dev/zero: is a device, not an IDX file; data must be a regular file\n")
+        XCTAssertEqual(mkfifo(directory.appendingPathComponent("fifo").path, 0o644), 0)
+        let fifo = try check(idxNotebook(images: "img", labels: "fifo"))
+        XCTAssertEqual(fifo.status, 2)
+        XCTAssertEqual(fifo.stderr, "error: \(directory.path)/nb.md:3:1: block d: data.labels: \(directory.path)/fifo: is a named pipe, not an IDX file; data must be a regular file\n")
+        let folder = try check(idxNotebook(images: ".", labels: "lab"))
+        XCTAssertEqual(folder.stderr, "error: \(directory.path)/nb.md:3:1: block d: data.images: \(directory.path): is a directory, not an IDX file; name the file inside it\n")
+        try FileManager.default.createSymbolicLink(atPath: directory.appendingPathComponent("loop").path, withDestinationPath: "loop")
+        let loop = try check(idxNotebook(images: "loop", labels: "lab"))
+        XCTAssertEqual(loop.stderr, "error: \(directory.path)/nb.md:3:1: block d: data.images: \(directory.path)/loop: is a symlink loop; fix the link\n")
+    }
+
+    func testCheckValidatesHeadersAndCountsAsRenderDoes() throws {
+        try goodPair()
+        XCTAssertEqual(try check(idxNotebook(images: "img", labels: "lab")).status, 0)
+        let swapped = try check(idxNotebook(images: "lab", labels: "img"))
+        XCTAssertEqual(swapped.status, 2)
+        XCTAssertEqual(swapped.stderr, "error: \(directory.path)/nb.md:3:1: block d: data.images: \(directory.path)/lab: wrong IDX magic number 0x801 (expected 0x803); this is a label file: did you swap IMAGES and LABELS?\n")
+        try idx("short", magic: 0x803, dimensions: [2, 2, 2], data: [0, 1, 2])
+        let truncated = try check(idxNotebook(images: "short", labels: "lab"))
+        XCTAssertEqual(truncated.stderr, "error: \(directory.path)/nb.md:3:1: block d: data.images: \(directory.path)/short: truncated IDX file: header promises 8 data bytes but only 3 were read; re-download the file\n")
+        try idx("three", magic: 0x801, dimensions: [3], data: [0, 1, 0])
+        let mismatch = try check(idxNotebook(images: "img", labels: "three"))
+        XCTAssertEqual(mismatch.stderr, "error: \(directory.path)/nb.md:3:1: block d: data.labels: \(directory.path)/three: holds 3 labels but \(directory.path)/img holds 2 images; pass the label file that belongs to these images\n")
+        let tooMany = try check(idxNotebook(images: "img", labels: "lab", train: 5))
+        XCTAssertEqual(tooMany.stderr, "error: \(directory.path)/nb.md:3:1: block d: data.train: invalid configuration: 5 training + test examples requested but \(directory.path)/img holds 2; ask for fewer examples\n")
+        XCTAssertFalse(tooMany.stderr.contains("--"), "no CLI flags in notebook errors")
+    }
+
+    /// `touch -r` after a same-size edit: the memo sees the ctime, the data re-runs.
+    func testSameSizeDataEditWithRestoredMtimeReruns() throws {
+        try goodPair()
+        let notebook = try write(idxNotebook(images: "img", labels: "lab"))
+        XCTAssertEqual(try CommandRunner.run(["render", notebook.path, "--quiet"]).status, 0)
+        let images = directory.appendingPathComponent("img")
+        var info = stat()
+        XCTAssertEqual(stat(images.path, &info), 0)
+        usleep(20_000)
+        let handle = try FileHandle(forWritingTo: images)
+        try handle.seek(toOffset: 16)
+        try handle.write(contentsOf: Data([7, 6, 5, 4, 3, 2, 1, 0]))
+        try handle.close()
+        var times = [info.st_atim, info.st_mtim]
+        XCTAssertEqual(utimensat(AT_FDCWD, images.path, &times, 0), 0)
+        let again = try CommandRunner.run(["render", notebook.path, "--explain"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stderr.contains("data changed"), again.stderr)
+    }
 }
 
 /// A value one thread sets and another reads.

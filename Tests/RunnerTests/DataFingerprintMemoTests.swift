@@ -1,0 +1,34 @@
+import Foundation
+import XCTest
+import Notebook
+@testable import Runner
+
+/// The data-fingerprint memo must never hide a content change (issue 16: `touch -r`).
+final class DataFingerprintMemoTests: XCTestCase {
+    func testSameSizeAndMtimeButNewBytesRecomputes() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("memo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("images.idx")
+        try "aaaa".write(to: file, atomically: false, encoding: .utf8)
+        var info = stat()
+        XCTAssertEqual(stat(file.path, &info), 0)
+        let executor = FakeExecutor()
+        executor.files = [file.path]
+        let cache = ResultCache(directory: folder.appendingPathComponent("cache"))
+        XCTAssertEqual(try cache.dataFingerprint(for: DataSpec(), executor: executor), "aaaafake-data")
+        XCTAssertEqual(try cache.dataFingerprint(for: DataSpec(), executor: executor), "aaaafake-data")
+        XCTAssertEqual(executor.fingerprintCalls, 1, "the memo answers while nothing changed")
+        // Same size, and the old modification time put back (`touch -r`): only ctime moves.
+        usleep(20_000)
+        try "bbbb".write(to: file, atomically: false, encoding: .utf8)
+        var times = [info.st_atim, info.st_mtim]
+        XCTAssertEqual(utimensat(AT_FDCWD, file.path, &times, 0), 0)
+        XCTAssertEqual(try cache.dataFingerprint(for: DataSpec(), executor: executor), "bbbbfake-data")
+        XCTAssertEqual(executor.fingerprintCalls, 2)
+        // `computing: false` answers from the memo only.
+        try "cccc".write(to: file, atomically: false, encoding: .utf8)
+        XCTAssertNil(try cache.dataFingerprint(for: DataSpec(), executor: executor, computing: false))
+        XCTAssertEqual(executor.fingerprintCalls, 2)
+    }
+}
