@@ -122,9 +122,8 @@ struct SpecDecoder {
         return values
     }
 
-    /// Learning rates a block may ask for, and the log2 bounds of a grid.
-    static let learningRateRange = 1e-30...1e6
-    static let log2Range = -100.0...20.0
+    static var learningRateRange: ClosedRange<Double> { SpecLimits.learningRate }
+    static var log2Range: ClosedRange<Double> { SpecLimits.log2LearningRate }
 
     // MARK: Scalars
 

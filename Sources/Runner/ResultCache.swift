@@ -91,9 +91,19 @@ public struct ResultCache: Sendable {
         return decoder
     }()
 
+    /// The largest entry ``lookup(_:engineVersion:dataFingerprint:)`` reads (256 MiB: a loss
+    /// curve of 10⁷ steps with coordinate checks stays well below).
+    static let maximumEntryBytes = 256 << 20
+
     /// Looks a point up.
     public func lookup(_ spec: PointSpec, engineVersion: String, dataFingerprint: String) -> Lookup {
         let url = url(for: spec)
+        var info = stat()
+        guard stat(url.path, &info) == 0 else { return .miss(.noEntry) }
+        // Sized before reading: a damaged or planted entry of gigabytes is not read into memory.
+        guard info.st_size <= Self.maximumEntryBytes else {
+            return .miss(.corrupt("\(info.st_size) bytes, more than an entry can hold"))
+        }
         guard let data = FileManager.default.contents(atPath: url.path) else { return .miss(.noEntry) }
         let entry: Entry
         do {
@@ -131,13 +141,31 @@ public struct ResultCache: Sendable {
     /// Deletes every entry of this notebook. Returns whether there was anything to delete.
     @discardableResult
     public func clear() throws -> Bool {
-        guard FileManager.default.fileExists(atPath: directory.path) else { return false }
-        do {
-            try FileManager.default.removeItem(at: directory)
-        } catch {
-            throw RunnerError("cannot remove \(directory.path): \(error.localizedDescription)")
+        var info = stat()
+        guard lstat(directory.path, &info) == 0 else { return false }
+        // A render of this notebook may add entries while we remove: try a few times.
+        var failure: String?
+        for _ in 0..<5 {
+            failure = Self.removeTree(directory.path)
+            if failure == nil { return true }
+            usleep(50_000)
         }
-        return true
+        throw RunnerError("cannot remove \(directory.path): \(failure ?? "unknown reason"); hint: a render of this notebook may be running; let it finish and run clean again")
+    }
+
+    /// Removes a file or folder tree with POSIX calls; returns the first failure, or nil.
+    static func removeTree(_ path: String) -> String? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return errno == ENOENT ? nil : "\(path): \(String(cString: strerror(errno)))" }
+        if info.st_mode & S_IFMT == S_IFDIR {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
+                if let failure = removeTree(path + "/" + name) { return failure }
+            }
+            guard rmdir(path) == 0 || errno == ENOENT else { return String(cString: strerror(errno)) }
+            return nil
+        }
+        guard unlink(path) == 0 || errno == ENOENT else { return String(cString: strerror(errno)) }
+        return nil
     }
 
     // MARK: Data fingerprint memo

@@ -68,6 +68,7 @@ struct RenderCommand: ParsableCommand {
             let sideFolder = URL(fileURLWithPath: destination).deletingLastPathComponent()
             try NotebookRun.checkOutput(destination, outputs: outputs,
                                         sideFiles: toStream ? [] : [sideFolder.appendingPathComponent("\(name).results.json").path])
+            if let note = execution.jobCount.note { printError(note) }
             let interrupt = InterruptHandler()
             let progress = StderrProgress(mode: quiet ? .quiet : nil)
             let scheduler = Scheduler(executor: NotebookRun.executor(for: notebook), cache: NotebookRun.cache(for: notebook),

@@ -223,3 +223,37 @@ final class LockedData: @unchecked Sendable {
     func set(_ data: Data) { lock.lock(); value = data; lock.unlock() }
     func get() -> Data? { lock.lock(); defer { lock.unlock() }; return value }
 }
+
+/// Flags and warnings of issue 16.
+extension HostileInputTests {
+    func testTrainRefusesHugeTeacherClasses() throws {
+        let result = try CommandRunner.run(["train", "--data", "teacher", "--lr", "0.01", "--teacher-classes", "100000000"])
+        XCTAssertEqual(result.status, 2, result.stderr)
+        XCTAssertTrue(result.stderr.contains("--teacher-classes 100000000 is out of range; use 2…100000"), result.stderr)
+        let rate = try CommandRunner.run(["train", "--data", "teacher", "--lr", "2^1024"])
+        XCTAssertEqual(rate.status, 2, rate.stderr)
+        XCTAssertTrue(rate.stderr.contains("--lr '2^1024' is not a rate"), rate.stderr)
+    }
+
+    func testJobsAreCappedAtTheCoresWithANote() throws {
+        let notebook = try write(Self.tinyNotebook)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let result = try CommandRunner.run(["render", notebook.path, "--jobs", "1000", "--quiet"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stderr, "note: --jobs 1000 capped at \(cores), the number of cores; pass --force-jobs to run 1000 anyway\n")
+        let forced = try CommandRunner.run(["render", notebook.path, "--jobs", "3", "--force-jobs", "--quiet", "--refresh"])
+        XCTAssertEqual(forced.status, 0, forced.stderr)
+        XCTAssertEqual(forced.stderr, "")
+    }
+
+    func testQuietStillPrintsWarnings() throws {
+        let notebook = try write(Self.tinyNotebook)
+        XCTAssertEqual(try CommandRunner.run(["render", notebook.path, "--quiet"]).status, 0)
+        let cache = directory.appendingPathComponent(".depthbook/cache/nb")
+        let entry = try XCTUnwrap(files(in: cache).first { !$0.hasPrefix("data-") })
+        try "{ not json".write(to: cache.appendingPathComponent(entry), atomically: true, encoding: .utf8)
+        let result = try CommandRunner.run(["render", notebook.path, "--quiet"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stderr, "warning: block tiny: point 1: corrupt entry (does not decode); running it again\n")
+    }
+}

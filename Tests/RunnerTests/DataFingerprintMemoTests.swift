@@ -32,3 +32,21 @@ final class DataFingerprintMemoTests: XCTestCase {
         XCTAssertEqual(executor.fingerprintCalls, 2)
     }
 }
+
+/// Cache entries are sized before they are read (issue 16: a 2 GB entry was read whole).
+final class CacheEntrySizeTests: XCTestCase {
+    func testOversizedEntryMissesWithoutBeingRead() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("entry-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let cache = ResultCache(directory: folder)
+        let spec = Sweep.points(of: try testSpec("model: {depth: 4}"))[0].spec
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let url = cache.url(for: spec)
+        XCTAssertTrue(FileManager.default.createFile(atPath: url.path, contents: nil))
+        XCTAssertEqual(truncate(url.path, 2 << 30), 0)  // sparse: 2 GiB, no disk used
+        guard case .miss(.corrupt(let why)) = cache.lookup(spec, engineVersion: "e", dataFingerprint: "d") else {
+            return XCTFail("expected a corrupt miss")
+        }
+        XCTAssertEqual(why, "2147483648 bytes, more than an entry can hold")
+    }
+}
