@@ -257,3 +257,30 @@ extension HostileInputTests {
         XCTAssertEqual(result.stderr, "warning: block tiny: point 1: corrupt entry (does not decode); running it again\n")
     }
 }
+
+/// Answers over blocks that did not finish (issue 16).
+extension HostileInputTests {
+    /// A timed-out block with allow-errors: the command still exits 0 (as allowed), but every
+    /// quoted quantity says it covers only the points that finished.
+    func testQuantitiesOfATimedOutBlockSayTheyAreIncomplete() throws {
+        let notebook = try write("""
+            ```experiment {#long}
+            data: {name: teacher, train: 256, input_dim: 16, classes: 4}
+            model: {width: 8, depth: 2}
+            optimizer: {lr: [0.001, 0.01, 0.1]}
+            train: {steps: 1000000, batch: 16}
+            timeout: 1
+            allow-errors: true
+            ```
+
+            Points {{long.points}}, best {{long.best_lr}}.
+
+            """)
+        let result = try CommandRunner.run(["render", notebook.path, "--jobs", "1", "--quiet"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let html = try String(contentsOf: directory.appendingPathComponent("nb.html"), encoding: .utf8)
+        XCTAssertTrue(html.contains("<span class=\"reference incomplete\" title=\"long.points\">3 <em class=\"incomplete-note\">(incomplete: 0 of 3 points finished (timed out))</em></span>"), html)
+        XCTAssertTrue(html.contains("title=\"long.best_lr\">"), html)
+        XCTAssertFalse(html.contains("<span class=\"reference\" title=\"long.best_lr\">"), html)
+    }
+}
