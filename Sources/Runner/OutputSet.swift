@@ -252,7 +252,7 @@ public enum AtomicFile {
             current = current.deletingLastPathComponent()
         }
         if info.st_mode & S_IFMT != S_IFDIR {
-            throw RunnerError("cannot create the folder \(folder.path): \(current.path) is not a folder")
+            throw RunnerError("cannot create the folder \(folder.path): \(current.path) is a file, not a folder; hint: move that file away")
         }
         var created: [URL] = []
         for url in missing.reversed() {

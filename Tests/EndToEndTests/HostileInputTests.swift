@@ -284,3 +284,41 @@ extension HostileInputTests {
         XCTAssertFalse(html.contains("<span class=\"reference\" title=\"long.best_lr\">"), html)
     }
 }
+
+/// Messages that say what happened (issue 16).
+extension HostileInputTests {
+    func testNotebookPathsThatAreNotFiles() throws {
+        try FileManager.default.createSymbolicLink(atPath: directory.appendingPathComponent("loop.md").path, withDestinationPath: "loop.md")
+        let loop = try CommandRunner.run(["check", "loop.md"], in: directory)
+        XCTAssertEqual(loop.status, 2)
+        XCTAssertEqual(loop.stderr, "error: loop.md: is a symlink loop; hint: fix the link, or name the notebook file itself\n")
+        XCTAssertEqual(mkfifo(directory.appendingPathComponent("pipe.md").path, 0o644), 0)
+        let fifo = try CommandRunner.run(["check", "pipe.md"], in: directory)
+        XCTAssertEqual(fifo.status, 2)
+        XCTAssertEqual(fifo.stderr, "error: pipe.md: is a named pipe, not a notebook file; hint: a notebook is a regular .md file\n")
+        let zero = try CommandRunner.run(["render", "/dev/zero"], in: directory)
+        XCTAssertEqual(zero.status, 2)
+        XCTAssertEqual(zero.stderr, "error: /dev/zero: is a device, not a notebook file; hint: a notebook is a regular .md file\n")
+        try write("---\ntitle: Only\n---\n", to: "fm.md")
+        let front = try CommandRunner.run(["check", "fm.md"], in: directory)
+        XCTAssertEqual(front.stderr, "error: fm.md:4:1: the notebook has front matter but nothing after it; hint: write some Markdown after the closing ---\n")
+    }
+
+    func testCacheFolderBlockedByAFileSaysSo() throws {
+        let notebook = try write(Self.tinyNotebook)
+        try "x".write(to: directory.appendingPathComponent(".depthbook"), atomically: true, encoding: .utf8)
+        let result = try CommandRunner.run(["render", notebook.path, "--quiet"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stderr, "warning: block tiny: cannot create the folder \(directory.path)/.depthbook/cache/nb: \(directory.path)/.depthbook is a file, not a folder; hint: move that file away\n")
+        XCTAssertFalse(result.stderr.contains("Domain"))
+    }
+
+    func testTemplateThatIsNotUTF8() throws {
+        let notebook = try write(Self.tinyNotebook)
+        let template = directory.appendingPathComponent("t.mustache")
+        try Data([0x3C, 0x70, 0x3E, 0xE9, 0x0A]).write(to: template)
+        let result = try CommandRunner.run(["render", notebook.path, "--template", template.path])
+        XCTAssertEqual(result.status, 2)
+        XCTAssertEqual(result.stderr, "error: \(template.path): is not valid UTF-8; hint: save the template as UTF-8 text\n")
+    }
+}
