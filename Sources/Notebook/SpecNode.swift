@@ -147,6 +147,11 @@ extension SpecNode {
             return SourceLocation(file: origin.file, line: origin.line + mark.line - 1,
                                   column: origin.column + mark.column - 1)
         }
+        if let position = YamsConversion.aliasKey(in: yaml) {
+            let location = SourceLocation(file: origin.file, line: origin.line + position.line - 1,
+                                          column: origin.column + position.column - 1)
+            throw YamsConversion.aliasKeyError(at: location, block: block)
+        }
         let root: Node?
         do {
             // NOTE: `.basic` resolves nothing: every plain scalar stays text, so `NO` is never
@@ -273,6 +278,36 @@ struct YamsConversion {
         guard seen.insert(Container(line: mark.line, column: mark.column, kind: kind)).inserted else {
             throw aliasError(at: usedAt, path: path)
         }
+    }
+
+    /// The first alias used as a mapping key (`? *a` or `*a :`), by a scan of the text before
+    /// Yams composes it: Yams hashes every key to find duplicates, and hashing an alias of a
+    /// "billion laughs" tree walks all of it (it hung for minutes). A scan, not a YAML parser:
+    /// it runs only when the text has an anchor (`&`) at all, and a false match inside a quoted
+    /// string can only refuse text that names an alias-like `*word :`.
+    static func aliasKey(in yaml: String) -> (line: Int, column: Int)? {
+        guard yaml.contains("&"), yaml.contains("*") else { return nil }
+        for (number, line) in yaml.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let scalars = Array(line.unicodeScalars)
+            for (index, scalar) in scalars.enumerated() where scalar == "*" {
+                let before = index == 0 ? " " : scalars[index - 1]
+                guard [" ", "\t", "{", ",", "[", "?"].contains(before) else { continue }
+                var end = index + 1
+                while end < scalars.count, !" \t,[]{}".unicodeScalars.contains(scalars[end]) { end += 1 }
+                guard end > index + 1 else { continue }
+                let explicitKey = scalars[..<index].reversed().drop { $0 == " " || $0 == "\t" }.first == "?"
+                var after = end
+                while after < scalars.count, scalars[after] == " " || scalars[after] == "\t" { after += 1 }
+                let implicitKey = after < scalars.count && scalars[after] == ":"
+                if explicitKey || implicitKey { return (number + 1, index + 1) }
+            }
+        }
+        return nil
+    }
+
+    static func aliasKeyError(at location: SourceLocation, block: String) -> SpecError {
+        SpecError(location: location, block: block, path: "",
+                  message: "YAML aliases (*name) are not supported in experiment blocks; hint: write the value out")
     }
 
     private func aliasError(at location: SourceLocation, path: String) -> SpecError {

@@ -49,6 +49,18 @@ final class HostileSpecTests: XCTestCase {
         }
     }
 
+    /// An alias as a key is refused before Yams hashes it (hashing the bomb hung for minutes).
+    func testAliasBombAsAKeyIsRefusedBeforeComposing() {
+        let start = Date()
+        XCTAssertEqual(message(Self.aliasBomb + "z: {? *i : 1}\n"),
+                       "notes.md:22:7: block 2: YAML aliases (*name) are not supported in experiment blocks; hint: write the value out")
+        XCTAssertEqual(message(Self.aliasBomb + "*i : 1\n"),
+                       "notes.md:22:1: block 2: YAML aliases (*name) are not supported in experiment blocks; hint: write the value out")
+        XCTAssertLessThan(Date().timeIntervalSince(start), 2)
+        // A star in prose-like values is no alias key.
+        XCTAssertNil(YamsConversion.aliasKey(in: "title: &t \"a * b : c\"\nid: x\n"))
+    }
+
     func testScalarAliasIsRefusedToo() {
         XCTAssertEqual(message("title: &t hello\nid: *t\n"),
                        "notes.md:14:1: block 2: id: YAML aliases (*name) are not supported in experiment blocks; hint: write the value out")
