@@ -39,7 +39,7 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let parsed = try Notebook.load(path: notebook)
-            let blocks = try NotebookRun.preparedBlocks(parsed, path: notebook, scale: scale)
+            let blocks = try NotebookRun.preparedBlocks(parsed, path: notebook, scale: scale, validatingData: true)
             var math = 0, references = 0
             for item in parsed.inlines {
                 switch item {

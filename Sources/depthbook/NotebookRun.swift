@@ -44,10 +44,13 @@ enum NotebookRun {
     /// resolve against the sweeps, data files exist.
     ///
     /// - Throws: the first bad-input error, located (exit 2).
-    static func preparedBlocks(_ notebook: Notebook, path: String, scale: String?) throws -> [(cell: ExperimentCell, spec: ExperimentSpec)] {
+    /// - Parameter validatingData: also read every data file's headers and length (`check`);
+    ///   `render` leaves that to loading, where bad data fails its block (exit 1, error in place).
+    static func preparedBlocks(_ notebook: Notebook, path: String, scale: String?,
+                               validatingData: Bool = false) throws -> [(cell: ExperimentCell, spec: ExperimentSpec)] {
         let blocks = try decodeBlocks(notebook, scale: scale)
         try validateReferences(notebook, blocks: blocks)
-        try checkData(blocks, notebookPath: path)
+        try checkData(blocks, notebookPath: path, validating: validatingData)
         return blocks
     }
 
@@ -66,17 +69,19 @@ enum NotebookRun {
         _ = try PageRenderer.renderPage(notebook: notebook, provider: ExecutedBlocks(results: unrun), options: options)
     }
 
-    /// Refuses blocks whose data files do not exist or do not hold what the block asks for
-    /// (not regular files, bad headers, truncated, counts that disagree, too few examples),
-    /// before anything runs (bad input, exit 2), in `check` exactly as in `render`.
+    /// Refuses blocks whose data files do not exist, before anything runs (bad input, exit 2).
+    /// With `validating`, also data that loading would refuse (not regular files, bad headers,
+    /// truncated, counts that disagree, too few examples), in constant memory: `check` finds
+    /// every problem `render` would meet.
     ///
     /// - Throws: ``SpecError`` at the block, naming the key and the file, with a hint.
-    static func checkData(_ blocks: [(cell: ExperimentCell, spec: ExperimentSpec)], notebookPath: String) throws {
+    static func checkData(_ blocks: [(cell: ExperimentCell, spec: ExperimentSpec)], notebookPath: String,
+                          validating: Bool = false) throws {
         let executor = executor(for: notebookPath)
         var checked: Set<DataSpec> = []
         for block in blocks {
             guard let missing = executor.missingDataFiles(for: block.spec.data).first else {
-                guard checked.insert(block.spec.data).inserted else { continue }
+                guard validating, checked.insert(block.spec.data).inserted else { continue }
                 if let problem = executor.dataProblem(for: block.spec.data) {
                     throw SpecError(location: block.cell.range.start, block: block.cell.label, path: problem.key,
                                     message: problem.message)

@@ -167,6 +167,10 @@ final class HostileInputTests: XCTestCase {
         let zero = try check(idxNotebook(images: "/dev/zero", labels: "lab"))
         XCTAssertEqual(zero.status, 2)
         XCTAssertEqual(zero.stderr, "error: \(directory.path)/nb.md:3:1: block d: data.images: /dev/zero: is a device, not an IDX file; data must be a regular file\n")
+        // render fails the block in place (exit 1), at once: nothing reads /dev/zero.
+        let render = try CommandRunner.run(["render", directory.appendingPathComponent("nb.md").path, "--quiet"])
+        XCTAssertEqual(render.status, 1, render.stderr)
+        XCTAssertTrue(render.stderr.contains("/dev/zero: is a device, not an IDX file"), render.stderr)
         XCTAssertEqual(mkfifo(directory.appendingPathComponent("fifo").path, 0o644), 0)
         let fifo = try check(idxNotebook(images: "img", labels: "fifo"))
         XCTAssertEqual(fifo.status, 2)
@@ -320,5 +324,24 @@ extension HostileInputTests {
         let result = try CommandRunner.run(["render", notebook.path, "--template", template.path])
         XCTAssertEqual(result.status, 2)
         XCTAssertEqual(result.stderr, "error: \(template.path): is not valid UTF-8; hint: save the template as UTF-8 text\n")
+    }
+}
+
+extension HostileInputTests {
+    /// A render's output may not land on a data file it reads, nor on its template.
+    func testOutputsNeverOverwriteDataOrTemplate() throws {
+        try goodPair()
+        let notebook = try write(idxNotebook(images: "img", labels: "lab"))
+        let before = try Data(contentsOf: directory.appendingPathComponent("img"))
+        let data = try CommandRunner.run(["render", notebook.path, "-o", directory.appendingPathComponent("img").path])
+        XCTAssertEqual(data.status, 2)
+        XCTAssertEqual(data.stderr, "error: \(directory.path)/img: the output would overwrite the data file \(directory.path)/img; hint: choose another output path (or rename the data file)\n")
+        XCTAssertEqual(try Data(contentsOf: directory.appendingPathComponent("img")), before)
+        let template = directory.appendingPathComponent("t.mustache")
+        try "<p>{{{body}}}</p>\n".write(to: template, atomically: true, encoding: .utf8)
+        let page = try CommandRunner.run(["render", notebook.path, "--template", template.path, "-o", template.path])
+        XCTAssertEqual(page.status, 2)
+        XCTAssertTrue(page.stderr.contains("the output would overwrite the template"), page.stderr)
+        XCTAssertEqual(try String(contentsOf: template, encoding: .utf8), "<p>{{{body}}}</p>\n")
     }
 }

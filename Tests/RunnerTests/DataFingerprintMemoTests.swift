@@ -4,11 +4,9 @@ import Notebook
 @testable import Runner
 
 /// The data-fingerprint memo must never hide a content change (issue 16: `touch -r`).
-final class DataFingerprintMemoTests: XCTestCase {
+final class DataFingerprintMemoTests: ScratchDirectoryTestCase {
     func testSameSizeAndMtimeButNewBytesRecomputes() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("memo-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder: URL = directory
         let file = folder.appendingPathComponent("images.idx")
         try "aaaa".write(to: file, atomically: false, encoding: .utf8)
         var info = stat()
@@ -34,10 +32,9 @@ final class DataFingerprintMemoTests: XCTestCase {
 }
 
 /// Cache entries are sized before they are read (issue 16: a 2 GB entry was read whole).
-final class CacheEntrySizeTests: XCTestCase {
+final class CacheEntrySizeTests: ScratchDirectoryTestCase {
     func testOversizedEntryMissesWithoutBeingRead() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("entry-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder: URL = directory
         let cache = ResultCache(directory: folder)
         let spec = Sweep.points(of: try testSpec("model: {depth: 4}"))[0].spec
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -3,15 +3,8 @@ import XCTest
 @testable import Runner
 
 /// ``OutputSet``: every output or none, devices and symlinks kept, inputs never overwritten.
-final class OutputSetTests: XCTestCase {
-    var folder: URL!
-
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("outputset-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
+final class OutputSetTests: ScratchDirectoryTestCase {
+    var folder: URL { directory }
 
     func testAllOrNothingWhenOneDestinationFails() throws {
         let blocker = folder.appendingPathComponent("file")
