@@ -345,3 +345,16 @@ extension HostileInputTests {
         XCTAssertEqual(try String(contentsOf: template, encoding: .utf8), "<p>{{{body}}}</p>\n")
     }
 }
+
+extension HostileInputTests {
+    /// `check --no-calibration` builds nothing proportional to the data (it took 56 s and
+    /// 1.7 GB for `train: 10000000` when it generated the teacher set for a FLOP count).
+    func testCheckWithoutCalibrationBuildsNoData() throws {
+        let notebook = try write("# Big\n\n```experiment {#big}\ndata: {name: teacher, train: 10000000}\nmodel: {width: 8, depth: 2}\n```\n")
+        let started = Date()
+        let result = try CommandRunner.run(["check", notebook.path, "--no-calibration"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("experiment big (block 1): 1 point, "), result.stdout)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5)
+    }
+}
