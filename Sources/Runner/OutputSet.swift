@@ -117,6 +117,10 @@ public struct OutputSet: Sendable {
 
     /// Writes every queued file, or none.
     ///
+    /// Everything that can fail for lack of space, permission or a bad path fails while staging,
+    /// before any rename. A rename failing after others succeeded (each is within one folder,
+    /// so that needs the folder to change under us) leaves the ones already renamed in place.
+    ///
     /// - Throws: ``OutputError`` naming the first destination that cannot take its file; then no
     ///   queued file has been written.
     public func commit() throws {

@@ -1,29 +1,11 @@
 import CZlib
 import Foundation
 
-/// Whole-file gzip reading and writing through zlib's `gzopen`/`gzread`/`gzwrite`: the only
+/// Streaming gzip reading and whole-file writing through zlib's `gzopen`/`gzread`/`gzwrite`: the only
 /// file that imports CZlib.
 ///
 /// `gzread` also reads uncompressed files transparently, so plain `*-ubyte` files work too.
 enum GzipFile {
-    /// Returns the decompressed bytes of `path`, at most `limit` of them.
-    ///
-    /// - Throws: ``DepthMuPError/fileNotFound(path:)`` when the file cannot be opened,
-    ///   ``DepthMuPError/malformed(path:reason:)`` when it is not a regular file or zlib reports
-    ///   corrupt data.
-    static func read(_ path: String, limit: Int = Int.max) throws -> [UInt8] {
-        let file = try Reader(path)
-        return try file.read(limit)
-    }
-
-    /// Decompressed bytes of `path` after its first `offset`, counted (up to `limit`) without
-    /// keeping them: how `check` verifies a file's length in constant memory.
-    static func count(_ path: String, after offset: Int, limit: Int) throws -> Int {
-        let file = try Reader(path)
-        _ = try file.read(offset)
-        return try file.skip(limit)
-    }
-
     /// A regular file opened for sequential decompressed reading.
     final class Reader {
         let path: String
