@@ -55,20 +55,20 @@ struct RenderCommand: ParsableCommand {
             let parsed = try Notebook.load(
                 path: notebook, options: ParseOptions(allowRawHTML: unsafeHTML ? true : nil))
             let destination = output ?? Self.defaultOutput(for: notebook)
-            let toStandardOutput = destination == "-"
-            if !toStandardOutput,
-               URL(fileURLWithPath: destination).standardizedFileURL.resolvingSymlinksInPath()
-                == URL(fileURLWithPath: notebook).standardizedFileURL.resolvingSymlinksInPath() {
-                throw OutputError(description: "\(destination): the output would overwrite the notebook; hint: choose another -o")
-            }
+            // `-o -`, `/dev/null`, a FIFO: a stream takes the page alone, self-contained.
+            let toStream = OutputSet.isStream(destination)
             var options = RenderOptions()
             options.fragment = fragment
-            options.selfContained = selfContained || toStandardOutput
+            options.selfContained = selfContained || toStream
             options.template = try template.map { try PageTemplate.load(path: $0) }
             let name = URL(fileURLWithPath: destination).deletingPathExtension().lastPathComponent
             options.assetFolder = "\(name)_files"
             let blocks = try NotebookRun.preparedBlocks(parsed, path: notebook, scale: execution.scale)
-            try NotebookRun.checkOutput(destination)
+            var outputs = OutputSet(inputs: NotebookRun.inputs(notebook: notebook, template: template, blocks: blocks))
+            let sideFolder = URL(fileURLWithPath: destination).deletingLastPathComponent()
+            try NotebookRun.checkOutput(destination, outputs: outputs,
+                                        sideFiles: toStream ? [] : [sideFolder.appendingPathComponent("\(name).results.json").path])
+            if let note = execution.jobCount.note { printError(note) }
             let interrupt = InterruptHandler()
             let progress = StderrProgress(mode: quiet ? .quiet : nil)
             let scheduler = Scheduler(executor: NotebookRun.executor(for: notebook), cache: NotebookRun.cache(for: notebook),
@@ -82,20 +82,22 @@ struct RenderCommand: ParsableCommand {
             let provider = ExecutedBlocks(results: results)
             let page = try PageRenderer.renderPage(notebook: parsed, provider: provider, options: options)
             for warning in page.warnings { printError(warning) }
-            if toStandardOutput {
+            if destination == "-" {
                 FileHandle.standardOutput.write(Data(page.html.utf8))
             } else {
-                let directory = URL(fileURLWithPath: destination).deletingLastPathComponent()
-                for asset in page.assets {
-                    try writeAtomically(asset.contents, to: directory.appendingPathComponent(asset.relativePath).path)
-                }
-                if !results.isEmpty {
-                    for file in provider.sideFiles(pageName: name, notebookFile: parsed.file) {
-                        try writeAtomically(Data(file.contents.utf8), to: directory.appendingPathComponent(file.name).path)
+                if !toStream {
+                    for asset in page.assets {
+                        outputs.add(asset.contents, to: sideFolder.appendingPathComponent(asset.relativePath).path)
+                    }
+                    if !results.isEmpty {
+                        for file in provider.sideFiles(pageName: name, notebookFile: parsed.file) {
+                            outputs.add(Data(file.contents.utf8), to: sideFolder.appendingPathComponent(file.name).path)
+                        }
                     }
                 }
-                try writeAtomically(Data(page.html.utf8), to: destination)
-                if !quiet { print("wrote \(destination)") }
+                outputs.add(Data(page.html.utf8), to: destination)
+                try outputs.commit()
+                if !quiet, !toStream { print("wrote \(destination)") }
             }
             let failures = results.filter { block in
                 switch block.status {

@@ -43,13 +43,7 @@ final class BlockStructureTests: XCTestCase {
         let pieces = ["{{", "}}", "$", "$$", "`", "``", "\\", "\\begin{equation}", "\\end{equation}", "\\(", "\\)",
                       "\\[", "\\]", "<!", ">", "<a b='", "'", "\n", "\n\n", "> ", "- ", " ", "x", "@a", "é"]
         var state: UInt64 = 12
-        func next() -> Int {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Int(truncatingIfNeeded: (z ^ (z >> 31)) >> 1)
-        }
+        func next() -> Int { splitMix64(&state) }
         for _ in 0..<3000 {
             var text = "```experiment {#a}\n```\n"
             for _ in 0..<(5 + next() % 60) { text += pieces[next() % pieces.count] }
@@ -102,17 +96,20 @@ final class BlockStructureTests: XCTestCase {
                       "[a]: /u \"t\\\"\"", "[a]", "]:", "<a b*c>", "<div>", "-->", "<!--", "***", "___", "---", "===", "$x$",
                       " ", "x", "\\_", "{#a_b}", "```experiment {#a\\_b}\n"]
         var state: UInt64 = 99
-        func next() -> Int {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Int(truncatingIfNeeded: (z ^ (z >> 31)) >> 1)
-        }
+        func next() -> Int { splitMix64(&state) }
         for round in 0..<10000 {
             var text = ""
             for _ in 0..<(3 + next() % 40) { text += pieces[next() % pieces.count] }
             check(text, "random \(round)")
         }
     }
+}
+
+/// SplitMix64: a fixed seed names a document sequence for ever.
+private func splitMix64(_ state: inout UInt64) -> Int {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return Int(truncatingIfNeeded: (z ^ (z >> 31)) >> 1)
 }

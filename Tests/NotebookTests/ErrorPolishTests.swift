@@ -57,7 +57,7 @@ final class ErrorPolishTests: XCTestCase {
         XCTAssertEqual(counted(1, "point"), "1 point")
         XCTAssertEqual(counted(2, "point"), "2 points")
         XCTAssertEqual(counted(0, "inline reference"), "0 inline references")
-        XCTAssertTrue(message("optimizer: {lr: {log2: [0, 2000], step: 1}}").contains("the grid has 2001 points"))
+        XCTAssertTrue(message("optimizer: {lr: {log2: [-100, 20], step: 0.1}}").contains("the grid has 1201 points"))
     }
 
     func testKeyLocationFollowsADottedPath() throws {
