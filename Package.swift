@@ -37,17 +37,22 @@ let package = Package(
             name: "Render",
             dependencies: ["Notebook", "Runner", .product(name: "Mustache", package: "swift-mustache")]
         ),
+        // The render/check pipeline as a library: the CLI, a preview server and tests drive it.
+        .target(name: "DepthbookKit", dependencies: ["Notebook", "Runner", "Render"]),
         .executableTarget(
             name: "depthbook",
             dependencies: [
-                "Notebook", "Runner", "Render", "DepthMuP",
+                "DepthbookKit", "Notebook", "Runner", "Render", "DepthMuP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "DepthMuPTests", dependencies: ["DepthMuP"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
-        .testTarget(name: "RunnerTests", dependencies: ["Runner", "Notebook", "DepthMuP"]),
+        // Fakes shared by test targets (a test target cannot import another one).
+        .target(name: "TestSupport", dependencies: ["Runner", "Notebook"], path: "Tests/TestSupport"),
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "Notebook", "DepthMuP", "TestSupport"]),
+        .testTarget(name: "DepthbookKitTests", dependencies: ["DepthbookKit", "Runner", "Notebook", "Render", "TestSupport"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Runner", "Notebook"], exclude: ["Snapshots"]),
         .testTarget(name: "EndToEndTests", dependencies: ["depthbook"]),
     ],

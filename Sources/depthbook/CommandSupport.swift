@@ -1,4 +1,5 @@
 import ArgumentParser
+import DepthbookKit
 import Foundation
 import Notebook
 import Render
@@ -13,7 +14,8 @@ enum ExitStatus {
 }
 
 /// Runs `body`, turning bad-input errors (notebook, spec, render, output) into a message on stderr
-/// and exit code 2, and runner errors into exit code 1.
+/// and exit code 2, runner errors into exit code 1, and an interrupted run into 130: the one
+/// place library errors become exit codes.
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
@@ -23,26 +25,12 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch let error as RunnerError {
         printError("error: \(error)")
         throw ExitStatus.executionFailure
+    } catch let error as Interrupted {
+        printError("\(error)")
+        throw ExitStatus.interrupted
     }
 }
 
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
-}
-
-/// A problem writing an output file.
-struct OutputError: Error, CustomStringConvertible {
-    var description: String
-}
-
-/// Writes `data` to `path` through a temporary file in the same directory and a rename, so no
-/// half-written file is ever left at `path` (``AtomicFile/write(_:to:)``).
-///
-/// - Throws: ``OutputError`` naming the path, with a hint.
-func writeAtomically(_ data: Data, to path: String) throws {
-    do {
-        try AtomicFile.write(data, to: URL(fileURLWithPath: path))
-    } catch {
-        throw OutputError(description: "\(error); hint: check the -o path and that its directory is writable")
-    }
 }

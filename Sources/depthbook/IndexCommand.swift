@@ -1,4 +1,5 @@
 import ArgumentParser
+import DepthbookKit
 import Foundation
 import Notebook
 import Render
@@ -33,7 +34,7 @@ struct IndexCommand: ParsableCommand {
                 return IndexPage.Entry(title: notebook.frontMatter.title ?? name,
                                        description: notebook.frontMatter.description, href: name + ".html")
             }
-            try writeAtomically(Data(IndexPage.html(title: title, entries: entries).utf8), to: output)
+            try OutputFiles.write(Data(IndexPage.html(title: title, entries: entries).utf8), to: output)
             print("wrote \(output) (\(entries.count) notebook\(entries.count == 1 ? "" : "s"))")
         }
     }

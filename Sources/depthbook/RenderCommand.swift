@@ -1,4 +1,5 @@
 import ArgumentParser
+import DepthbookKit
 import Foundation
 import Notebook
 import Render
@@ -52,65 +53,27 @@ struct RenderCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let parsed = try Notebook.load(
-                path: notebook, options: ParseOptions(allowRawHTML: unsafeHTML ? true : nil))
             let destination = output ?? Self.defaultOutput(for: notebook)
             let toStandardOutput = destination == "-"
-            if !toStandardOutput,
-               URL(fileURLWithPath: destination).standardizedFileURL.resolvingSymlinksInPath()
-                == URL(fileURLWithPath: notebook).standardizedFileURL.resolvingSymlinksInPath() {
-                throw OutputError(description: "\(destination): the output would overwrite the notebook; hint: choose another -o")
-            }
-            var options = RenderOptions()
-            options.fragment = fragment
-            options.selfContained = selfContained || toStandardOutput
-            options.template = try template.map { try PageTemplate.load(path: $0) }
-            let name = URL(fileURLWithPath: destination).deletingPathExtension().lastPathComponent
-            options.assetFolder = "\(name)_files"
-            let blocks = try NotebookRun.preparedBlocks(parsed, path: notebook, scale: execution.scale)
-            try NotebookRun.checkOutput(destination)
+            var page = RenderOptions()
+            page.fragment = fragment
+            page.selfContained = selfContained || toStandardOutput
+            page.template = try template.map { try PageTemplate.load(path: $0) }
+            let request = RenderRequest(notebookPath: notebook, destination: destination, scale: execution.scale,
+                                        parse: ParseOptions(allowRawHTML: unsafeHTML ? true : nil),
+                                        run: execution.options, page: page)
             let interrupt = InterruptHandler()
-            let progress = StderrProgress(mode: quiet ? .quiet : nil)
-            let scheduler = Scheduler(executor: NotebookRun.executor(for: notebook), cache: NotebookRun.cache(for: notebook),
-                                      options: execution.options, progress: progress, stop: interrupt.stop)
-            let results = scheduler.run(blocks)
-            if interrupt.stop.isSet {
-                // Finished points are cached; no page is written from a partial run.
-                printError("interrupted: finished points are cached; run again to continue")
-                throw ExitStatus.interrupted
-            }
-            let provider = ExecutedBlocks(results: results)
-            let page = try PageRenderer.renderPage(notebook: parsed, provider: provider, options: options)
-            for warning in page.warnings { printError(warning) }
+            let pipeline = NotebookPipeline(executors: try execution.executors(), observer: StderrProgress(mode: quiet ? .quiet : nil),
+                                            stop: interrupt.stop)
+            let rendered = try pipeline.render(request)
             if toStandardOutput {
-                FileHandle.standardOutput.write(Data(page.html.utf8))
+                FileHandle.standardOutput.write(Data(rendered.page.html.utf8))
             } else {
-                let directory = URL(fileURLWithPath: destination).deletingLastPathComponent()
-                for asset in page.assets {
-                    try writeAtomically(asset.contents, to: directory.appendingPathComponent(asset.relativePath).path)
-                }
-                if !results.isEmpty {
-                    for file in provider.sideFiles(pageName: name, notebookFile: parsed.file) {
-                        try writeAtomically(Data(file.contents.utf8), to: directory.appendingPathComponent(file.name).path)
-                    }
-                }
-                try writeAtomically(Data(page.html.utf8), to: destination)
+                try pipeline.write(rendered, to: destination)
                 if !quiet { print("wrote \(destination)") }
             }
-            let failures = results.filter { block in
-                switch block.status {
-                case .failed, .timedOut: return block.failsCommand
-                default: return false
-                }
-            }
-            for block in failures {
-                switch block.status {
-                case .failed(let message): printError("error: \(message)")
-                case .timedOut(let seconds): printError("error: \(block.cell.range.start): block \(block.cell.label): timed out after \(seconds) s")
-                default: break
-                }
-            }
-            if !failures.isEmpty { throw ExitStatus.executionFailure }
+            for failure in rendered.failures { printError("error: \(failure)") }
+            if !rendered.failures.isEmpty { throw ExitStatus.executionFailure }
         }
     }
 

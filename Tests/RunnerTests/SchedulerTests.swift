@@ -1,6 +1,7 @@
 import XCTest
 import Notebook
 @testable import Runner
+import TestSupport
 
 final class SchedulerTests: XCTestCase {
     var directory: URL!
@@ -17,7 +18,7 @@ final class SchedulerTests: XCTestCase {
     func cache() -> ResultCache { ResultCache(notebook: directory.appendingPathComponent("notes.md")) }
 
     func run(_ body: String, executor: FakeExecutor, options: RunOptions = RunOptions(jobs: 2),
-             cell: ExperimentCell? = nil, progress: any ProgressReporter = SilentProgress()) throws -> BlockResult {
+             cell: ExperimentCell? = nil, progress: any RunObserver = SilentProgress()) throws -> BlockResult {
         let cell = cell ?? testCell(body)
         let scheduler = Scheduler(executor: executor, cache: cache(), options: options, progress: progress)
         return scheduler.run(cell, try ExperimentSpec.decode(cell))
@@ -212,12 +213,12 @@ final class SchedulerTests: XCTestCase {
     }
 }
 
-final class NoteRecorder: ProgressReporter, @unchecked Sendable {
+final class NoteRecorder: RunObserver, @unchecked Sendable {
     private let lock = NSLock()
     private var stored: [String] = []
     var notes: [String] { lock.lock(); defer { lock.unlock() }; return stored }
     func blockStarted(_ label: String, total: Int, cached: Int) {}
     func pointFinished(_ label: String, point: Point, outcome: PointOutcome, done: Int, toRun: Int, seconds: Double) {}
     func blockFinished(_ label: String, status: BlockStatus) {}
-    func note(_ message: String) { lock.lock(); stored.append(message); lock.unlock() }
+    func diagnostic(_ diagnostic: Diagnostic) { lock.lock(); stored.append(diagnostic.description); lock.unlock() }
 }
