@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "Runner", dependencies: ["Notebook", "DepthMuP"]),
         .target(
             name: "Render",
-            dependencies: ["Notebook", "Runner", .product(name: "Mustache", package: "swift-mustache")]
+            dependencies: ["Notebook", "Runner", "DepthMuP", .product(name: "Mustache", package: "swift-mustache")]
         ),
         // The render/check pipeline as a library: the CLI, a preview server and tests drive it.
         .target(name: "DepthbookKit", dependencies: ["Notebook", "Runner", "Render"]),
@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Runner", "Notebook"], path: "Tests/TestSupport"),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "Notebook", "DepthMuP", "TestSupport"]),
         .testTarget(name: "DepthbookKitTests", dependencies: ["DepthbookKit", "Runner", "Notebook", "Render", "TestSupport"]),
-        .testTarget(name: "RenderTests", dependencies: ["Render", "Runner", "Notebook"], exclude: ["Snapshots"]),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "Runner", "Notebook", "DepthMuP"], exclude: ["Snapshots"]),
         .testTarget(name: "EndToEndTests", dependencies: ["depthbook"]),
     ],
     swiftLanguageModes: [.v5]

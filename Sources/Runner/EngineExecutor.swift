@@ -121,16 +121,7 @@ public final class EngineExecutor: PointExecutor, @unchecked Sendable {
     public func run(_ point: PointSpec, progress: @escaping @Sendable (Int) -> Void,
                     shouldStop: @escaping @Sendable () -> Bool) throws -> PointResult {
         let data = try dataset(for: point.data)
-        let result = try Trainer.train(Self.trainingConfig(point), on: data, progress: progress, shouldStop: shouldStop)
-        return PointResult(
-            alpha: result.alpha, gamma: result.gamma, branchMultiplier: result.branchMultiplier,
-            hiddenLearningRate: result.hiddenLearningRate, initialLoss: result.initialLoss,
-            finalTrainLoss: result.finalTrainLoss, lossPerStep: result.lossPerStep, testLoss: result.testLoss,
-            testAccuracy: result.testAccuracy, divergedAtStep: result.divergedAtStep,
-            coordinateCheck: result.coordinateCheck.map {
-                CoordinateSample(step: $0.step, blockRMS: $0.blockRMS, blockDeltaRMS: $0.blockDeltaRMS, outputRMS: $0.outputRMS)
-            },
-            weightUpdateRatio: result.weightUpdateRatio, stepsRun: result.stepsRun, seconds: result.seconds)
+        return try Trainer.train(Self.trainingConfig(point), on: data, progress: progress, shouldStop: shouldStop)
     }
 
     public func flopsPerStep(_ point: PointSpec) throws -> Double {

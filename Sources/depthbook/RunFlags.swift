@@ -28,8 +28,27 @@ struct RunFlags: ParsableArguments {
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
     }
 
-    /// How points run: in this process (default).
-    func executors() throws -> ExecutorFactory { .inProcess }
+    @Option(help: "Where points run: local (in this process, the default) or process (each point a child `depthbook run-point`).")
+    var executor: ExecutorName = .local
+
+    @Option(help: "The depthbook binary --executor process runs (default: this one).")
+    var worker: String?
+
+    enum ExecutorName: String, ExpressibleByArgument, CaseIterable { case local, process }
+
+    /// The executors `--executor` names.
+    func executors() throws -> ExecutorFactory {
+        switch executor {
+        case .local: return .inProcess
+        case .process:
+            let binary = worker.map { URL(fileURLWithPath: $0).standardizedFileURL }
+                ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+                throw ValidationError("--worker \(binary.path): not an executable file")
+            }
+            return .process(worker: binary)
+        }
+    }
 
     var options: RunOptions {
         RunOptions(jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, refresh: refresh, timeout: timeout,
@@ -37,21 +56,27 @@ struct RunFlags: ParsableArguments {
     }
 }
 
-/// Sets a flag on Ctrl-C (SIGINT) instead of dying, so running points stop cleanly.
+/// Sets a flag on Ctrl-C (SIGINT; `run-point` also SIGTERM) instead of dying, so running points
+/// stop cleanly.
 final class InterruptHandler {
     let stop = StopFlag()
-    private let source: DispatchSourceSignal
+    private let signals: [Int32]
+    private let sources: [DispatchSourceSignal]
 
-    init() {
-        signal(SIGINT, SIG_IGN)
-        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+    init(signals: [Int32] = [SIGINT]) {
+        self.signals = signals
         let stop = self.stop
-        source.setEventHandler { stop.set() }
-        source.resume()
+        sources = signals.map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { stop.set() }
+            source.resume()
+            return source
+        }
     }
 
     deinit {
-        source.cancel()
-        signal(SIGINT, SIG_DFL)
+        for source in sources { source.cancel() }
+        for number in signals { signal(number, SIG_DFL) }
     }
 }

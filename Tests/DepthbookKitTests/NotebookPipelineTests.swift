@@ -107,7 +107,7 @@ final class NotebookPipelineTests: XCTestCase {
         let fake = FakeExecutor()
         fake.files = [directory.appendingPathComponent("absent.idx").path]
         XCTAssertThrowsError(try NotebookPipeline(executors: .always(fake)).check(CheckRequest(notebookPath: path))) { error in
-            XCTAssertEqual("\(error)".components(separatedBy: ": ").prefix(4).joined(separator: ": "),
+            XCTAssertEqual("\(error)".components(separatedBy: ": ").prefix(3).joined(separator: ": "),
                            "\(path):5:1: block lr: data.images")
             XCTAssertTrue("\(error)".contains("no such file \(self.directory.appendingPathComponent("absent.idx").path)"), "\(error)")
         }

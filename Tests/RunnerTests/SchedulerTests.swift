@@ -124,7 +124,7 @@ final class SchedulerTests: XCTestCase {
         XCTAssertTrue(notes.notes[0].contains("corrupt entry (does not decode); running it again"), notes.notes[0])
         // Tampered contents (valid JSON, wrong key) are corrupt too.
         let text = try String(contentsOf: victim, encoding: .utf8)
-        try text.replacingOccurrences(of: "\"finalTrainLoss\":", with: "\"finalTrainLoss\":1").write(to: victim, atomically: true, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"final_train_loss\":", with: "\"final_train_loss\":1").write(to: victim, atomically: true, encoding: .utf8)
         _ = try run(sweep, executor: executor, progress: notes)
         XCTAssertEqual(executor.runCount, 6)
     }
