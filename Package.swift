@@ -30,7 +30,9 @@ let package = Package(
         ),
         .target(
             name: "Notebook",
-            dependencies: ["CCmark", .product(name: "Yams", package: "Yams")]
+            // The engine's value types (activation, modes, loss, optimizer, parametrization)
+            // are the notebook schema's: one definition per concept.
+            dependencies: ["CCmark", "DepthMuP", .product(name: "Yams", package: "Yams")]
         ),
         .target(name: "Runner", dependencies: ["Notebook", "DepthMuP"]),
         .target(
@@ -48,7 +50,7 @@ let package = Package(
         ),
 
         .testTarget(name: "DepthMuPTests", dependencies: ["DepthMuP"]),
-        .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "DepthMuP"]),
         // Fakes shared by test targets (a test target cannot import another one).
         .target(name: "TestSupport", dependencies: ["Runner", "Notebook"], path: "Tests/TestSupport"),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "Notebook", "DepthMuP", "TestSupport"]),

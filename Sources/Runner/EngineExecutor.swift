@@ -89,32 +89,21 @@ public final class EngineExecutor: PointExecutor, @unchecked Sendable {
         model.width = point.width
         model.depth = point.depth
         model.blockDepth = point.blockDepth
-        model.activation = ActivationKind(rawValue: point.activation.rawValue) ?? .relu
+        model.activation = point.activation
         model.meanSubtraction = point.meanSubtraction
         model.branchMultiplier = point.branchMultiplier
         model.baseWidth = point.baseWidth
         model.baseDepth = point.baseDepth
-        model.input = point.input == .trained ? .trained : .frozen
-        switch point.readout {
-        case .frozen: model.readout = .frozen
-        case .trained: model.readout = .trained
-        case .zero: model.readout = .zero
-        }
+        model.input = point.input
+        model.readout = point.readout
         model.preLN = point.preLN
-        let parametrization: ParametrizationName
-        switch point.parametrization {
-        case .sp: parametrization = .sp
-        case .mup: parametrization = .mup
-        case .depthMuP: parametrization = .depthMuP
-        case .custom(let alpha, let gamma): parametrization = .custom(alpha: alpha, gamma: gamma)
-        }
-        let optimizer = OptimizerConfig(kind: point.optimizer == .sgd ? .sgd : .adam, learningRate: point.learningRate,
+        let optimizer = OptimizerConfig(kind: point.optimizer, learningRate: point.learningRate,
                                         momentum: point.momentum, epsilon: point.epsilon)
         let measurements = MeasurementRequest(lossPerStep: point.lossCurve, test: point.data.testCount > 0,
                                               coordinateCheckSteps: point.coordinateCheckSteps,
-                                              featureUpdate: point.featureUpdate)
-        return TrainingConfig(model: model, parametrization: parametrization, optimizer: optimizer,
-                              loss: point.loss == .mse ? .mse : .crossEntropy, steps: point.steps, batch: point.batch,
+                                              featureUpdate: point.featureUpdate, diversity: point.diversity)
+        return TrainingConfig(model: model, parametrization: point.parametrization, optimizer: optimizer,
+                              loss: point.loss, steps: point.steps, batch: point.batch,
                               seed: point.seed, measurements: measurements)
     }
 

@@ -1,3 +1,4 @@
+import DepthMuP
 import Notebook
 
 /// One training run of a sweep: every sweep axis fixed to a single value.
@@ -11,7 +12,7 @@ public struct PointSpec: Hashable, Sendable {
     public var width: Int
     public var depth: Int
     public var blockDepth: Int
-    public var activation: Activation
+    public var activation: ActivationKind
     public var meanSubtraction: Bool?
     public var branchMultiplier: Double
     public var baseWidth: Int
@@ -19,12 +20,12 @@ public struct PointSpec: Hashable, Sendable {
     public var input: InputMode
     public var readout: ReadoutMode
     public var preLN: Bool
-    public var parametrization: ParametrizationSpec
-    public var optimizer: OptimizerName
+    public var parametrization: ParametrizationName
+    public var optimizer: OptimizerKind
     public var learningRate: Double
     public var momentum: Double
     public var epsilon: Double
-    public var loss: LossName
+    public var loss: LossKind
     public var steps: Int
     public var batch: Int
     public var seed: UInt64
@@ -32,6 +33,8 @@ public struct PointSpec: Hashable, Sendable {
     public var coordinateCheckSteps: [Int]
     public var featureUpdate: Bool
     public var lossCurve: Bool
+    /// Record the feature-diversity curve at the end (`measure: {diversity: true}`).
+    public var diversity = false
 
     /// The canonical JSON of the cache key and of `depthbook run-point`.
     public var canonicalJSON: String { PointCodec.canonicalSpec(self) }

@@ -14,7 +14,7 @@ import Notebook
 /// decoding a block rejects them). Keys: `activation`, `base_depth`, `base_width`, `batch`,
 /// `block_depth`, `branch_multiplier`, `coord_check_steps`, `data` (an object: `classes`,
 /// `directory`, `images`, `input_dim`, `labels`, `name`, `seed`, `standardize`, `test`, `train`),
-/// `depth`, `epsilon`, `feature_update`, `format`, `input`, `loss`, `loss_curve`, `lr`,
+/// `depth`, `diversity`, `epsilon`, `feature_update`, `format`, `input`, `loss`, `loss_curve`, `lr`,
 /// `mean_subtraction`, `momentum`, `optimizer`, `parametrization` (`"sp"`, `"mup"`,
 /// `"depth-mup"` or `{"alpha": a, "gamma": g}`), `pre_ln`, `readout`, `seed`, `steps`, `width`.
 ///
@@ -66,6 +66,7 @@ public enum PointCodec {
         put("coord_check_steps", spec.coordinateCheckSteps, d.coordinateCheckSteps) { "[" + $0.map(String.init).joined(separator: ",") + "]" }
         put("feature_update", spec.featureUpdate, d.featureUpdate) { String($0) }
         put("loss_curve", spec.lossCurve, d.lossCurve) { String($0) }
+        put("diversity", spec.diversity, d.diversity) { String($0) }
         return object(fields)
     }
 
@@ -85,7 +86,7 @@ public enum PointCodec {
         return object(fields)
     }
 
-    static func parametrizationJSON(_ parametrization: ParametrizationSpec) -> String {
+    static func parametrizationJSON(_ parametrization: ParametrizationName) -> String {
         switch parametrization {
         case .sp, .mup, .depthMuP: return string(parametrization.description)
         case .custom(let alpha, let gamma): return object(["alpha": number(alpha), "gamma": number(gamma)])
@@ -132,7 +133,7 @@ public enum PointCodec {
         spec.readout = try root.enumeration("readout") ?? spec.readout
         spec.preLN = try root.bool("pre_ln") ?? spec.preLN
         if let value = root.value("parametrization") {
-            if case .string(let name) = value, let parsed = ParametrizationSpec(reference: name) {
+            if case .string(let name) = value, let parsed = ParametrizationName(parsing: name) {
                 spec.parametrization = parsed
             } else if case .object(let pair) = value, pair.count == 2, case .number(let alpha)? = pair["alpha"],
                       case .number(let gamma)? = pair["gamma"] {
@@ -152,6 +153,7 @@ public enum PointCodec {
         spec.coordinateCheckSteps = try root.ints("coord_check_steps") ?? spec.coordinateCheckSteps
         spec.featureUpdate = try root.bool("feature_update") ?? spec.featureUpdate
         spec.lossCurve = try root.bool("loss_curve") ?? spec.lossCurve
+        spec.diversity = try root.bool("diversity") ?? spec.diversity
         try root.refuseUnknown()
         return spec
     }

@@ -28,6 +28,17 @@ final class PointCodecTests: XCTestCase {
                        "f511b89a91e9d18aab08a29317e3089278329825e9822a8c9328a7393c0d45ed")
     }
 
+    /// `diversity` was added after the golden key was recorded, with a default: the key held.
+    /// Set, it appears in the encoding (and so changes the key, as it changes the result).
+    func testAFieldAddedWithADefaultKeepsTheKey() throws {
+        var point = try Self.goldenPoint()
+        XCTAssertFalse(point.diversity)
+        XCTAssertFalse(point.canonicalJSON.contains("diversity"))
+        point.diversity = true
+        XCTAssertTrue(point.canonicalJSON.contains(#""diversity":true"#), point.canonicalJSON)
+        XCTAssertEqual(try PointCodec.decodeSpec(Data(point.canonicalJSON.utf8)), point)
+    }
+
     /// Defaults are left out, so a field added later with a default keeps every existing key:
     /// a default point encodes as the format alone, and setting any field to its default
     /// (here every one of them, explicitly) changes nothing.
