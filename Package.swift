@@ -40,7 +40,7 @@ let package = Package(
             dependencies: ["Notebook", "Runner", "DepthMuP", .product(name: "Mustache", package: "swift-mustache")]
         ),
         // The render/check pipeline as a library: the CLI, a preview server and tests drive it.
-        .target(name: "DepthbookKit", dependencies: ["Notebook", "Runner", "Render"]),
+        .target(name: "DepthbookKit", dependencies: ["Notebook", "Runner", "Render", "DepthMuP"]),
         .executableTarget(
             name: "depthbook",
             dependencies: [

@@ -1,3 +1,4 @@
+import DepthMuP
 import Foundation
 import Runner
 
@@ -11,8 +12,13 @@ public struct ExecutorFactory: Sendable {
 
     public init(_ make: @escaping @Sendable (_ notebookDirectory: URL) -> any PointExecutor) { self.make = make }
 
-    /// Trains in this process with the built-in engine (``EngineExecutor``).
-    public static let inProcess = ExecutorFactory { EngineExecutor(baseDirectory: $0) }
+    /// Trains in this process with the built-in engine (``EngineExecutor``). Each factory owns
+    /// one cache of decoded data files, shared by the notebooks and renders of its pipeline and
+    /// keyed by file identity and modification time, so a changed file is read again.
+    public static var inProcess: ExecutorFactory {
+        let files = IDXCache()
+        return ExecutorFactory { EngineExecutor(baseDirectory: $0, files: files) }
+    }
 
     /// Every executor the same fake or shared instance (tests).
     public static func always(_ executor: any PointExecutor) -> ExecutorFactory { ExecutorFactory { _ in executor } }

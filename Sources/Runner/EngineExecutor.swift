@@ -10,12 +10,17 @@ import Notebook
 /// OpenBLAS is set to one thread, since points already run side by side.
 public final class EngineExecutor: PointExecutor, @unchecked Sendable {
     public let baseDirectory: URL
+    /// Decoded IDX files, re-read when a file changes (shared by the executors of one pipeline).
+    public let files: IDXCache
     private let lock = NSLock()
     private var datasets: [DataSpec: Dataset] = [:]
     private var loading: [DataSpec: NSLock] = [:]
 
-    public init(baseDirectory: URL) {
+    public init(baseDirectory: URL, files: IDXCache = IDXCache()) {
         self.baseDirectory = baseDirectory
+        self.files = files
+        // Explicit, once per process in effect: picks OpenBLAS's kernels (GEMM.coreSelection)
+        // and one thread per GEMM, since points already run side by side.
         BLAS.setThreadCount(1)
     }
 
@@ -76,7 +81,7 @@ public final class EngineExecutor: PointExecutor, @unchecked Sendable {
         lock.lock()
         if let dataset = datasets[data] { lock.unlock(); return dataset }
         lock.unlock()
-        let dataset = try Dataset.load(dataConfig(for: data))
+        let dataset = try Dataset.load(dataConfig(for: data), files: files)
         lock.lock(); datasets[data] = dataset; lock.unlock()
         return dataset
     }

@@ -111,8 +111,9 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let source = try dataSource()
+        let files = IDXCache()   // read once for the counts and the load
         let available: (train: Int, test: Int)
-        do { available = try Dataset.availableExamples(source) } catch let error as DepthMuPError { throw Self.badInput(error) }
+        do { available = try Dataset.availableExamples(source, files: files) } catch let error as DepthMuPError { throw Self.badInput(error) }
         let testCount: Int
         let trainCount: Int
         switch source {
@@ -138,7 +139,7 @@ struct TrainCommand: ParsableCommand {
                                              featureUpdate: featureUpdate, diversity: featureUpdate))
         let dataset: Dataset
         do {
-            dataset = try Dataset.load(DataConfig(source: source, trainCount: trainCount, testCount: testCount))
+            dataset = try Dataset.load(DataConfig(source: source, trainCount: trainCount, testCount: testCount), files: files)
         } catch let error as DepthMuPError {
             throw Self.badInput(error)
         }

@@ -15,16 +15,17 @@ public enum Trainer {
         if !BLASSettings.chosenByCaller.value { GEMM.setThreadCount(1) }
     }()
 
-    /// Largest table of frozen-input projections x_0 a run precomputes, in bytes.
-    nonisolated(unsafe) static var projectionBudget = 64 << 20
+    /// Default largest table of frozen-input projections x_0 a run precomputes, in bytes.
+    public static let defaultProjectionBudget = 64 << 20
 
     /// Whether a run precomputes the frozen input layer's x_0 for its training set: input frozen,
     /// the run visits at least as many examples as the set holds (`steps · batch ≥ trainCount`,
     /// else the table costs more GEMM work than it saves), and the `trainCount × width` Float table
-    /// fits ``projectionBudget``. Such a step performs no input-layer GEMM.
-    public static func precomputesInputProjection(_ config: TrainingConfig, trainCount: Int) -> Bool {
+    /// fits `budget` (bytes; per run, never process-wide). Such a step performs no input-layer GEMM.
+    public static func precomputesInputProjection(_ config: TrainingConfig, trainCount: Int,
+                                                  budget: Int = defaultProjectionBudget) -> Bool {
         config.model.input == .frozen && config.steps * config.batch >= trainCount
-            && trainCount * config.model.width * MemoryLayout<Float>.size <= projectionBudget
+            && trainCount * config.model.width * MemoryLayout<Float>.size <= budget
     }
 
     /// Runs one training run; checks `shouldStop` once per step and calls `progress(stepsDone)`
@@ -44,9 +45,12 @@ public enum Trainer {
         return 4 * (4 * parameters + activations)
     }
 
+    /// - Parameter projectionBudget: bytes the precomputed input projection may take (see
+    ///   ``precomputesInputProjection(_:trainCount:budget:)``).
     public static func train(_ config: TrainingConfig, on data: Dataset,
                              progress: ((Int) -> Void)? = nil,
-                             shouldStop: (() -> Bool)? = nil) throws -> TrainingResult {
+                             shouldStop: (() -> Bool)? = nil,
+                             projectionBudget: Int = defaultProjectionBudget) throws -> TrainingResult {
         try config.validate()
         if config.loss == .crossEntropy && data.classes < 2 {
             throw DepthMuPError.invalidConfig("cross-entropy needs at least 2 classes")
@@ -92,7 +96,7 @@ public enum Trainer {
         // redoing the [batch, d_in]×[d_in, n] GEMM. NOTE: the table is built with GEMMs of the
         // step's batch size, so x_0 matches the per-step computation.
         let projected: UnsafeMutableBufferPointer<Float>? =
-            precomputesInputProjection(config, trainCount: data.trainCount) ? .allocate(capacity: data.trainCount * modelConfig.width) : nil
+            precomputesInputProjection(config, trainCount: data.trainCount, budget: projectionBudget) ? .allocate(capacity: data.trainCount * modelConfig.width) : nil
         defer { projected?.deallocate() }
         if let projected {
             data.trainInputs.withUnsafeBufferPointer { model.projectInputs($0.baseAddress!, rows: data.trainCount, into: projected.baseAddress!) }
