@@ -103,20 +103,6 @@ public enum ResultsJSON {
         return "{" + fields.map { "\(string($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
     }
 
-    /// A JSON string literal (RFC 8259 escapes).
-    static func string(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
-    }
+    /// A JSON string literal (RFC 8259 escapes): the one escaper, ``PointCodec/string(_:)``.
+    static func string(_ text: String) -> String { PointCodec.string(text) }
 }

@@ -334,18 +334,24 @@ final class JSONReader {
         }
     }
 
-    func specials(_ key: String) throws -> [Double]? {
+    /// A list whose every element `element` accepts.
+    private func list<T>(_ key: String, _ expected: String, _ element: (JSONValue) -> T?) throws -> [T]? {
         guard let raw = value(key) else { return nil }
-        guard case .array(let list) = raw else { throw fail(key, "a list of numbers") }
-        return try list.map { try Self.special($0) ?? { throw fail(key, "a list of numbers") }() }
+        guard case .array(let items) = raw else { throw fail(key, expected) }
+        return try items.map { try element($0) ?? { throw fail(key, expected) }() }
     }
 
+    func specials(_ key: String) throws -> [Double]? { try list(key, "a list of numbers", Self.special) }
+
     func ints(_ key: String) throws -> [Int]? {
-        guard let raw = value(key) else { return nil }
-        guard case .array(let list) = raw else { throw fail(key, "a list of integers") }
-        return try list.map { item in
-            guard case .number(let number) = item, let int = Int(exactly: number) else { throw fail(key, "a list of integers") }
-            return int
+        try list(key, "a list of integers") { item in
+            if case .number(let number) = item { return Int(exactly: number) } else { return nil }
+        }
+    }
+
+    func strings(_ key: String) throws -> [String]? {
+        try list(key, "a list of strings") { item in
+            if case .string(let text) = item { return text } else { return nil }
         }
     }
 
@@ -359,15 +365,6 @@ final class JSONReader {
         guard let raw = value(key) else { return nil }
         guard case .string(let text) = raw else { throw fail(key, "a string") }
         return text
-    }
-
-    func strings(_ key: String) throws -> [String]? {
-        guard let raw = value(key) else { return nil }
-        guard case .array(let list) = raw else { throw fail(key, "a list of strings") }
-        return try list.map { item in
-            guard case .string(let text) = item else { throw fail(key, "a list of strings") }
-            return text
-        }
     }
 
     func enumeration<T: RawRepresentable & CaseIterable>(_ key: String) throws -> T? where T.RawValue == String {

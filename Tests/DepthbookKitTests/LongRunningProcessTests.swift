@@ -2,6 +2,7 @@ import DepthbookKit
 import Foundation
 import Notebook
 import Runner
+import TestSupport
 import XCTest
 
 /// One process, several renders (as a preview server does): nothing stale survives a change.
@@ -9,8 +10,7 @@ final class LongRunningProcessTests: XCTestCase {
     var directory: URL!
 
     override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("depthbookkit-live-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        directory = try makeTemporaryDirectory("depthbookkit-live")
     }
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }

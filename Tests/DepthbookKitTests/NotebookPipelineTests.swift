@@ -30,8 +30,7 @@ final class NotebookPipelineTests: XCTestCase {
     var directory: URL!
 
     override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("depthbookkit-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        directory = try makeTemporaryDirectory("depthbookkit")
     }
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
