@@ -54,7 +54,7 @@ extension NotebookPipeline {
     ///
     /// - Throws: the first bad-input error, located.
     public func check(_ request: CheckRequest) throws -> CheckReport {
-        let prepared = try prepare(path: request.notebookPath, scale: request.scale)
+        let prepared = try prepare(path: request.notebookPath, scale: request.scale, validatingData: true)
         let parsed = prepared.notebook
         var math = 0, references = 0
         for item in parsed.inlines {
@@ -98,7 +98,8 @@ extension NotebookPipeline {
         }
         let total = flops.reduce(0, +)
         text += ", " + flopsText(total)
-        let fingerprint = try? cache.dataFingerprint(for: spec.data, executor: executor)
+        // Without calibration, only a remembered fingerprint: `check --no-calibration` loads no data.
+        let fingerprint = (try? cache.dataFingerprint(for: spec.data, executor: executor, computing: calibrate)) ?? nil
         let isCached = points.map { point -> Bool in
             guard let fingerprint else { return false }
             if case .hit = cache.lookup(point.spec, engineVersion: executor.engineVersion, dataFingerprint: fingerprint) { return true }

@@ -33,8 +33,9 @@ public final class NotebookPipeline: Sendable {
     /// Parses the notebook at `path` and prepares it (``prepare(_:path:scale:)``).
     ///
     /// - Throws: ``NotebookError`` (unreadable, bad front matter), then as ``prepare(_:path:scale:)``.
-    public func prepare(path: String, scale: String? = nil, parse: ParseOptions = ParseOptions()) throws -> PreparedNotebook {
-        try prepare(Notebook.load(path: path, options: parse), path: path, scale: scale)
+    public func prepare(path: String, scale: String? = nil, parse: ParseOptions = ParseOptions(),
+                        validatingData: Bool = false) throws -> PreparedNotebook {
+        try prepare(Notebook.load(path: path, options: parse), path: path, scale: scale, validatingData: validatingData)
     }
 
     /// Everything `render` and `check` verify before running: blocks decode (with the front
@@ -44,13 +45,16 @@ public final class NotebookPipeline: Sendable {
     /// - Parameters:
     ///   - path: where the notebook lives; its folder resolves relative data paths and holds the cache.
     ///   - scale: `--scale`, overriding the front matter's `scale:` (default `full`).
+    ///   - validatingData: also read every data file's headers and length (`check`); `render`
+    ///     leaves that to loading, where bad data fails its block (exit 1, error in place).
     /// - Throws: the first bad-input error, located: ``SpecError``, ``NotebookError``, ``RenderError``.
-    public func prepare(_ notebook: Notebook, path: String, scale: String? = nil) throws -> PreparedNotebook {
+    public func prepare(_ notebook: Notebook, path: String, scale: String? = nil,
+                        validatingData: Bool = false) throws -> PreparedNotebook {
         let url = URL(fileURLWithPath: path).standardizedFileURL
         let executor = executors.make(url.deletingLastPathComponent())
         let blocks = try Self.decodeBlocks(notebook, scale: scale)
         try Self.validateReferences(notebook, blocks: blocks)
-        try Self.checkData(blocks, executor: executor)
+        try Self.checkData(blocks, executor: executor, validating: validatingData)
         return PreparedNotebook(path: path, notebook: notebook, blocks: blocks, executor: executor,
                                 cache: Self.cache(forNotebookAt: path))
     }
@@ -102,17 +106,39 @@ public final class NotebookPipeline: Sendable {
     }
 
     /// Refuses blocks whose data files do not exist, asking the executor which are missing.
+    /// With `validating`, also data that loading would refuse (not regular files, bad headers,
+    /// truncated, counts that disagree, too few examples), in constant memory: `check` finds
+    /// every problem `render` would meet.
     ///
-    /// - Throws: ``SpecError`` at the block, naming the key and the missing file, with a hint.
-    static func checkData(_ blocks: [PreparedBlock], executor: any PointExecutor) throws {
+    /// - Throws: ``SpecError`` at the block, naming the key and the file, with a hint.
+    static func checkData(_ blocks: [PreparedBlock], executor: any PointExecutor, validating: Bool) throws {
+        var checked: Set<DataSpec> = []
         for block in blocks {
-            guard let missing = executor.missingDataFiles(for: block.spec.data).first else { continue }
+            guard let missing = executor.missingDataFiles(for: block.spec.data).first else {
+                guard validating, checked.insert(block.spec.data).inserted else { continue }
+                if let problem = executor.dataProblem(for: block.spec.data) {
+                    throw SpecError(location: block.cell.range.start, block: block.cell.label, path: problem.key,
+                                    message: problem.message)
+                }
+                continue
+            }
             let hint = block.spec.data.name == .fashionMNIST && block.spec.data.directory == nil
                 ? "install Debian's dataset-fashion-mnist (make deps does), or set data.directory"
                 : "fix the path (relative paths are read from the notebook's folder)"
             throw SpecError(location: block.cell.range.start, block: block.cell.label, path: missing.key,
                             message: "no such file \(missing.path); hint: \(hint)")
         }
+    }
+
+    /// What a render reads, which no output may overwrite: the notebook, the template and every
+    /// data file of its blocks.
+    static func inputs(_ prepared: PreparedNotebook, template: String?) -> [(path: String, role: String)] {
+        var inputs = [(path: prepared.path, role: "notebook")]
+        if let template { inputs.append((template, "template")) }
+        for block in prepared.blocks {
+            inputs += prepared.executor.dataFiles(for: block.spec.data).map { ($0, "data file") }
+        }
+        return inputs
     }
 
     /// The cache of the notebook at `path` (`.depthbook/cache/<name>/` beside it), with the
@@ -137,17 +163,23 @@ public final class NotebookPipeline: Sendable {
     /// Prepares, runs and renders one notebook to values: the page, the results, the side files
     /// and the blocks that fail the command. Writes nothing (see ``write(_:to:)``).
     ///
-    /// - Throws: bad input (as ``prepare(_:path:scale:)``; ``OutputError`` when
-    ///   `request.destination` cannot take the page, checked before anything runs);
-    ///   ``Interrupted`` when ``stop`` was set (finished points are cached, no page).
+    /// - Throws: bad input (as ``prepare(_:path:scale:validatingData:)``; ``OutputError`` when
+    ///   `request.destination` cannot take the page or would overwrite an input, checked before
+    ///   anything runs); ``Interrupted`` when ``stop`` was set (finished points are cached, no page).
     public func render(_ request: RenderRequest) throws -> RenderedNotebook {
         let notebook = try Notebook.load(path: request.notebookPath, options: request.parse)
-        if let destination = request.destination { try OutputFiles.checkDestination(destination, notebookPath: request.notebookPath) }
         let prepared = try prepare(notebook, path: request.notebookPath, scale: request.scale)
-        if let destination = request.destination { try OutputFiles.checkFolder(destination) }
+        let outputs = OutputSet(inputs: Self.inputs(prepared, template: request.templatePath))
+        if let destination = request.destination {
+            let sideFolder = URL(fileURLWithPath: destination).deletingLastPathComponent()
+            try OutputFiles.checkOutput(destination, outputs: outputs, sideFiles: OutputSet.isStream(destination) ? []
+                                            : [sideFolder.appendingPathComponent("\(request.pageName).results.json").path])
+        }
         let results = run(prepared, options: request.run)
         if stop.isSet { throw Interrupted() }
-        return try render(prepared, results: results, page: request.page, pageName: request.pageName)
+        var rendered = try render(prepared, results: results, page: request.page, pageName: request.pageName)
+        rendered.outputs = outputs
+        return rendered
     }
 
     /// Renders the page of a notebook whose blocks have run (or partly run: a preview shows
@@ -167,21 +199,30 @@ public final class NotebookPipeline: Sendable {
         let sideFiles = results.isEmpty ? [] : provider.sideFiles(pageName: pageName, notebookFile: prepared.notebook.file)
         return RenderedNotebook(notebook: prepared.notebook, results: results, page: page,
                                 sideFiles: sideFiles.map { OutputFile(name: $0.name, contents: Data($0.contents.utf8)) },
-                                diagnostics: diagnostics)
+                                diagnostics: diagnostics,
+                                outputs: OutputSet(inputs: Self.inputs(prepared, template: nil)))
     }
 
-    /// Writes the page to `destination`, its assets and side files beside it, each atomically.
+    /// Writes the page to `destination` and its assets and side files beside it, all or
+    /// nothing (``OutputSet``: staged, then renamed; never over an input). A stream
+    /// (`/dev/null`, a FIFO) takes the page alone.
     ///
+    /// - Precondition: `destination` is not `-` (the caller writes standard output).
     /// - Throws: ``OutputError`` naming the path, with a hint.
     public func write(_ rendered: RenderedNotebook, to destination: String) throws {
-        let directory = URL(fileURLWithPath: destination).deletingLastPathComponent()
-        for asset in rendered.page.assets {
-            try OutputFiles.write(asset.contents, to: directory.appendingPathComponent(asset.relativePath).path)
+        precondition(destination != "-", "write(_:to:) takes a path; print rendered.page.html for standard output")
+        var outputs = rendered.outputs
+        if !OutputSet.isStream(destination) {
+            let directory = URL(fileURLWithPath: destination).deletingLastPathComponent()
+            for asset in rendered.page.assets {
+                outputs.add(asset.contents, to: directory.appendingPathComponent(asset.relativePath).path)
+            }
+            for file in rendered.sideFiles {
+                outputs.add(file.contents, to: directory.appendingPathComponent(file.name).path)
+            }
         }
-        for file in rendered.sideFiles {
-            try OutputFiles.write(file.contents, to: directory.appendingPathComponent(file.name).path)
-        }
-        try OutputFiles.write(Data(rendered.page.html.utf8), to: destination)
+        outputs.add(Data(rendered.page.html.utf8), to: destination)
+        try outputs.commit()
     }
 }
 
@@ -205,6 +246,8 @@ public struct RenderRequest: Sendable {
     /// The page's file name without extension (`notes` for `out/notes.html`).
     public var pageName: String
     public var scale: String?
+    /// The `--template` file, an input no output may overwrite (the loaded template is in `page`).
+    public var templatePath: String?
     public var parse = ParseOptions()
     public var run = RunOptions()
     public var page = RenderOptions()
@@ -230,6 +273,9 @@ public struct RenderedNotebook: Sendable {
     public var sideFiles: [OutputFile]
     /// Warnings of rendering (also sent to the observer).
     public var diagnostics: [Diagnostic]
+    /// The files the render read (notebook, template, data), which ``NotebookPipeline/write(_:to:)``
+    /// never overwrites.
+    public var outputs: OutputSet
 
     /// Blocks whose failure or timeout fails the command (no `allow-errors`), each as its message:
     /// `notes.md:12:1: block lr: …` or `…: block lr: timed out after 5 s`.

@@ -30,6 +30,7 @@ public final class ProcessExecutor: PointExecutor, @unchecked Sendable {
     public var engineVersion: String { local.engineVersion }
     public func dataFiles(for data: DataSpec) -> [String] { local.dataFiles(for: data) }
     public func missingDataFiles(for data: DataSpec) -> [(key: String, path: String)] { local.missingDataFiles(for: data) }
+    public func dataProblem(for data: DataSpec) -> (key: String, message: String)? { local.dataProblem(for: data) }
     public func dataFingerprint(for data: DataSpec) throws -> String { try local.dataFingerprint(for: data) }
     public func flopsPerStep(_ point: PointSpec) throws -> Double { try local.flopsPerStep(point) }
 

@@ -39,7 +39,7 @@ public struct ExecutedBlocks: BlockContentProvider {
         let title = block.spec.title ?? block.spec.id ?? cell.id ?? "Experiment \(cell.index)"
         var html = "<figure class=\"experiment\">\n"
         html += "<figcaption><span class=\"figure-number\">Figure \(cell.index).</span> \(HTMLEscaping.escape(title))</figcaption>\n"
-        let finished = block.outcomes.filter { if case .finished = $0 { return true } else { return false } }.count
+        let finished = Self.finishedCount(block)
         switch block.status {
         case .ok: break
         case .failed(let message):
@@ -56,6 +56,24 @@ public struct ExecutedBlocks: BlockContentProvider {
         return html
     }
 
+    static func finishedCount(_ block: BlockResult) -> Int {
+        block.outcomes.filter { if case .finished = $0 { return true } else { return false } }.count
+    }
+
+    /// `incomplete: 686 of 10000 points finished (timed out)`, or nil for a block that finished.
+    static func incompleteNote(_ block: BlockResult) -> String? {
+        let why: String
+        switch block.status {
+        case .ok: return nil
+        case .failed: why = "failed"
+        case .timedOut: why = "timed out"
+        case .cancelled: why = "interrupted"
+        }
+        let finished = finishedCount(block)
+        guard finished < block.points.count else { return nil }
+        return "incomplete: \(finished) of \(block.points.count) points finished (\(why))"
+    }
+
     public func crossReferenceHTML(forBlockID id: String) -> String? {
         guard let block = results.first(where: { $0.names.contains(id) }) else { return nil }
         return "<a class=\"cross-reference\" href=\"#\(HTMLEscaping.escape(block.anchor))\">Figure \(block.cell.index)</a>"
@@ -63,6 +81,12 @@ public struct ExecutedBlocks: BlockContentProvider {
 
     public func inlineHTML(for reference: InlineReference) throws -> String {
         let value = try QuotableValue.resolve(reference, in: self)
+        // A quantity over a block that did not finish describes only the points that did
+        // (a best rate among 686 of 10,000 points): the page says so next to the number.
+        if let block = QuotableValue.block(of: reference, in: self), let note = Self.incompleteNote(block) {
+            return "<span class=\"reference incomplete\" title=\"\(HTMLEscaping.escape(reference.text))\">\(HTMLEscaping.escape(value))"
+                + " <em class=\"incomplete-note\">(\(note))</em></span>"
+        }
         return "<span class=\"reference\" title=\"\(HTMLEscaping.escape(reference.text))\">\(HTMLEscaping.escape(value))</span>"
     }
 

@@ -21,6 +21,10 @@ public protocol PointExecutor: Sendable {
     /// anything runs; empty when everything is there.
     func missingDataFiles(for data: DataSpec) -> [(key: String, path: String)]
 
+    /// What loading the data would refuse (not a regular file, bad headers, truncated, too few
+    /// examples), found in constant memory, with the key path to blame; nil when it would load.
+    func dataProblem(for data: DataSpec) -> (key: String, message: String)?
+
     /// A digest of the data the points read, stable across runs (part of every cache key).
     ///
     /// - Throws: when the data cannot be read; the block fails with the message.

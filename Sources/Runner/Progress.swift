@@ -137,11 +137,10 @@ public final class StderrProgress: RunObserver, @unchecked Sendable {
         lineIsOpen = false
     }
 
-    /// Warnings are printed in every mode (`--quiet` keeps errors and warnings), `--explain`
-    /// lines unless quiet.
+    /// Printed in every mode, `quiet` included: diagnostics are warnings (a corrupt cache entry,
+    /// an unwritable cache, no KaTeX) and `--explain` lines, which the user asked for.
     public func diagnostic(_ diagnostic: Diagnostic) {
         lock.lock(); defer { lock.unlock() }
-        guard mode != .quiet || diagnostic.severity == .warning else { return }
         if lineIsOpen { write("\n"); lineIsOpen = false }
         write(diagnostic.description + "\n")
     }

@@ -1,8 +1,8 @@
 import ArgumentParser
-import DepthbookKit
 import Foundation
 import Notebook
 import Render
+import Runner
 
 /// `depthbook index NOTEBOOK.md… -o out/index.html`: a page linking the rendered notebooks.
 ///
@@ -34,7 +34,9 @@ struct IndexCommand: ParsableCommand {
                 return IndexPage.Entry(title: notebook.frontMatter.title ?? name,
                                        description: notebook.frontMatter.description, href: name + ".html")
             }
-            try OutputFiles.write(Data(IndexPage.html(title: title, entries: entries).utf8), to: output)
+            var outputs = OutputSet(inputs: notebooks.map { ($0, "notebook") })
+            outputs.add(Data(IndexPage.html(title: title, entries: entries).utf8), to: output)
+            try outputs.commit()
             print("wrote \(output) (\(entries.count) notebook\(entries.count == 1 ? "" : "s"))")
         }
     }

@@ -54,23 +54,26 @@ struct RenderCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let destination = output ?? Self.defaultOutput(for: notebook)
-            let toStandardOutput = destination == "-"
+            // `-o -`, `/dev/null`, a FIFO: a stream takes the page alone, self-contained.
+            let toStream = OutputSet.isStream(destination)
             var page = RenderOptions()
             page.fragment = fragment
-            page.selfContained = selfContained || toStandardOutput
+            page.selfContained = selfContained || toStream
             page.template = try template.map { try PageTemplate.load(path: $0) }
-            let request = RenderRequest(notebookPath: notebook, destination: destination, scale: execution.scale,
+            var request = RenderRequest(notebookPath: notebook, destination: destination, scale: execution.scale,
                                         parse: ParseOptions(allowRawHTML: unsafeHTML ? true : nil),
                                         run: execution.options, page: page)
+            request.templatePath = template
+            if let note = execution.jobCount.note { printError(note) }
             let interrupt = InterruptHandler()
             let pipeline = NotebookPipeline(executors: try execution.executors(), observer: StderrProgress(mode: quiet ? .quiet : nil),
                                             stop: interrupt.stop)
             let rendered = try pipeline.render(request)
-            if toStandardOutput {
+            if destination == "-" {
                 FileHandle.standardOutput.write(Data(rendered.page.html.utf8))
             } else {
                 try pipeline.write(rendered, to: destination)
-                if !quiet { print("wrote \(destination)") }
+                if !quiet, !toStream { print("wrote \(destination)") }
             }
             for failure in rendered.failures { printError("error: \(failure)") }
             if !rendered.failures.isEmpty { throw ExitStatus.executionFailure }

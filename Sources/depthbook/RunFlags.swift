@@ -5,8 +5,11 @@ import Runner
 
 /// Flags of `render` that control execution.
 struct RunFlags: ParsableArguments {
-    @Option(help: "Points run side by side (default: the number of cores).")
+    @Option(help: "Points run side by side (default: the number of cores; more than the cores is capped unless --force-jobs).")
     var jobs: Int?
+
+    @Flag(help: "Run as many --jobs as asked even beyond the number of cores (each job is a thread training one point).")
+    var forceJobs = false
 
     @Flag(help: "Ignore cached results and run every point again.")
     var refresh = false
@@ -50,8 +53,17 @@ struct RunFlags: ParsableArguments {
         }
     }
 
+    /// `--jobs`, capped at the cores unless `--force-jobs`: more threads than cores only slow
+    /// every point down (1000 jobs on 2 cores ran 2–4× slower), and a note says so.
+    var jobCount: (jobs: Int, note: String?) {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        guard let jobs else { return (cores, nil) }
+        guard jobs > cores, !forceJobs else { return (jobs, nil) }
+        return (cores, "note: --jobs \(jobs) capped at \(cores), the number of cores; pass --force-jobs to run \(jobs) anyway")
+    }
+
     var options: RunOptions {
-        RunOptions(jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, refresh: refresh, timeout: timeout,
+        RunOptions(jobs: jobCount.jobs, refresh: refresh, timeout: timeout,
                    allowErrors: allowErrors, explain: explain)
     }
 }

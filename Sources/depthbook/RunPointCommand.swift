@@ -47,7 +47,11 @@ struct RunPointCommand: ParsableCommand {
             throw ExitStatus.executionFailure
         }
         if let output {
-            try reportingErrors { try OutputFiles.write(Data(result.utf8), to: output) }
+            try reportingErrors {
+                var outputs = OutputSet(inputs: spec == "-" ? [] : [(spec, "point spec")])
+                outputs.add(Data(result.utf8), to: output)
+                try outputs.commit()
+            }
         } else {
             FileHandle.standardOutput.write(Data(result.utf8))
         }

@@ -3,17 +3,7 @@ import Notebook
 @testable import Runner
 import TestSupport
 
-final class SchedulerTests: XCTestCase {
-    var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("depthbook-runner-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
+final class SchedulerTests: ScratchDirectoryTestCase {
 
     func cache() -> ResultCache { ResultCache(notebook: directory.appendingPathComponent("notes.md")) }
 

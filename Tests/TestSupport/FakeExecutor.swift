@@ -26,6 +26,7 @@ public final class FakeExecutor: PointExecutor, @unchecked Sendable {
     public func missingDataFiles(for data: DataSpec) -> [(key: String, path: String)] {
         files.filter { !FileManager.default.fileExists(atPath: $0) }.map { ("data.images", $0) }
     }
+    public func dataProblem(for data: DataSpec) -> (key: String, message: String)? { nil }
     public func dataFingerprint(for data: DataSpec) throws -> String {
         lock.lock(); fingerprintCalls += 1; lock.unlock()
         return try files.map { try String(contentsOfFile: $0, encoding: .utf8) }.joined() + fingerprint
