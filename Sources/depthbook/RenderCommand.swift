@@ -1,4 +1,5 @@
 import ArgumentParser
+import DepthbookKit
 import Foundation
 import Notebook
 import Render
@@ -52,67 +53,30 @@ struct RenderCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let parsed = try Notebook.load(
-                path: notebook, options: ParseOptions(allowRawHTML: unsafeHTML ? true : nil))
             let destination = output ?? Self.defaultOutput(for: notebook)
             // `-o -`, `/dev/null`, a FIFO: a stream takes the page alone, self-contained.
             let toStream = OutputSet.isStream(destination)
-            var options = RenderOptions()
-            options.fragment = fragment
-            options.selfContained = selfContained || toStream
-            options.template = try template.map { try PageTemplate.load(path: $0) }
-            let name = URL(fileURLWithPath: destination).deletingPathExtension().lastPathComponent
-            options.assetFolder = "\(name)_files"
-            let blocks = try NotebookRun.preparedBlocks(parsed, path: notebook, scale: execution.scale)
-            var outputs = OutputSet(inputs: NotebookRun.inputs(notebook: notebook, template: template, blocks: blocks))
-            let sideFolder = URL(fileURLWithPath: destination).deletingLastPathComponent()
-            try NotebookRun.checkOutput(destination, outputs: outputs,
-                                        sideFiles: toStream ? [] : [sideFolder.appendingPathComponent("\(name).results.json").path])
+            var page = RenderOptions()
+            page.fragment = fragment
+            page.selfContained = selfContained || toStream
+            page.template = try template.map { try PageTemplate.load(path: $0) }
+            var request = RenderRequest(notebookPath: notebook, destination: destination, scale: execution.scale,
+                                        parse: ParseOptions(allowRawHTML: unsafeHTML ? true : nil),
+                                        run: execution.options, page: page)
+            request.templatePath = template
             if let note = execution.jobCount.note { printError(note) }
             let interrupt = InterruptHandler()
-            let progress = StderrProgress(mode: quiet ? .quiet : nil)
-            let scheduler = Scheduler(executor: NotebookRun.executor(for: notebook), cache: NotebookRun.cache(for: notebook),
-                                      options: execution.options, progress: progress, stop: interrupt.stop)
-            let results = scheduler.run(blocks)
-            if interrupt.stop.isSet {
-                // Finished points are cached; no page is written from a partial run.
-                printError("interrupted: finished points are cached; run again to continue")
-                throw ExitStatus.interrupted
-            }
-            let provider = ExecutedBlocks(results: results)
-            let page = try PageRenderer.renderPage(notebook: parsed, provider: provider, options: options)
-            for warning in page.warnings { printError(warning) }
+            let pipeline = NotebookPipeline(executors: try execution.executors(), observer: StderrProgress(mode: quiet ? .quiet : nil),
+                                            stop: interrupt.stop)
+            let rendered = try pipeline.render(request)
             if destination == "-" {
-                FileHandle.standardOutput.write(Data(page.html.utf8))
+                FileHandle.standardOutput.write(Data(rendered.page.html.utf8))
             } else {
-                if !toStream {
-                    for asset in page.assets {
-                        outputs.add(asset.contents, to: sideFolder.appendingPathComponent(asset.relativePath).path)
-                    }
-                    if !results.isEmpty {
-                        for file in provider.sideFiles(pageName: name, notebookFile: parsed.file) {
-                            outputs.add(Data(file.contents.utf8), to: sideFolder.appendingPathComponent(file.name).path)
-                        }
-                    }
-                }
-                outputs.add(Data(page.html.utf8), to: destination)
-                try outputs.commit()
+                try pipeline.write(rendered, to: destination)
                 if !quiet, !toStream { print("wrote \(destination)") }
             }
-            let failures = results.filter { block in
-                switch block.status {
-                case .failed, .timedOut: return block.failsCommand
-                default: return false
-                }
-            }
-            for block in failures {
-                switch block.status {
-                case .failed(let message): printError("error: \(message)")
-                case .timedOut(let seconds): printError("error: \(block.cell.range.start): block \(block.cell.label): timed out after \(seconds) s")
-                default: break
-                }
-            }
-            if !failures.isEmpty { throw ExitStatus.executionFailure }
+            for failure in rendered.failures { printError("error: \(failure)") }
+            if !rendered.failures.isEmpty { throw ExitStatus.executionFailure }
         }
     }
 
