@@ -117,7 +117,7 @@ public final class NotebookPipeline: Sendable {
             guard let missing = executor.missingDataFiles(for: block.spec.data).first else {
                 guard validating, checked.insert(block.spec.data).inserted else { continue }
                 if let problem = executor.dataProblem(for: block.spec.data) {
-                    throw SpecError(location: dataKeyLocation(block.cell, problem.key), block: block.cell.label, path: problem.key,
+                    throw SpecError(location: block.cell.range.start, block: block.cell.label, path: problem.key,
                                     message: problem.message)
                 }
                 continue
