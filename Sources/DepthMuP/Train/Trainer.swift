@@ -9,12 +9,6 @@
 /// same config, data and seed give bit-identical results, also when runs execute concurrently
 /// on different threads (each run owns all of its buffers).
 public enum Trainer {
-    /// Sets OpenBLAS to one thread the first time any run starts (unless a caller chose a count
-    /// with ``BLAS/setThreadCount(_:)`` before).
-    private static let configureBLAS: Void = {
-        if !BLASSettings.chosenByCaller.value { GEMM.setThreadCount(1) }
-    }()
-
     /// Default largest table of frozen-input projections x_0 a run precomputes, in bytes.
     public static let defaultProjectionBudget = 64 << 20
 
@@ -62,7 +56,9 @@ public enum Trainer {
         try MemoryBudget.check(bytes: M.estimatedBytes(config, inputDim: data.inputDim, classes: data.classes),
                                what: "a width-\(config.model.width), depth-\(config.model.depth) network with batch \(config.batch)",
                                hint: "lower width, depth or batch")
-        _ = configureBLAS
+        // One BLAS thread per run, whatever the process chose: results must not depend on it
+        // (see BLAS.setThreadCount), and parallel runs must not oversubscribe the cores.
+        if GEMM.threadCount != 1 { GEMM.setThreadCount(1) }
         let parametrization = config.resolvedParametrization
         let modelConfig = config.model
         let branchScale = parametrization.branchMultiplier(modelConfig.branchMultiplier)
@@ -97,8 +93,9 @@ public enum Trainer {
         let batches = Batches(data: data, batch: config.batch, seed: config.seed)
         // A frozen input layer maps each training example to a fixed x_0: compute it once for the
         // training set (see precomputesInputProjection) and look rows up in every step instead of
-        // redoing the [batch, d_in]×[d_in, n] GEMM. NOTE: the table is built with GEMMs of the
-        // step's batch size, so x_0 matches the per-step computation.
+        // redoing the [batch, d_in]×[d_in, n] product. NOTE: a frozen input layer projects each
+        // row on its own (Linear.forwardRows), so the table matches the per-step computation bit
+        // for bit, whatever the row's place in a batch.
         let projected: UnsafeMutableBufferPointer<Float>? =
             precomputesInputProjection(config, trainCount: data.trainCount, budget: projectionBudget) ? .allocate(capacity: data.trainCount * modelConfig.width) : nil
         defer { projected?.deallocate() }
