@@ -27,13 +27,6 @@ public enum Trainer {
             && trainCount * config.model.width * MemoryLayout<Float>.size <= projectionBudget
     }
 
-    /// Runs one training run; checks `shouldStop` once per step and calls `progress(stepsDone)`
-    /// after every step.
-    ///
-    /// - Returns: the metrics; `divergedAtStep` is set when a step's loss was non-finite or
-    ///   exceeded 100 × the initial loss (the run stops at once, depth-mup.md §0).
-    /// - Throws: ``DepthMuPError/invalidConfig(_:)`` for out-of-range settings,
-    ///   ``DepthMuPError/cancelled(step:)`` when `shouldStop` returns true.
     /// Bytes a run allocates, roughly: parameters, gradients and two Adam moments (4 copies of
     /// `[parameters]` Float32), plus activations and workspace (`[batch, width]` per matrix, a few
     /// times over) — an upper estimate used to refuse runs that cannot fit before allocating.
@@ -44,9 +37,26 @@ public enum Trainer {
         return 4 * (4 * parameters + activations)
     }
 
+    /// Runs one training run; checks `shouldStop` once per step and calls `progress(stepsDone)`
+    /// after every step.
+    ///
+    /// - Returns: the metrics; `divergedAtStep` is set when a step's loss was non-finite or
+    ///   exceeded 100 × the initial loss (the run stops at once, depth-mup.md §0).
+    /// - Throws: ``DepthMuPError/invalidConfig(_:)`` for out-of-range settings,
+    ///   ``DepthMuPError/cancelled(step:)`` when `shouldStop` returns true.
     public static func train(_ config: TrainingConfig, on data: Dataset,
                              progress: ((Int) -> Void)? = nil,
                              shouldStop: (() -> Bool)? = nil) throws -> TrainingResult {
+        try train(config, on: data, progress: progress, shouldStop: shouldStop, inspect: nil)
+    }
+
+    /// ``train(_:on:progress:shouldStop:)`` with a read-only look at the model for tests (the
+    /// PyTorch twin compares every step's gradients): `inspect(0, model)` after initialization,
+    /// then `inspect(t, model)` after step t's backward pass, when `model.gradients` holds
+    /// step t's gradients of the trained groups (and `model.parameters` is already updated).
+    /// - Precondition: `inspect` does not write to the model's buffers.
+    static func train(_ config: TrainingConfig, on data: Dataset, progress: ((Int) -> Void)?, shouldStop: (() -> Bool)?,
+                      inspect: ((_ step: Int, _ model: ResidualMLP) -> Void)?) throws -> TrainingResult {
         try config.validate()
         if config.loss == .crossEntropy && data.classes < 2 {
             throw DepthMuPError.invalidConfig("cross-entropy needs at least 2 classes")
@@ -61,6 +71,7 @@ public enum Trainer {
         let model = ResidualMLP(config: modelConfig, inputDim: data.inputDim, classes: data.classes, branchScale: branchScale, capacity: config.batch)
         var random = SeededRandom(seed: config.seed, stream: 0)
         model.initialize(parametrization, random: &random)
+        inspect?(0, model)
 
         let trainInput = modelConfig.input == .trained
         let trainReadout = modelConfig.readout != .frozen
@@ -126,6 +137,7 @@ public enum Trainer {
                 adam?.update(range, parameters: parameters, gradients: gradients)
                 sgd?.update(range, parameters: parameters, gradients: gradients)
             }
+            inspect?(step, model)
             if coordinateSteps.contains(step), let measurements {
                 // Measurement time is not training time.
                 let pause = ContinuousClock.now
