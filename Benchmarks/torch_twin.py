@@ -335,7 +335,7 @@ def configurations():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     here = os.path.dirname(os.path.abspath(__file__))
-    parser.add_argument("--out", default=os.path.join(here, "..", "Tests", "Fixtures", "twin", "twin.json"))
+    parser.add_argument("--out", default=os.path.normpath(os.path.join(here, "..", "Tests", "Fixtures", "twin", "twin.json")))
     parser.add_argument("--check", action="store_true", help="print loss summaries, write nothing")
     args = parser.parse_args()
     torch.set_default_dtype(torch.float64)
