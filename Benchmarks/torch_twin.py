@@ -5,8 +5,8 @@ An independent implementation of the residual MLP of depth-mup.md §0 in PyTorch
 trained on the engine's synthetic teacher task from the same initial weights and the same batch
 order, step by step, under every configuration of issue 13 item 1:
 (n, L) ∈ {(32, 4), (32, 16)} × {sp, mup, depth-mup, (½, 0)} × {Adam, SGD} × block depth {1, 2}
-× pre-LN {off, on}, plus a few with the input layer and readout trained (their TP5 Table 3
-rates). For each run the fixture holds the loss and the Frobenius norm of every weight matrix's
+× pre-LN {off, on}, plus, at L = 16, the input layer and readout trained (their TP5 Table 3
+rates), every activation, a branch multiplier of 2, SGD momentum and MSE loss (80 runs). For each run the fixture holds the loss and the Frobenius norm of every weight matrix's
 gradient at each of 30 steps; `Tests/DepthMuPTests/TorchTwinTests.swift` trains the engine on
 the same runs and compares.
 
@@ -133,16 +133,19 @@ _libm.tanhf.argtypes = [ctypes.c_float]
 
 
 def teacher_train_split():
-    """The teacher's training split: inputs [count, d] float32 and labels [count].
+    """The teacher's training split: inputs [count, d] float32, labels [count] and MSE targets
+    [count, c] float32.
 
-    Labels are argmax of A·tanhf(B ξ) in float32 with sequential sums (as the engine computes
-    them); the fixture records them and the engine's are checked against them."""
+    Targets are A·tanhf(B ξ) in float32 with sequential sums and glibc's tanhf (as the engine
+    computes them; so this runs on glibc Linux), labels their argmax; the fixture records both
+    and the engine's are checked against them."""
     weights = SeededRandom(TEACHER_SEED, stream=1)
     f32 = np.float32
     first = [f32(weights.gaussian() / math.sqrt(INPUT_DIM)) for _ in range(TEACHER_HIDDEN * INPUT_DIM)]
     second = [f32(weights.gaussian() * math.sqrt(3.0 / TEACHER_HIDDEN)) for _ in range(CLASSES * TEACHER_HIDDEN)]
     random = SeededRandom(TEACHER_SEED, stream=2)
     inputs = np.zeros((TRAIN_COUNT, INPUT_DIM), dtype=np.float32)
+    targets = np.zeros((TRAIN_COUNT, CLASSES), dtype=np.float32)
     labels = []
     for e in range(TRAIN_COUNT):
         row = [f32(random.gaussian()) for _ in range(INPUT_DIM)]
@@ -158,10 +161,11 @@ def teacher_train_split():
             total = f32(0)
             for h in range(TEACHER_HIDDEN):
                 total = f32(total + f32(second[c * TEACHER_HIDDEN + h] * hidden[h]))
+            targets[e, c] = total
             if best_value is None or total > best_value:
                 best, best_value = c, total
         labels.append(best)
-    return inputs, labels
+    return inputs, labels, targets
 
 
 def batch_indices():
@@ -243,11 +247,14 @@ def initial_weights(mult, width, depth, block_depth, readout):
 
 
 class TwinMLP(torch.nn.Module):
-    """x_0 = ξUᵀ; x_l = x_{l−1} + c·MS(φ(chain_l(y_l))), y_l = x_{l−1} or LN(x_{l−1}); f = x_L Vᵀ,
-    with chain u_{j+1} = φ(u_j W_jᵀ) for j < k−1 and h_k = u_{k−1} W_kᵀ, φ = relu, MS the
-    per-example mean subtraction over the width (TP6 §3, §6.3, §10.2)."""
+    """x_0 = ξUᵀ; x_l = x_{l−1} + c·MS(φ(h_{l,k})), h_{l,j} = u_{l,j−1} W_{l,j}ᵀ with u_{l,0} = y_l
+    (x_{l−1}, or LN(x_{l−1}) without affine under pre-LN) and u_{l,j} = φ(h_{l,j}); f = x_L Vᵀ.
+    MS is the per-example mean subtraction over the width, on for non-odd φ (TP6 §3, §6.3, §10.2)."""
 
-    def __init__(self, U, W, V, branch, pre_ln, train_input, train_readout, dtype):
+    ACTIVATIONS = {"relu": torch.relu, "abs": torch.abs, "tanh": torch.tanh, "identity": lambda z: z,
+                   "gelu": lambda z: torch.nn.functional.gelu(z, approximate="tanh")}
+
+    def __init__(self, U, W, V, branch, pre_ln, activation, mean_subtraction, train_input, train_readout, dtype):
         super().__init__()
         tensor = lambda a, trained: torch.nn.Parameter(torch.from_numpy(a).to(dtype), requires_grad=trained)
         self.U = tensor(U, train_input)
@@ -257,24 +264,28 @@ class TwinMLP(torch.nn.Module):
         self.depth = len(W)
         self.branch = branch
         self.pre_ln = pre_ln
+        self.phi = self.ACTIVATIONS[activation]
+        self.mean_subtraction = mean_subtraction
 
     def forward(self, xi):
         x = xi @ self.U.T
         for l in range(self.depth):
             u = torch.nn.functional.layer_norm(x, (x.shape[-1],), eps=LAYER_NORM_EPSILON) if self.pre_ln else x
             for j in range(self.block_depth):
-                u = torch.relu(u @ self.W[l * self.block_depth + j].T)
-            u = u - u.mean(dim=-1, keepdim=True)
+                u = self.phi(u @ self.W[l * self.block_depth + j].T)
+            if self.mean_subtraction:
+                u = u - u.mean(dim=-1, keepdim=True)
             x = x + self.branch * u
         return x @ self.V.T
 
 
-def run(config, inputs, labels, batches, dtype=torch.float64):
+def run(config, inputs, labels, targets, batches, dtype=torch.float64):
     n, L, k = config["width"], config["depth"], config["block_depth"]
     mult = Multipliers(config["parametrization"], n, L)
     U, W, V = initial_weights(mult, n, L, k, config["readout"])
     train_input, train_readout = config["input"] == "trained", config["readout"] != "frozen"
-    model = TwinMLP(U, W, V, mult.branch(), config["pre_ln"], train_input, train_readout, dtype)
+    model = TwinMLP(U, W, V, mult.branch(config["branch_multiplier"]), config["pre_ln"], config["activation"],
+                    config["mean_subtraction"], train_input, train_readout, dtype)
     optimizer_name, eta = config["optimizer"], config["lr"]
     groups = []
     if train_input:
@@ -286,16 +297,20 @@ def run(config, inputs, labels, batches, dtype=torch.float64):
         optimizer = torch.optim.Adam([{"params": p, "lr": mult.rate(g, "adam", eta), "eps": mult.epsilon(g)} for g, p in groups],
                                      betas=(0.9, 0.999), foreach=False)
     else:
-        optimizer = torch.optim.SGD([{"params": p, "lr": mult.rate(g, "sgd", eta)} for g, p in groups], momentum=0.0, foreach=False)
+        optimizer = torch.optim.SGD([{"params": p, "lr": mult.rate(g, "sgd", eta)} for g, p in groups], momentum=config["momentum"], foreach=False)
     # Gradient norms recorded, in the engine's parameter order: U (if trained), every W_{l,j}, V (if trained).
     recorded = ([model.U] if train_input else []) + list(model.W) + ([model.V] if train_readout else [])
     data = torch.from_numpy(inputs).to(dtype)
-    targets = torch.tensor(labels, dtype=torch.long)
+    classes = torch.tensor(labels, dtype=torch.long)
+    regression = torch.from_numpy(targets).to(dtype)
     losses, norms = [], []
     for step in range(STEPS):
         index = torch.tensor(batches[step], dtype=torch.long)
         optimizer.zero_grad(set_to_none=False)
-        loss = torch.nn.functional.cross_entropy(model(data[index]), targets[index])
+        if config["loss"] == "mse":
+            loss = torch.nn.functional.mse_loss(model(data[index]), regression[index])
+        else:
+            loss = torch.nn.functional.cross_entropy(model(data[index]), classes[index])
         loss.backward()
         losses.append(loss.item())
         norms.append([float(p.grad.norm()) for p in recorded])
@@ -303,7 +318,7 @@ def run(config, inputs, labels, batches, dtype=torch.float64):
     init_norms = {"input": float(np.linalg.norm(U.astype(np.float64))),
                   "hidden": float(math.sqrt(sum(float(np.sum(w.astype(np.float64) ** 2)) for block in W for w in block))),
                   "readout": float(np.linalg.norm(V.astype(np.float64)))}
-    return {**config, "initial_weight_norms": init_norms, "loss": losses, "gradient_norms": norms}
+    return {**config, "initial_weight_norms": init_norms, "losses": losses, "gradient_norms": norms}
 
 
 def differences(other, reference):
@@ -314,21 +329,32 @@ def differences(other, reference):
             return 0.0
         d = abs(a - b) / abs(b) if b != 0 else math.inf
         return d if math.isfinite(d) else math.inf
-    loss = max(relative(a, b) for a, b in zip(other["loss"], reference["loss"]))
+    loss = max(relative(a, b) for a, b in zip(other["losses"], reference["losses"]))
     gradient = max(relative(a, b) for p, q in zip(other["gradient_norms"], reference["gradient_norms"]) for a, b in zip(p, q))
     return {"loss": loss, "gradient": gradient}
 
 
 def configurations():
+    base = {"width": 32, "block_depth": 1, "pre_ln": False, "input": "frozen", "readout": "frozen", "activation": "relu",
+            "mean_subtraction": True, "branch_multiplier": 1.0, "momentum": 0.0, "loss": "cross-entropy"}
     runs = []
     for (n, L), name, opt, k, ln in itertools.product([(32, 4), (32, 16)], PARAMETRIZATIONS, ["adam", "sgd"], [1, 2], [False, True]):
-        runs.append({"width": n, "depth": L, "block_depth": k, "pre_ln": ln, "parametrization": name, "optimizer": opt,
-                     "lr": ETA[opt], "input": "frozen", "readout": "frozen"})
+        runs.append({**base, "width": n, "depth": L, "block_depth": k, "pre_ln": ln, "parametrization": name, "optimizer": opt, "lr": ETA[opt]})
     # The input and readout rates of TP5 Table 3 (not exercised by TP6's frozen layers).
     for name, opt in itertools.product(["sp", "depth-mup"], ["adam", "sgd"]):
         for readout in ["trained", "zero"]:
-            runs.append({"width": 32, "depth": 16, "block_depth": 1, "pre_ln": False, "parametrization": name, "optimizer": opt,
-                         "lr": ETA[opt], "input": "trained", "readout": readout})
+            runs.append({**base, "depth": 16, "parametrization": name, "optimizer": opt, "lr": ETA[opt], "input": "trained", "readout": readout})
+    # The other options of the engine's network, once each (depth-μP, L = 16): every φ (MS off
+    # for the odd ones, as the engine's default), a branch multiplier, SGD momentum, MSE on the
+    # teacher's outputs.
+    extra = {**base, "depth": 16, "parametrization": "depth-mup"}
+    for activation in ["abs", "tanh", "gelu", "identity"]:
+        runs.append({**extra, "optimizer": "adam", "lr": ETA["adam"], "activation": activation,
+                     "mean_subtraction": activation not in ("tanh", "identity"), "pre_ln": activation == "abs"})
+    runs.append({**extra, "optimizer": "adam", "lr": ETA["adam"], "branch_multiplier": 2.0, "block_depth": 2})
+    runs.append({**extra, "optimizer": "sgd", "lr": ETA["sgd"], "momentum": 0.9})
+    runs.append({**extra, "optimizer": "adam", "lr": ETA["adam"], "loss": "mse", "readout": "trained"})
+    runs.append({**extra, "optimizer": "sgd", "lr": ETA["sgd"], "loss": "mse"})
     return runs
 
 
@@ -339,23 +365,23 @@ def main():
     parser.add_argument("--check", action="store_true", help="print loss summaries, write nothing")
     args = parser.parse_args()
     torch.set_default_dtype(torch.float64)
-    inputs, labels = teacher_train_split()
+    inputs, labels, targets = teacher_train_split()
     batches = batch_indices()
     runs = []
     for config in configurations():
         while True:
-            result = run(config, inputs, labels, batches)
-            probe = differences(run(config, inputs, labels, batches, dtype=torch.float32), result)
-            stable = all(math.isfinite(v) and v <= 10 * result["loss"][0] for v in result["loss"])
+            result = run(config, inputs, labels, targets, batches)
+            probe = differences(run(config, inputs, labels, targets, batches, dtype=torch.float32), result)
+            stable = all(math.isfinite(v) and v <= 10 * result["losses"][0] for v in result["losses"])
             if stable and all(probe[key] <= limit for key, limit in PROBE_LIMITS.items()):
                 break
             config["lr"] /= 2
         result["float32_probe"] = probe
         runs.append(result)
         if args.check:
-            loss = result["loss"]
+            loss = result["losses"]
             print(f"{config['width']:3d} {config['depth']:3d} k{config['block_depth']} ln={int(config['pre_ln'])} "
-                  f"{config['parametrization']:20s} {config['optimizer']:4s} in={config['input']:7s} out={config['readout']:7s} "
+                  f"{config['parametrization']:20s} {config['optimizer']:4s} in={config['input']:7s} out={config['readout']:7s} {config['activation']:8s} a={config['branch_multiplier']} μ={config['momentum']} {config['loss']:13s} "
                   f"lr {config['lr']:.3g} f32 Δ {probe['loss']:.1e} {probe['gradient']:.1e} loss {loss[0]:.4f} -> {loss[-1]:.4f} (min {min(loss):.4f})")
     if args.check:
         return
@@ -365,9 +391,9 @@ def main():
         "dtype": "float64",
         "data": {"name": "teacher", "input_dim": INPUT_DIM, "classes": CLASSES, "seed": TEACHER_SEED, "train": TRAIN_COUNT},
         "train_labels": labels,
-        "train": {"steps": STEPS, "batch": BATCH, "seed": SEED, "loss": "cross-entropy"},
-        "model": {"activation": "relu", "mean_subtraction": True, "branch_multiplier": 1.0,
-                  "base_width": BASE_WIDTH, "base_depth": BASE_DEPTH},
+        "train_targets": [[float(v) for v in row] for row in targets],
+        "train": {"steps": STEPS, "batch": BATCH, "seed": SEED},
+        "model": {"base_width": BASE_WIDTH, "base_depth": BASE_DEPTH},
         "adam": {"beta1": 0.9, "beta2": 0.999, "epsilon": ADAM_EPSILON},
         "batch_indices": batches,
         "runs": runs,

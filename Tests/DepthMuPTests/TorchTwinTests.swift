@@ -24,8 +24,8 @@ final class TorchTwinTests: XCTestCase {
     struct Fixture: Decodable {
         struct Versions: Decodable { var torch: String, numpy: String, python: String }
         struct Data: Decodable { var inputDim: Int, classes: Int, seed: UInt64, train: Int }
-        struct Train: Decodable { var steps: Int, batch: Int, seed: UInt64, loss: String }
-        struct Model: Decodable { var activation: String, meanSubtraction: Bool, branchMultiplier: Double, baseWidth: Int, baseDepth: Int }
+        struct Train: Decodable { var steps: Int, batch: Int, seed: UInt64 }
+        struct Model: Decodable { var baseWidth: Int, baseDepth: Int }
         struct Adam: Decodable { var beta1: Double, beta2: Double, epsilon: Double }
         struct Norms: Decodable { var input: Double, hidden: Double, readout: Double }
         /// Largest relative differences of the twin's own float32 run from its float64 one.
@@ -33,21 +33,29 @@ final class TorchTwinTests: XCTestCase {
         struct Run: Decodable {
             var width: Int, depth: Int, blockDepth: Int, preLn: Bool
             var parametrization: String, optimizer: String, lr: Double, input: String, readout: String
+            var activation: String, meanSubtraction: Bool, branchMultiplier: Double, momentum: Double, loss: String
             var initialWeightNorms: Norms
             var float32Probe: Probe
-            /// Loss of each step, nats.
-            var loss: [Double]
+            /// Loss of each step (nats for cross-entropy).
+            var losses: [Double]
             /// `[steps][recorded matrices]`: U (if trained), W_{l,j} block-major, V (if trained).
             var gradientNorms: [[Double]]
 
+            /// One of the 64 runs of issue 13's product (the others vary input, readout, φ, a, momentum, loss).
+            var isProductRun: Bool {
+                input == "frozen" && readout == "frozen" && activation == "relu" && branchMultiplier == 1 && momentum == 0 && loss == "cross-entropy"
+            }
+
             var name: String {
                 "n=\(width) L=\(depth) k=\(blockDepth) preLN=\(preLn) \(parametrization) \(optimizer) lr=\(lr) input=\(input) readout=\(readout)"
+                    + " \(activation) a=\(branchMultiplier) momentum=\(momentum) \(loss)"
             }
         }
         var versions: Versions
         var dtype: String
         var data: Data
         var trainLabels: [Int32]
+        var trainTargets: [[Float]]
         var train: Train
         var model: Model
         var adam: Adam
@@ -74,13 +82,15 @@ final class TorchTwinTests: XCTestCase {
         let f = fixture
         let name = try XCTUnwrap(ParametrizationName(parsing: run.parametrization), "unknown parametrization \(run.parametrization)")
         let model = ModelConfig(width: run.width, depth: run.depth, blockDepth: run.blockDepth,
-                                activation: try XCTUnwrap(ActivationKind(rawValue: f.model.activation)), meanSubtraction: f.model.meanSubtraction,
-                                branchMultiplier: branchMultiplier ?? f.model.branchMultiplier, baseWidth: f.model.baseWidth, baseDepth: f.model.baseDepth,
+                                activation: try XCTUnwrap(ActivationKind(rawValue: run.activation)), meanSubtraction: nil,
+                                branchMultiplier: branchMultiplier ?? run.branchMultiplier, baseWidth: f.model.baseWidth, baseDepth: f.model.baseDepth,
                                 input: try XCTUnwrap(InputMode(rawValue: run.input)), readout: try XCTUnwrap(ReadoutMode(rawValue: run.readout)),
                                 preLN: run.preLn)
+        // The engine's default mean subtraction (on for non-odd φ) must be the twin's choice.
+        XCTAssertEqual(model.usesMeanSubtraction, run.meanSubtraction, "\(run.name): mean subtraction")
         let optimizer = OptimizerConfig(kind: try XCTUnwrap(OptimizerKind(rawValue: run.optimizer)), learningRate: learningRate ?? run.lr,
-                                        epsilon: f.adam.epsilon)
-        return TrainingConfig(model: model, parametrization: name, optimizer: optimizer, loss: try XCTUnwrap(LossKind(rawValue: f.train.loss)),
+                                        momentum: run.momentum, epsilon: f.adam.epsilon)
+        return TrainingConfig(model: model, parametrization: name, optimizer: optimizer, loss: try XCTUnwrap(LossKind(rawValue: run.loss)),
                               steps: f.train.steps, batch: f.train.batch, seed: f.train.seed,
                               measurements: MeasurementRequest(lossPerStep: true, test: false))
     }
@@ -125,9 +135,9 @@ final class TorchTwinTests: XCTestCase {
         }
 
         init(engine: EngineRun, twin: Fixture.Run) {
-            stepsCompared = min(engine.loss.count, twin.loss.count)
+            stepsCompared = min(engine.loss.count, twin.losses.count)
             for t in 0..<stepsCompared {
-                let d = Self.relative(engine.loss[t], twin.loss[t])
+                let d = Self.relative(engine.loss[t], twin.losses[t])
                 if !(d <= loss) { loss = d; lossStep = t + 1 }  // NaN counts as the worst
             }
             for t in 0..<min(engine.gradientNorms.count, twin.gradientNorms.count) {
@@ -161,9 +171,12 @@ final class TorchTwinTests: XCTestCase {
         XCTAssertEqual(Set(f.runs.map(\.optimizer)), ["adam", "sgd"])
         XCTAssertEqual(Set(f.runs.map(\.blockDepth)), [1, 2])
         XCTAssertEqual(Set(f.runs.map(\.preLn)), [false, true])
-        XCTAssertEqual(f.runs.filter { $0.input == "frozen" && $0.readout == "frozen" }.count, 64, "the full product of issue 13")
+        let product = f.runs.filter(\.isProductRun)
+        XCTAssertEqual(product.count, 64, "the full product of issue 13")
+        XCTAssertEqual(Set(product.map { "\($0.depth) \($0.parametrization) \($0.optimizer) \($0.blockDepth) \($0.preLn)" }).count, 64)
+        XCTAssertEqual(Set(f.runs.map(\.activation)), Set(ActivationKind.allCases.map(\.rawValue)))
         for run in f.runs {
-            XCTAssertEqual(run.loss.count, f.train.steps, run.name)
+            XCTAssertEqual(run.losses.count, f.train.steps, run.name)
             XCTAssertEqual(run.gradientNorms.count, f.train.steps, run.name)
             let matrices = run.depth * run.blockDepth + (run.input == "trained" ? 1 : 0) + (run.readout == "frozen" ? 0 : 1)
             XCTAssertEqual(Set(run.gradientNorms.map(\.count)), [matrices], run.name)
@@ -175,6 +188,7 @@ final class TorchTwinTests: XCTestCase {
     func testTwinSeesTheEnginesLabelsAndBatches() {
         let f = Self.fixture, data = Self.data
         XCTAssertEqual(data.trainLabels, f.trainLabels, "teacher labels differ from the twin's (float32 tanhf or generator mismatch)")
+        XCTAssertEqual(data.trainTargets, f.trainTargets.flatMap { $0 }, "teacher targets differ from the twin's")
         let batches = Batches(data: data, batch: f.train.batch, seed: f.train.seed)
         let d = data.inputDim
         for (t, indices) in f.batchIndices.enumerated() {
@@ -212,7 +226,7 @@ final class TorchTwinTests: XCTestCase {
     /// wrong exponent at a 1.1× shape) or a branch multiplier 5% off fails it in every
     /// parametrization and optimizer.
     func testComparisonCatchesAWrongRateOrBranchMultiplier() throws {
-        let runs = Self.fixture.runs.filter { $0.depth == 16 && $0.blockDepth == 1 && !$0.preLn && $0.input == "frozen" && $0.parametrization != "mup" }
+        let runs = Self.fixture.runs.filter { $0.isProductRun && $0.depth == 16 && $0.blockDepth == 1 && !$0.preLn && $0.parametrization != "mup" }
         XCTAssertEqual(runs.count, 6)
         for run in runs {
             let wrongRate = Comparison(engine: try Self.train(Self.config(run, learningRate: run.lr * 1.1)), twin: run)
