@@ -6,15 +6,16 @@ trained on the engine's synthetic teacher task from the same initial weights and
 order, step by step, under every configuration of issue 13 item 1:
 (n, L) ∈ {(32, 4), (32, 16)} × {sp, mup, depth-mup, (½, 0)} × {Adam, SGD} × block depth {1, 2}
 × pre-LN {off, on}, plus, at L = 16, the input layer and readout trained (their TP5 Table 3
-rates), every activation, a branch multiplier of 2, SGD momentum and MSE loss (80 runs). For each run the fixture holds the loss and the Frobenius norm of every weight matrix's
-gradient at each of 30 steps; `Tests/DepthMuPTests/TorchTwinTests.swift` trains the engine on
+rates), every activation, a branch multiplier of 2, SGD momentum and MSE loss (80 runs). For
+each run the fixture holds the loss and the Frobenius norm of every weight matrix's gradient at
+each of 30 steps; `Tests/DepthMuPTests/TorchTwinTests.swift` trains the engine on
 the same runs and compares.
 
 What is shared with the engine, and how:
 - Initial weights and data: re-drawn here from the engine's documented generator
   (`SeededRandom`: xoshiro256** seeded by SplitMix64, Box–Muller in double, rounded to float32),
   re-implemented below from its doc comment, so the fixture stores seeds, not weights. The
-  teacher's labels (which go through float32 `tanhf`) and the batch indices are written to the
+  teacher's labels and targets (which go through glibc's float32 `tanhf`) and the batch indices are written to the
   fixture too, and the Swift test checks the engine produces the same ones, so a mismatch in
   the shared inputs is reported as such and not as a training difference. Per-group norms of the
   initial weights are stored for the same reason.
@@ -28,8 +29,9 @@ reference, so it should carry as little rounding as possible: the comparison the
 engine's float32 error against the exact trajectory rather than two float32 implementations'
 agreement on an order of operations.
 
-Regenerate (PyTorch from PyPI; ~1 minute on one core):
-    python3 Benchmarks/torch_twin.py            # writes Tests/Fixtures/twin/twin.json
+Regenerate (~1 minute on one core; any PyTorch 2.x, a CPU build suffices: the fixture was made
+with the version it records; PyPI's default Linux wheel also pulls its nvidia-* packages):
+    python3 Benchmarks/torch_twin.py            # or `make twin`; writes Tests/Fixtures/twin/twin.json
 Options: --out PATH, --check (print each run's loss curve summary only).
 """
 import os
