@@ -42,13 +42,20 @@ public enum Trainer {
                              shouldStop: (() -> Bool)? = nil,
                              projectionBudget: Int = defaultProjectionBudget) throws -> TrainingResult {
         try train(config, on: data, model: TrainedModel.self, progress: progress, shouldStop: shouldStop,
-                  projectionBudget: projectionBudget)
+                  projectionBudget: projectionBudget, inspect: nil)
     }
 
     /// The step loop over any ``Model`` (specialized per conformer: no dynamic dispatch per step).
+    ///
+    /// `inspect` is a read-only look at the model for tests (the PyTorch twin compares every
+    /// step's gradients): `inspect(0, model)` after initialization, then `inspect(t, model)` after
+    /// step t's backward pass, when `model.gradients` holds step t's gradients of the trained
+    /// groups (and `model.parameters` is already updated).
+    /// - Precondition: `inspect` does not write to the model's buffers.
     static func train<M: Model>(_ config: TrainingConfig, on data: Dataset, model _: M.Type,
                                 progress: ((Int) -> Void)?, shouldStop: (() -> Bool)?,
-                                projectionBudget: Int) throws -> TrainingResult {
+                                projectionBudget: Int = defaultProjectionBudget,
+                                inspect: ((_ step: Int, _ model: M) -> Void)? = nil) throws -> TrainingResult {
         try config.validate()
         if config.loss == .crossEntropy && data.classes < 2 {
             throw DepthMuPError.invalidConfig("cross-entropy needs at least 2 classes")
@@ -65,6 +72,7 @@ public enum Trainer {
         let model = M(config: modelConfig, inputDim: data.inputDim, classes: data.classes, branchScale: branchScale, capacity: config.batch)
         var random = SeededRandom(seed: config.seed, stream: 0)
         model.initialize(parametrization, random: &random)
+        inspect?(0, model)
 
         let trainInput = modelConfig.input == .trained
         let trainReadout = modelConfig.readout != .frozen
@@ -131,6 +139,7 @@ public enum Trainer {
                 adam?.update(range, parameters: parameters, gradients: gradients)
                 sgd?.update(range, parameters: parameters, gradients: gradients)
             }
+            inspect?(step, model)
             if coordinateSteps.contains(step), let measurements {
                 // Measurement time is not training time.
                 let pause = ContinuousClock.now
