@@ -7,7 +7,7 @@ TEST_PACKAGES := chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NOTEBOOKS := $(sort $(wildcard notebooks/*.md))
 
-.PHONY: all deps test-deps build release demo test bench bench-render bench-runs clean
+.PHONY: all deps test-deps build release demo test bench bench-render bench-runs twin clean
 
 all: build
 
@@ -53,6 +53,10 @@ bench-render: release
 test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# Regenerates Tests/Fixtures/twin/twin.json from the PyTorch twin (needs PyTorch; ~1 min).
+twin:
+	python3 Benchmarks/torch_twin.py
 
 # Times `render` of a 40-point notebook: --jobs 2 vs 1, and a cached re-render vs prose only.
 bench-runs: release
