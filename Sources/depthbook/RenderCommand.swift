@@ -4,7 +4,7 @@ import Notebook
 import Render
 import Runner
 
-/// `depthbook render`: one notebook to one HTML page.
+/// `depthbook render`: one notebook to one HTML page, or a folder of notebooks to a book.
 ///
 /// The page goes beside the notebook (`notes.md` → `notes.html`, assets in `notes_files/`)
 /// unless `-o` names another file, or `-o -` for standard output (which implies
@@ -15,22 +15,28 @@ import Runner
 /// wrote notes.html
 /// $ depthbook render notes.md --fragment -o -
 /// <p>Let <span class="math inline">L</span> be the depth.</p>
+/// $ depthbook render notebooks/ -o out/
+/// wrote out/01-why-depth-needs-scaling.html
+/// …
+/// wrote out/index.html (4 notebooks)
 /// ```
 struct RenderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "render",
-        abstract: "Render a notebook to HTML.",
+        abstract: "Render a notebook to HTML, or a folder of notebooks to a book.",
         discussion: """
             The page is written beside the notebook (NOTES.md -> NOTES.html, KaTeX assets in \
             NOTES_files/) unless -o names another file; -o - writes to standard output and \
-            implies --self-contained for full pages.
+            implies --self-contained for full pages. A FOLDER renders every *.md in it (but \
+            index.md, the introduction) into -o OUT/ (default: the folder): one page each, in \
+            front matter `order:` then file-name order, previous/next links, and index.html.
             """
     )
 
-    @Argument(help: "The notebook (.md).")
+    @Argument(help: "The notebook (.md), or a folder of notebooks (a book).")
     var notebook: String
 
-    @Option(name: .shortAndLong, help: "Output file, or - for standard output (default: beside the notebook).")
+    @Option(name: .shortAndLong, help: "Output file, or - for standard output (default: beside the notebook); for a folder, the output folder.")
     var output: String?
 
     @Flag(help: "Write only the body HTML: no template, assets, heading anchors or table of contents.")
@@ -52,66 +58,125 @@ struct RenderCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: notebook, isDirectory: &isDirectory), isDirectory.boolValue {
+                try renderBook()
+                return
+            }
             let parsed = try Notebook.load(
                 path: notebook, options: ParseOptions(allowRawHTML: unsafeHTML ? true : nil))
             let destination = output ?? Self.defaultOutput(for: notebook)
-            let toStandardOutput = destination == "-"
-            if !toStandardOutput,
+            if destination != "-",
                URL(fileURLWithPath: destination).standardizedFileURL.resolvingSymlinksInPath()
                 == URL(fileURLWithPath: notebook).standardizedFileURL.resolvingSymlinksInPath() {
                 throw OutputError(description: "\(destination): the output would overwrite the notebook; hint: choose another -o")
             }
-            var options = RenderOptions()
-            options.fragment = fragment
-            options.selfContained = selfContained || toStandardOutput
-            options.template = try template.map { try PageTemplate.load(path: $0) }
             let name = URL(fileURLWithPath: destination).deletingPathExtension().lastPathComponent
-            options.assetFolder = "\(name)_files"
-            let blocks = try NotebookRun.preparedBlocks(parsed, path: notebook, scale: execution.scale)
-            try NotebookRun.checkOutput(destination)
-            let interrupt = InterruptHandler()
-            let progress = StderrProgress(mode: quiet ? .quiet : nil)
-            let scheduler = Scheduler(executor: NotebookRun.executor(for: notebook), cache: NotebookRun.cache(for: notebook),
-                                      options: execution.options, progress: progress, stop: interrupt.stop)
-            let results = scheduler.run(blocks)
-            if interrupt.stop.isSet {
-                // Finished points are cached; no page is written from a partial run.
-                printError("interrupted: finished points are cached; run again to continue")
-                throw ExitStatus.interrupted
-            }
-            let provider = ExecutedBlocks(results: results)
-            let page = try PageRenderer.renderPage(notebook: parsed, provider: provider, options: options)
-            for warning in page.warnings { printError(warning) }
-            if toStandardOutput {
-                FileHandle.standardOutput.write(Data(page.html.utf8))
-            } else {
-                let directory = URL(fileURLWithPath: destination).deletingLastPathComponent()
-                for asset in page.assets {
-                    try writeAtomically(asset.contents, to: directory.appendingPathComponent(asset.relativePath).path)
-                }
-                if !results.isEmpty {
-                    for file in provider.sideFiles(pageName: name, notebookFile: parsed.file) {
-                        try writeAtomically(Data(file.contents.utf8), to: directory.appendingPathComponent(file.name).path)
-                    }
-                }
-                try writeAtomically(Data(page.html.utf8), to: destination)
-                if !quiet { print("wrote \(destination)") }
-            }
-            let failures = results.filter { block in
-                switch block.status {
-                case .failed, .timedOut: return block.failsCommand
-                default: return false
-                }
-            }
-            for block in failures {
-                switch block.status {
-                case .failed(let message): printError("error: \(message)")
-                case .timedOut(let seconds): printError("error: \(block.cell.range.start): block \(block.cell.label): timed out after \(seconds) s")
-                default: break
-                }
-            }
-            if !failures.isEmpty { throw ExitStatus.executionFailure }
+            let rendered = try render(parsed, path: notebook, to: destination, assetFolder: "\(name)_files", navigation: nil)
+            try Self.exitForFailures(rendered.results)
         }
+    }
+
+    /// Book mode: every notebook of the folder, an index page, links between the pages; the
+    /// pages share one asset folder, `book_files/`.
+    func renderBook() throws {
+        guard !fragment, output != "-" else {
+            throw OutputError(description: "\(notebook): a folder renders to a folder of pages; hint: give -o OUT/ (not -o - or --fragment), or render one NOTEBOOK.md")
+        }
+        let folder = output ?? notebook
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let options = ParseOptions(allowRawHTML: unsafeHTML ? true : nil)
+        let chapters = Book.order(try Book.notebookPaths(in: notebook).map { path in
+            Book.Chapter(path: path, notebook: try Notebook.load(path: path, options: options))
+        })
+        var entries: [IndexPage.Entry] = []
+        var allResults: [BlockResult] = []
+        for (index, chapter) in chapters.enumerated() {
+            let destination = URL(fileURLWithPath: folder).appendingPathComponent(chapter.page).path
+            let rendered = try render(chapter.notebook, path: chapter.path, to: destination, assetFolder: "book_files",
+                                      navigation: Book.navigation(chapters, at: index))
+            allResults += rendered.results
+            entries.append(IndexPage.Entry(title: chapter.title, description: chapter.notebook.frontMatter.description,
+                                           href: "./" + chapter.page,
+                                           headlineHTML: try Book.headlineHTML(chapter, provider: rendered.provider)))
+        }
+        var introduction = ""
+        var title = "Notebooks"
+        let introPath = URL(fileURLWithPath: notebook).appendingPathComponent(Book.introductionFile).path
+        if FileManager.default.fileExists(atPath: introPath) {
+            let intro = try Notebook.load(path: introPath, options: options)
+            var fragmentOptions = RenderOptions()
+            fragmentOptions.fragment = true
+            introduction = try PageRenderer.renderPage(notebook: intro, provider: UnexecutedBlocks(), options: fragmentOptions).html
+            title = intro.frontMatter.title ?? title
+        }
+        let index = URL(fileURLWithPath: folder).appendingPathComponent("index.html").path
+        try writeAtomically(Data(IndexPage.html(title: title, introductionHTML: introduction, entries: entries).utf8), to: index)
+        if !quiet { print("wrote \(index) (\(chapters.count) notebook\(chapters.count == 1 ? "" : "s"))") }
+        try Self.exitForFailures(allResults)
+    }
+
+    /// Runs `parsed`'s blocks and writes its page (and assets, results JSON, CSV) to `destination`.
+    func render(_ parsed: Notebook, path: String, to destination: String, assetFolder: String,
+                navigation: String?) throws -> (results: [BlockResult], provider: ExecutedBlocks) {
+        let toStandardOutput = destination == "-"
+        var options = RenderOptions()
+        options.fragment = fragment
+        options.selfContained = selfContained || toStandardOutput
+        options.template = try template.map { try PageTemplate.load(path: $0) }
+        options.navigation = navigation
+        let name = URL(fileURLWithPath: destination).deletingPathExtension().lastPathComponent
+        options.assetFolder = assetFolder
+        let blocks = try NotebookRun.preparedBlocks(parsed, path: path, scale: execution.scale)
+        try NotebookRun.checkOutput(destination)
+        let interrupt = InterruptHandler()
+        let progress = StderrProgress(mode: quiet ? .quiet : nil)
+        let scheduler = Scheduler(executor: NotebookRun.executor(for: path), cache: NotebookRun.cache(for: path),
+                                  options: execution.options, progress: progress, stop: interrupt.stop)
+        let results = scheduler.run(blocks)
+        if interrupt.stop.isSet {
+            // Finished points are cached; no page is written from a partial run.
+            printError("interrupted: finished points are cached; run again to continue")
+            throw ExitStatus.interrupted
+        }
+        let provider = ExecutedBlocks(results: results, pageName: toStandardOutput || results.isEmpty ? nil : name,
+                                      showSource: parsed.frontMatter.showSource)
+        let page = try PageRenderer.renderPage(notebook: parsed, provider: provider, options: options)
+        for warning in page.warnings { printError(warning) }
+        if toStandardOutput {
+            FileHandle.standardOutput.write(Data(page.html.utf8))
+        } else {
+            let directory = URL(fileURLWithPath: destination).deletingLastPathComponent()
+            for asset in page.assets {
+                try writeAtomically(asset.contents, to: directory.appendingPathComponent(asset.relativePath).path)
+            }
+            if !results.isEmpty {
+                for file in provider.sideFiles(pageName: name, notebookFile: parsed.file) {
+                    try writeAtomically(Data(file.contents.utf8), to: directory.appendingPathComponent(file.name).path)
+                }
+            }
+            try writeAtomically(Data(page.html.utf8), to: destination)
+            if !quiet { print("wrote \(destination)") }
+        }
+        return (results, provider)
+    }
+
+    /// Prints each failed block and exits 1 when one of them fails the command.
+    static func exitForFailures(_ results: [BlockResult]) throws {
+        let failures = results.filter { block in
+            switch block.status {
+            case .failed, .timedOut: return block.failsCommand
+            default: return false
+            }
+        }
+        for block in failures {
+            switch block.status {
+            case .failed(let message): printError("error: \(message)")
+            case .timedOut(let seconds): printError("error: \(block.cell.range.start): block \(block.cell.label): timed out after \(seconds) s")
+            default: break
+            }
+        }
+        if !failures.isEmpty { throw ExitStatus.executionFailure }
     }
 
     /// `notes.md` → `notes.html` in the same directory.
