@@ -142,19 +142,19 @@ table.results .best { font-weight: bold; color: var(--accent); }
 .reference.unresolved { border: 1px dashed var(--muted); color: var(--muted); padding: 0 0.2em; }
 .error { color: var(--error); border-left: 3px solid var(--error); padding-left: 0.75em; }
 .error code { color: inherit; }
-/* A phone: each table row becomes a card, every cell labelled with its column, so no column
-   is ever off screen. */
+/* A phone: each row of a table too wide for it (class reflow) becomes a card, every cell
+   labelled with its column, so no column is ever off screen. */
 @media (max-width: 600px) {
   body { padding: 1rem 0.75rem 3rem; }
   figure.experiment { padding: 0.5rem; }
-  table.results, table.results tbody, table.results tr, table.results td, table.results th[scope="row"] { display: block; }
-  table.results { width: 100%; }
-  table.results thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
-  table.results tr { border-bottom: 2px solid var(--rule); padding: 0.3em 0; }
-  table.results th[scope="row"] { position: static; border: 0; padding: 0.2em 0.4em; }
-  table.results td { display: flex; justify-content: space-between; gap: 1em; border: 0; padding: 0.1em 0.4em; text-align: right; }
-  table.results td::before { content: attr(data-label); color: var(--muted); text-align: left; }
-  .table-scroll { background: none; }
+  table.results th, table.results td { padding: 0.25em 0.4em; }
+  table.reflow, table.reflow tbody, table.reflow tr, table.reflow td, table.reflow th[scope="row"] { display: block; }
+  table.reflow { width: 100%; }
+  table.reflow thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  table.reflow tr { border-bottom: 2px solid var(--rule); padding: 0.3em 0; }
+  table.reflow th[scope="row"] { position: static; border: 0; padding: 0.2em 0.4em; text-align: left; }
+  table.reflow td { border: 0; padding: 0.1em 0.4em; text-align: right; }
+  table.reflow td::before { content: attr(data-label); float: left; margin-right: 1em; color: var(--muted); font-weight: normal; }
 }
 /* Print: one column, no navigation, vector plots, tables unclipped. */
 @media print {

@@ -24,11 +24,11 @@ public enum ExperimentSummary {
         let data = first.data
         switch data.name {
         case .fashionMNIST:
-            parts.append("Fashion-MNIST, \(count(data.trainCount)) training and \(count(data.testCount)) test images")
+            parts.append("Fashion-MNIST, \(examples(data, noun: "images"))")
         case .teacher:
-            parts.append("a random teacher network (\(data.inputDim) inputs, \(data.classes) classes), \(count(data.trainCount)) training and \(count(data.testCount)) test examples")
+            parts.append("A random teacher network (\(data.inputDim) inputs, \(data.classes) classes), \(examples(data, noun: "examples"))")
         case .idx:
-            parts.append("IDX images, \(count(data.trainCount)) training and \(count(data.testCount)) test")
+            parts.append("IDX files, \(examples(data, noun: "images"))")
         }
         let widths = unique(specs.map(\.width)), depths = unique(specs.map(\.depth))
         parts.append((widths.count == 1 ? "width " : "widths ") + list(widths))
@@ -51,6 +51,12 @@ public enum ExperimentSummary {
         parts.append(NumberFormat.counted(Double(unique(specs.map(\.seed)).count), "seed"))
         parts.append(NumberFormat.counted(Double(specs.count), "run"))
         return parts.joined(separator: " · ") + "."
+    }
+
+    /// `10,000 training and 2,000 test images`, or `1,024 training images` without a test set.
+    static func examples(_ data: DataSpec, noun: String) -> String {
+        data.testCount == 0 ? "\(count(data.trainCount)) training \(noun)"
+            : "\(count(data.trainCount)) training and \(count(data.testCount)) test \(noun)"
     }
 
     /// `10,000`: thousands grouped with commas (deterministic, not the locale's).

@@ -57,7 +57,7 @@ public struct TableView: Sendable {
     public func html() -> String {
         var out = "<figure class=\"table\">\n<figcaption>\(MathText.html(caption))</figcaption>\n"
         out += "<div class=\"table-scroll\" role=\"region\" tabindex=\"0\" aria-label=\"table, scrolls sideways\">\n"
-        out += "<table class=\"results\">\n<thead><tr>"
+        out += "<table class=\"results\(fitsAPhone ? "" : " reflow")\">\n<thead><tr>"
         for column in columns {
             out += "<th scope=\"col\"\(column.isNumber ? " class=\"number\"" : "")>\(column.heading.map(MathText.html) ?? HTMLEscaping.escape(column.title))</th>"
         }
@@ -78,6 +78,19 @@ public struct TableView: Sendable {
         }
         out += "</tbody>\n</table>\n</div>\n</figure>\n"
         return out
+    }
+
+    /// Whether the table fits a 390 px phone as a table: its widest texts at about 8 CSS px a
+    /// character plus cell padding come to ≤ 330 px (the column is about 345 px there). Tables that do not get class `reflow`,
+    /// which the style sheet stacks into one card per row on narrow screens.
+    var fitsAPhone: Bool {
+        var width = 0
+        for (index, column) in columns.enumerated() {
+            let header = (column.heading ?? column.title).filter { $0 != "$" && $0 != "\\" }.count
+            let cells = rows.map { $0.indices.contains(index) ? $0[index].text.count + ($0[index].isBest ? 2 : 0) : 0 }.max() ?? 0
+            width += 8 * min(max(header, cells), 24) + 19
+        }
+        return width <= 330
     }
 
     /// RFC 4180 CSV: a header row, then the rows; LF line ends.

@@ -172,6 +172,30 @@ final class ResultViewsTests: XCTestCase {
 }
 
 final class NumberFormatTests: XCTestCase {
+    /// A count reads as prose: singular for exactly one (issue 8: "1 octaves").
+    func testCountedIsSingularForOne() {
+        XCTAssertEqual(NumberFormat.counted(1, "octave"), "1 octave")
+        XCTAssertEqual(NumberFormat.counted(2, "octave"), "2 octaves")
+        XCTAssertEqual(NumberFormat.counted(0, "octave"), "0 octaves")
+        XCTAssertEqual(NumberFormat.counted(1.5, "octave"), "1.5 octaves")
+        XCTAssertEqual(NumberFormat.counted(1, "grid step"), "1 grid step")
+    }
+
+    /// Readers see U+2212, not a hyphen-minus (issue 8: "-0.01" beside tables' "−").
+    func testProseUsesTheMinusSign() {
+        XCTAssertEqual(NumberFormat.prose(-0.01), "−0.0100")
+        XCTAssertEqual(NumberFormat.minus("-0.50"), "−0.50")
+        XCTAssertEqual(NumberFormat.minus("depth-mup"), "depth-mup", "a hyphen inside a word stays")
+    }
+
+    /// Scientific values as `× 10ⁿ` (issue 8: "1.74e19" in running text).
+    func testProseWritesPowersOfTen() {
+        XCTAssertEqual(NumberFormat.prose(1.74e19), "1.74 × 10¹⁹")
+        XCTAssertEqual(NumberFormat.prose(-2.5e-5, digits: 2), "−2.5 × 10⁻⁵")
+        XCTAssertEqual(NumberFormat.prose(1e6, digits: 1), "10⁶")
+        XCTAssertEqual(NumberFormat.prose(617.8, digits: 4), "617.8")
+    }
+
     func testSignificantDigits() {
         XCTAssertEqual(NumberFormat.significant(0.0078125), "0.00781")
         XCTAssertEqual(NumberFormat.significant(2.31456, digits: 4), "2.315")
