@@ -55,7 +55,9 @@ public enum Book {
         guard !notebooks.isEmpty else {
             throw RenderError.io(path: folder, reason: "no notebooks (*.md) in the folder; hint: render a folder that holds notebooks, or one NOTEBOOK.md")
         }
-        return notebooks.map { URL(fileURLWithPath: folder).appendingPathComponent($0).path }
+        // Joined as text, not through URL, so messages name the path as the user gave it
+        // (`notebooks/02.md:4:11`, not an absolute path).
+        return notebooks.map { (folder as NSString).appendingPathComponent($0) }
     }
 
     /// `chapters` by front matter `order:`, then file name (stable).

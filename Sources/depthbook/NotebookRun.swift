@@ -64,6 +64,8 @@ enum NotebookRun {
         var options = RenderOptions()
         options.fragment = true
         _ = try PageRenderer.renderPage(notebook: notebook, provider: ExecutedBlocks(results: unrun), options: options)
+        // The front matter's book headline quotes results too.
+        _ = try Book.headlineHTML(Book.Chapter(path: notebook.file, notebook: notebook), provider: ExecutedBlocks(results: unrun))
     }
 
     /// Refuses blocks whose data files do not exist, before anything runs (bad input, exit 2).

@@ -89,10 +89,12 @@ struct RenderCommand: ParsableCommand {
         let chapters = Book.order(try Book.notebookPaths(in: notebook).map { path in
             Book.Chapter(path: path, notebook: try Notebook.load(path: path, options: options))
         })
+        // Bad input in any chapter is found before the first one runs.
+        for chapter in chapters { _ = try NotebookRun.preparedBlocks(chapter.notebook, path: chapter.path, scale: execution.scale) }
         var entries: [IndexPage.Entry] = []
         var allResults: [BlockResult] = []
         for (index, chapter) in chapters.enumerated() {
-            let destination = URL(fileURLWithPath: folder).appendingPathComponent(chapter.page).path
+            let destination = (folder as NSString).appendingPathComponent(chapter.page)
             let rendered = try render(chapter.notebook, path: chapter.path, to: destination, assetFolder: "book_files",
                                       navigation: Book.navigation(chapters, at: index))
             allResults += rendered.results
@@ -102,7 +104,7 @@ struct RenderCommand: ParsableCommand {
         }
         var introduction = ""
         var title = "Notebooks"
-        let introPath = URL(fileURLWithPath: notebook).appendingPathComponent(Book.introductionFile).path
+        let introPath = (notebook as NSString).appendingPathComponent(Book.introductionFile)
         if FileManager.default.fileExists(atPath: introPath) {
             let intro = try Notebook.load(path: introPath, options: options)
             var fragmentOptions = RenderOptions()
@@ -110,7 +112,7 @@ struct RenderCommand: ParsableCommand {
             introduction = try PageRenderer.renderPage(notebook: intro, provider: UnexecutedBlocks(), options: fragmentOptions).html
             title = intro.frontMatter.title ?? title
         }
-        let index = URL(fileURLWithPath: folder).appendingPathComponent("index.html").path
+        let index = (folder as NSString).appendingPathComponent("index.html")
         try writeAtomically(Data(IndexPage.html(title: title, introductionHTML: introduction, entries: entries).utf8), to: index)
         if !quiet { print("wrote \(index) (\(chapters.count) notebook\(chapters.count == 1 ? "" : "s"))") }
         try Self.exitForFailures(allResults)

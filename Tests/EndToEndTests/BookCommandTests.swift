@@ -69,6 +69,8 @@ final class BookCommandTests: XCTestCase {
         try write(Self.notebook(title: "One", order: 1).replacingOccurrences(of: "{{runs.points}}", with: "{{nope.points}}"), to: "bad/one.md")
         let bad = try CommandRunner.run(["render", "bad", "-o", "out2", "--quiet"], in: directory)
         XCTAssertEqual(bad.status, 2)
-        XCTAssertTrue(bad.stderr.contains("one.md:4:11: {{nope.points}}: unknown block \"nope\""), bad.stderr)
+        XCTAssertTrue(bad.stderr.hasPrefix("error: bad/one.md:4:11: {{nope.points}}: unknown block \"nope\""), bad.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("bad/.depthbook").path),
+                       "nothing ran: the headline is checked before the experiments")
     }
 }
