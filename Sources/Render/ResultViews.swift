@@ -163,7 +163,7 @@ public enum ResultViews {
                              ?? TableView.Cell(text: "—", csv: ""))
         }
         if series != nil { rows.append(spreadRow) }
-        let caption = "Best learning rate $\\eta^*$ (lowest final train loss) per \(axisPhrase(series)) and \(panelAxes.isEmpty ? "block" : panelAxes.map(DisplayName.axis).joined(separator: ", ")); ★: the \(series.map(DisplayName.axis) ?? "row") whose best run has the lowest loss in its column\(series != nil ? "; last row: the spread of $\\log_2\\eta^*$ across \(axisPhrase(series)), in octaves" : "")."
+        let caption = "Best learning rate $\\eta^*$ (lowest final train loss) per \(axisPhrase(series)) and \(panelAxes.isEmpty ? "block" : panelAxes.map(DisplayName.axis).joined(separator: ", ")); ★: the \(series.map { $0.replacingOccurrences(of: "_", with: " ") } ?? "row") whose best run has the lowest loss in its column\(series != nil ? "; last row: the spread of $\\log_2\\eta^*$ across \(axisPhrase(series)), in octaves" : "")."
         return (TableView(caption: caption, columns: columns, rows: rows), spreads)
     }
 

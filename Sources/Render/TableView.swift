@@ -56,7 +56,7 @@ public struct TableView: Sendable {
     /// The first column is a row header (`<th scope="row">`).
     public func html() -> String {
         var out = "<figure class=\"table\">\n<figcaption>\(MathText.html(caption))</figcaption>\n"
-        out += "<div class=\"table-scroll\" role=\"region\" tabindex=\"0\" aria-label=\"table, scrolls sideways\">\n"
+        out += "<div class=\"table-scroll\">\n"
         out += "<table class=\"results\(fitsAPhone ? "" : " reflow")\">\n<thead><tr>"
         for column in columns {
             out += "<th scope=\"col\"\(column.isNumber ? " class=\"number\"" : "")>\(column.heading.map(MathText.html) ?? HTMLEscaping.escape(column.title))</th>"
