@@ -33,7 +33,7 @@ release: deps
 	$(SWIFT) build -c release
 
 # Renders the book: every notebooks/*.md (but index.md, its introduction) at full scale to
-# out/NAME.html with previous/next links, out/index.html, KaTeX in out/book_files/, results JSON
+# out/NAME.html with previous/next links, out/index.html, KaTeX in out/NAME_files/, results JSON
 # and CSV beside each page. Results are cached in notebooks/.depthbook/, so a second `make demo`
 # only re-renders.
 demo: release

@@ -78,7 +78,7 @@ struct RenderCommand: ParsableCommand {
     }
 
     /// Book mode: every notebook of the folder, an index page, links between the pages; the
-    /// pages share one asset folder, `book_files/`.
+    /// pages' assets go in `NAME_files/` as for single pages.
     func renderBook() throws {
         guard !fragment, output != "-" else {
             throw OutputError(description: "\(notebook): a folder renders to a folder of pages; hint: give -o OUT/ (not -o - or --fragment), or render one NOTEBOOK.md")
@@ -95,7 +95,7 @@ struct RenderCommand: ParsableCommand {
         var allResults: [BlockResult] = []
         for (index, chapter) in chapters.enumerated() {
             let destination = (folder as NSString).appendingPathComponent(chapter.page)
-            let rendered = try render(chapter.notebook, path: chapter.path, to: destination, assetFolder: "book_files",
+            let rendered = try render(chapter.notebook, path: chapter.path, to: destination, assetFolder: "\(chapter.name)_files",
                                       navigation: Book.navigation(chapters, at: index))
             allResults += rendered.results
             entries.append(IndexPage.Entry(title: chapter.title, description: chapter.notebook.frontMatter.description,

@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 
 /// `depthbook render FOLDER -o OUT/`: pages in order, an index quoting each headline live,
-/// contents and neighbour links, one shared asset folder; bad input is a located error.
+/// contents and neighbour links; bad input is a located error.
 final class BookCommandTests: XCTestCase {
     var directory: URL!
 
@@ -51,7 +51,7 @@ final class BookCommandTests: XCTestCase {
         XCTAssertTrue(index.contains("First ran <span class=\"reference\" title=\"runs.points\">2</span> points."), index)
         let page = try String(contentsOf: out.appendingPathComponent("b-first.html"), encoding: .utf8)
         XCTAssertTrue(page.contains("<a rel=\"index\" href=\"./index.html\">Contents</a> <a rel=\"next\" href=\"./a-second.html\">2. Second →</a>"), page)
-        XCTAssertTrue(page.contains("href=\"book_files/katex.min.css\"") || !FileManager.default.fileExists(atPath: "/usr/share/javascript/katex"))
+        XCTAssertTrue(page.contains("href=\"b-first_files/katex.min.css\"") || !FileManager.default.fileExists(atPath: "/usr/share/javascript/katex"))
         XCTAssertTrue(page.contains("<a href=\"./b-first.results.json\">all results (JSON)</a>"))
     }
 
