@@ -71,10 +71,6 @@ public struct TableView: Sendable {
                 if cell.isBest { classes.append("best") }
                 var attributes = classes.isEmpty ? "" : " class=\"\(classes.joined(separator: " "))\""
                 if index > 0, index < columns.count { attributes += " data-label=\"\(HTMLEscaping.escape(columns[index].label))\"" }
-                // A stacked card's heading says what its number is (`L = 8`, `η = 2⁻⁹`).
-                if index == 0, columns.first?.isNumber == true, !(columns.first?.label.isEmpty ?? true), !cell.text.contains(" ") {
-                    attributes += " data-label=\"\(HTMLEscaping.escape(columns[0].label))\""
-                }
                 let text = HTMLEscaping.escape(cell.text) + (cell.isBest ? "<span class=\"marker\" title=\"lowest in its column\"> ★</span>" : "")
                 out += index == 0 ? "<th scope=\"row\"\(attributes)>\(text)</th>" : "<td\(attributes)>\(text)</td>"
             }
