@@ -17,7 +17,7 @@ public enum DepthMuPError: Error, CustomStringConvertible, Equatable, Sendable {
     public var description: String {
         switch self {
         case .fileNotFound(let path):
-            return "\(path): file not found or unreadable; install Debian's dataset-fashion-mnist or pass --data idx:IMAGES,LABELS with existing files"
+            return "\(path): no such file, or it cannot be read; check the path (Fashion-MNIST comes with Debian's dataset-fashion-mnist)"
         case .truncated(let path, let expected, let actual):
             return "\(path): truncated IDX file: header promises \(expected) data bytes but only \(actual) were read; re-download the file"
         case .wrongMagic(let path, let expected, let found):

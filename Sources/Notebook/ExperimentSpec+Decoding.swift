@@ -106,6 +106,25 @@ struct SpecDecoder {
         return try elements(node, path: path).map { try decode($0.node, $0.path) }
     }
 
+    /// A sweep axis: one value or a list of distinct values (a repeat would train the same point
+    /// twice and make references to it ambiguous).
+    func sweep<T: Hashable>(_ node: SpecNode, path: String, _ decode: (SpecNode, String) throws -> T) throws -> [T] {
+        let values = try list(node, path: path, decode)
+        let items = elements(node, path: path)
+        var first: [T: Int] = [:]
+        for (index, value) in values.enumerated() {
+            if let earlier = first[value] {
+                throw error(items[index].node, items[index].path,
+                            "repeats \(items[earlier].path); hint: list each sweep value once")
+            }
+            first[value] = index
+        }
+        return values
+    }
+
+    static var learningRateRange: ClosedRange<Double> { SpecLimits.learningRate }
+    static var log2Range: ClosedRange<Double> { SpecLimits.log2LearningRate }
+
     // MARK: Scalars
 
     func number(_ node: SpecNode, _ path: String) throws -> Double {
@@ -200,7 +219,7 @@ struct SpecDecoder {
         if let entry = keys["data"] { spec.data = try decodeData(entry.value, path: "data") }
         if let entry = keys["model"] { spec.model = try decodeModel(entry.value, path: "model") }
         if let entry = keys["parametrization"] {
-            spec.parametrizations = try list(entry.value, path: "parametrization", decodeParametrization)
+            spec.parametrizations = try sweep(entry.value, path: "parametrization", decodeParametrization)
         }
         if let entry = keys["optimizer"] { spec.optimizer = try decodeOptimizer(entry.value, path: "optimizer") }
         if let entry = keys["train"] { spec.train = try decodeTrain(entry.value, path: "train") }
@@ -248,17 +267,17 @@ struct SpecDecoder {
                                                           "base_depth", "input", "readout", "pre_ln"])
         var model = ModelSpec()
         func at(_ key: String) -> (SpecNode, String)? { keys[key].map { ($0.value, join(path, key)) } }
-        if let (value, keyPath) = at("width") { model.width = try list(value, path: keyPath) { try integer($0, $1, atLeast: 1, atMost: 16384) } }
-        if let (value, keyPath) = at("depth") { model.depth = try list(value, path: keyPath) { try integer($0, $1, atLeast: 1, atMost: 16384) } }
-        if let (value, keyPath) = at("block_depth") { model.blockDepth = try list(value, path: keyPath) { try integer($0, $1, atLeast: 1, atMost: 64) } }
-        if let (value, keyPath) = at("activation") { model.activation = try list(value, path: keyPath) { try choice($0, $1, Activation.self) } }
-        if let (value, keyPath) = at("mean_subtraction") { model.meanSubtraction = try list(value, path: keyPath) { try boolean($0, $1) } }
-        if let (value, keyPath) = at("branch_multiplier") { model.branchMultiplier = try list(value, path: keyPath) { try positive($0, $1) } }
-        if let (value, keyPath) = at("base_width") { model.baseWidth = try list(value, path: keyPath) { try integer($0, $1, atLeast: 1) } }
-        if let (value, keyPath) = at("base_depth") { model.baseDepth = try list(value, path: keyPath) { try integer($0, $1, atLeast: 1) } }
-        if let (value, keyPath) = at("input") { model.input = try list(value, path: keyPath) { try choice($0, $1, InputMode.self) } }
-        if let (value, keyPath) = at("readout") { model.readout = try list(value, path: keyPath) { try choice($0, $1, ReadoutMode.self) } }
-        if let (value, keyPath) = at("pre_ln") { model.preLN = try list(value, path: keyPath) { try boolean($0, $1) } }
+        if let (value, keyPath) = at("width") { model.width = try sweep(value, path: keyPath) { try integer($0, $1, atLeast: 1, atMost: 16384) } }
+        if let (value, keyPath) = at("depth") { model.depth = try sweep(value, path: keyPath) { try integer($0, $1, atLeast: 1, atMost: 16384) } }
+        if let (value, keyPath) = at("block_depth") { model.blockDepth = try sweep(value, path: keyPath) { try integer($0, $1, atLeast: 1, atMost: 64) } }
+        if let (value, keyPath) = at("activation") { model.activation = try sweep(value, path: keyPath) { try choice($0, $1, Activation.self) } }
+        if let (value, keyPath) = at("mean_subtraction") { model.meanSubtraction = try sweep(value, path: keyPath) { try boolean($0, $1) } }
+        if let (value, keyPath) = at("branch_multiplier") { model.branchMultiplier = try sweep(value, path: keyPath) { try positive($0, $1) } }
+        if let (value, keyPath) = at("base_width") { model.baseWidth = try sweep(value, path: keyPath) { try integer($0, $1, atLeast: 1) } }
+        if let (value, keyPath) = at("base_depth") { model.baseDepth = try sweep(value, path: keyPath) { try integer($0, $1, atLeast: 1) } }
+        if let (value, keyPath) = at("input") { model.input = try sweep(value, path: keyPath) { try choice($0, $1, InputMode.self) } }
+        if let (value, keyPath) = at("readout") { model.readout = try sweep(value, path: keyPath) { try choice($0, $1, ReadoutMode.self) } }
+        if let (value, keyPath) = at("pre_ln") { model.preLN = try sweep(value, path: keyPath) { try boolean($0, $1) } }
         return model
     }
 
@@ -291,7 +310,7 @@ struct SpecDecoder {
         if let entry = keys["name"] { optimizer.name = try choice(entry.value, join(path, "name"), OptimizerName.self) }
         if let entry = keys["lr"] { optimizer.learningRates = try decodeLearningRates(entry.value, path: join(path, "lr")) }
         if let entry = keys["momentum"] {
-            optimizer.momentum = try list(entry.value, path: join(path, "momentum")) { value, keyPath in
+            optimizer.momentum = try sweep(entry.value, path: join(path, "momentum")) { value, keyPath in
                 let momentum = try finite(value, keyPath)
                 guard momentum >= 0, momentum < 1 else {
                     throw error(value, keyPath, "must be in [0, 1), got \(SpecDecoder.text(momentum))")
@@ -306,7 +325,13 @@ struct SpecDecoder {
     /// `lr:` — a number, a list of numbers, or a log2 grid `{log2: [lo, hi], step: s}`.
     func decodeLearningRates(_ node: SpecNode, path: String) throws -> [Double] {
         guard case .mapping = node else {
-            return try list(node, path: path) { try positive($0, $1) }
+            return try sweep(node, path: path) { value, keyPath in
+                let rate = try positive(value, keyPath)
+                guard rate >= Self.learningRateRange.lowerBound, rate <= Self.learningRateRange.upperBound else {
+                    throw error(value, keyPath, "learning rate \(SpecDecoder.text(rate)) is out of range; hint: use a rate in [1e-30, 1e6]")
+                }
+                return rate
+            }
         }
         let keys = try fields(node, path: path, allowed: ["log2", "step"])
         guard let range = keys["log2"] else {
@@ -315,19 +340,32 @@ struct SpecDecoder {
         guard case .sequence(let bounds, _) = range.value, bounds.count == 2 else {
             throw error(range.value, join(path, "log2"), "expected [lo, hi], got \(range.value.kindDescription)")
         }
-        let low = try finite(bounds[0], join(path, "log2") + "[0]")
-        let high = try finite(bounds[1], join(path, "log2") + "[1]")
+        func exponent(_ index: Int) throws -> Double {
+            let keyPath = join(path, "log2") + "[\(index)]"
+            let value = try finite(bounds[index], keyPath)
+            guard Self.log2Range.contains(value) else {
+                throw error(bounds[index], keyPath, "2^\(SpecDecoder.text(value)) is out of range for a learning rate; hint: log2 bounds lie in [-100, 20]")
+            }
+            return value
+        }
+        let low = try exponent(0)
+        let high = try exponent(1)
         guard low <= high else {
             throw error(range.value, join(path, "log2"), "lo must be ≤ hi, got [\(SpecDecoder.text(low)), \(SpecDecoder.text(high))]")
         }
         let step = try keys["step"].map { try positive($0.value, join(path, "step")) } ?? 1
-        let count = Int(((high - low) / step + 1e-9).rounded(.down)) + 1
-        guard count <= 1000 else {
-            throw error(node, path, "the grid has \(count) points; use a larger step (at most 1000 points)")
+        // Counted in Double first: a tiny step gives more points than an Int holds.
+        let points = ((high - low) / step + 1e-9).rounded(.down) + 1
+        guard points <= 1000 else {
+            throw error(node, path, "the grid has \(points < 1e15 ? SpecDecoder.text(points) : "more than 10^15") points; hint: use a larger step (at most 1000 points)")
         }
         // NOTE: each exponent is computed from the integer index, never accumulated, so the grid
         // is the same bits whatever its length (the cache key depends on it).
-        return (0..<count).map { index in Double.pow2(low + Double(index) * step) }
+        let rates = (0..<Int(points)).map { index in Double.pow2(low + Double(index) * step) }
+        guard Set(rates).count == rates.count else {
+            throw error(node, path, "the step is so small that grid points coincide; hint: use a larger step")
+        }
+        return rates
     }
 
     func decodeTrain(_ node: SpecNode, path: String) throws -> TrainSpec {

@@ -64,3 +64,21 @@ extension ExperimentSpec {
         return product
     }
 }
+
+/// The ranges a run may ask for, shared by experiment blocks and `depthbook train`'s flags, so
+/// both refuse the same sizes before anything is allocated (a workstation's limits, not the
+/// engine's).
+public enum SpecLimits {
+    /// Learning rates (a block's `lr:`, `--lr`).
+    public static let learningRate = 1e-30...1e6
+    /// The log2 bounds of a learning-rate grid: 2^-100 … 2^20.
+    public static let log2LearningRate = -100.0...20.0
+    public static let width = 1...16384
+    public static let depth = 1...16384
+    public static let blockDepth = 1...64
+    public static let steps = 1...10_000_000
+    public static let batch = 1...65536
+    public static let examples = 0...10_000_000
+    public static let inputDim = 1...100_000
+    public static let classes = 2...100_000
+}

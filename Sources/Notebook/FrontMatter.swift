@@ -107,6 +107,11 @@ extension FrontMatter {
             }
             firstLine[key] = index + 1
         }
+        if let position = YamsConversion.aliasKey(in: yaml) {
+            throw NotebookError.located(SourceLocation(file: file, line: position.line + 1, column: position.column),
+                                        message: "front matter: YAML aliases (*name) are not supported",
+                                        hint: "hint: write the value out")
+        }
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)

@@ -84,19 +84,29 @@ extension Notebook {
     /// - Throws: `NotebookError` for an unreadable, binary or empty file and for every located
     ///   problem of its content.
     public static func load(path: String, options: ParseOptions = ParseOptions()) throws -> Notebook {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            if errno == ELOOP {
+                throw NotebookError.unreadable(file: path, reason: "is a symlink loop", hint: "hint: fix the link, or name the notebook file itself")
+            }
             throw NotebookError.unreadable(
                 file: path, reason: "no such file", hint: "hint: check the path (it is relative to the current directory)")
         }
-        if isDirectory.boolValue {
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR:
             throw NotebookError.unreadable(
                 file: path, reason: "is a directory, not a notebook file",
                 hint: "hint: name a .md file inside it")
+        default:
+            // A FIFO would block and /dev/zero never ends: only regular files are notebooks.
+            let what = info.st_mode & S_IFMT == S_IFIFO ? "a named pipe" : "a device"
+            throw NotebookError.unreadable(file: path, reason: "is \(what), not a notebook file",
+                                           hint: "hint: a notebook is a regular .md file")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw NotebookError.unreadable(
-                file: path, reason: "cannot be read", hint: "hint: check the file's permissions")
+                file: path, reason: "cannot be read (\(String(cString: strerror(errno))))", hint: "hint: check the file's permissions")
         }
         return try parse(data: data, file: path, options: options)
     }
@@ -123,6 +133,11 @@ extension Notebook {
             for index in 0..<end where bytes[index] != UInt8(ascii: "\n") { bytes[index] = UInt8(ascii: " ") }
         }
         if !bytes.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\n") && $0 != UInt8(ascii: "\t") }) {
+            if frontLines > 0 {
+                throw NotebookError.located(SourceLocation(file: file, line: frontLines + 1, column: 1),
+                                            message: "the notebook has front matter but nothing after it",
+                                            hint: "hint: write some Markdown after the closing ---")
+            }
             throw NotebookError.empty(file: file)
         }
         let rawHTML = options.allowRawHTML ?? frontMatter.unsafeHTML ?? false

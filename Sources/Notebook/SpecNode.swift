@@ -147,6 +147,11 @@ extension SpecNode {
             return SourceLocation(file: origin.file, line: origin.line + mark.line - 1,
                                   column: origin.column + mark.column - 1)
         }
+        if let position = YamsConversion.aliasKey(in: yaml) {
+            let location = SourceLocation(file: origin.file, line: origin.line + position.line - 1,
+                                          column: origin.column + position.column - 1)
+            throw YamsConversion.aliasKeyError(at: location, block: block)
+        }
         let root: Node?
         do {
             // NOTE: `.basic` resolves nothing: every plain scalar stays text, so `NO` is never
@@ -170,30 +175,9 @@ extension SpecNode {
         try self.init(yams: node, locate: locate, block: block)
     }
 
-    init(yams node: Node, locate: (Mark?) -> SourceLocation, block: String) throws {
-        switch node {
-        case .scalar(let scalar):
-            let value: SpecScalar = scalar.style == .plain
-                ? .resolve(plain: scalar.string) : .string(scalar.string)
-            self = .scalar(value, locate(scalar.mark))
-        case .sequence(let sequence):
-            self = .sequence(try sequence.map { try SpecNode(yams: $0, locate: locate, block: block) },
-                             locate(sequence.mark))
-        case .mapping(let mapping):
-            var entries: [SpecEntry] = []
-            for (key, value) in mapping {
-                guard case .scalar(let keyScalar) = key else {
-                    throw SpecError(location: locate(key.mark), block: block, path: "",
-                                    message: "keys must be plain words, got a \(key.sequence != nil ? "list" : "mapping")")
-                }
-                entries.append(SpecEntry(key: keyScalar.string, keyLocation: locate(keyScalar.mark),
-                                         value: try SpecNode(yams: value, locate: locate, block: block)))
-            }
-            self = .mapping(entries, locate(mapping.mark))
-        case .alias(let alias):
-            throw SpecError(location: locate(alias.mark), block: block, path: "",
-                            message: "YAML aliases are not supported in experiment blocks; write the value out")
-        }
+    init(yams node: Node, locate: @escaping (Mark?) -> SourceLocation, block: String) throws {
+        var conversion = YamsConversion(locate: locate, block: block)
+        self = try conversion.convert(node, path: "", usedAt: locate(node.mark))
     }
 
     /// Deep-merges `overlay` over `self`: mappings merge key by key (recursively), anything else
@@ -210,5 +194,124 @@ extension SpecNode {
             }
         }
         return .mapping(base, location)
+    }
+}
+
+/// Converts a composed Yams tree into ``SpecNode``s, refusing what a block must not hold.
+///
+/// Yams resolves an alias (`*name`) by handing back the anchored node itself, so the composed
+/// tree shares it and costs nothing, but converting it would copy it at every use: a 479-byte
+/// "billion laughs" block expands to ~10⁹ nodes. Aliases are therefore refused, detected before
+/// any copy: a mapping or list met a second time (same start mark, same kind) is an alias use.
+/// Tags other than YAML's core ones (`!foo`, `!!binary`) are refused too,
+/// and so is a null key (`: 1`), instead of being read as the key "".
+struct YamsConversion {
+    /// A node's identity in the composed tree: where it starts and its kind (0 scalar, 1 list,
+    /// 2 mapping; a block mapping starts at its first key, so only the kind tells them apart).
+    struct Container: Hashable {
+        var line: Int, column: Int, kind: Int
+    }
+
+    let locate: (Mark?) -> SourceLocation
+    let block: String
+    private var seen: Set<Container> = []
+
+    init(locate: @escaping (Mark?) -> SourceLocation, block: String) {
+        self.locate = locate
+        self.block = block
+    }
+
+    /// Tags a block may carry: the ones a resolver gives untagged nodes anyway (the front matter
+    /// is composed with Yams's default resolver, so `3` arrives tagged `int` there).
+    static let allowedTags: Set<String> = Set(["", "!"] + ["str", "seq", "map", "null", "bool", "int", "float", "timestamp"]
+        .map { "tag:yaml.org,2002:" + $0 })
+
+    func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    /// - Parameter usedAt: where the node is used (its key, or its list): an alias's location.
+    mutating func convert(_ node: Node, path: String, usedAt: SourceLocation) throws -> SpecNode {
+        let tag = node.tag.description
+        if !Self.allowedTags.contains(tag) {
+            throw SpecError(location: locate(node.mark), block: block, path: path,
+                            message: "YAML tag \(tag) is not supported; hint: remove it (values are plain numbers, strings, lists and mappings)")
+        }
+        switch node {
+        case .scalar(let scalar):
+            // Empty scalars (`key:`) may share a mark; they cannot be anchored usefully anyway.
+            if !scalar.string.isEmpty { try visit(scalar.mark, kind: 0, path: path, usedAt: usedAt) }
+            let value: SpecScalar = scalar.style == .plain
+                ? .resolve(plain: scalar.string) : .string(scalar.string)
+            return .scalar(value, locate(scalar.mark))
+        case .sequence(let sequence):
+            try visit(sequence.mark, kind: 1, path: path, usedAt: usedAt)
+            let location = locate(sequence.mark)
+            var items: [SpecNode] = []
+            for (index, item) in sequence.enumerated() {
+                items.append(try convert(item, path: "\(path)[\(index)]", usedAt: location))
+            }
+            return .sequence(items, location)
+        case .mapping(let mapping):
+            try visit(mapping.mark, kind: 2, path: path, usedAt: usedAt)
+            var entries: [SpecEntry] = []
+            for (key, value) in mapping {
+                guard case .scalar(let keyScalar) = key else {
+                    throw SpecError(location: locate(key.mark), block: block, path: path,
+                                    message: "keys must be plain words, got a \(key.sequence != nil ? "list" : "mapping")")
+                }
+                let keyLocation = locate(keyScalar.mark)
+                if !keyScalar.string.isEmpty { try visit(keyScalar.mark, kind: 0, path: path, usedAt: keyLocation) }
+                if keyScalar.style == .plain, case .null = SpecScalar.resolve(plain: keyScalar.string) {
+                    throw SpecError(location: keyLocation, block: block, path: path,
+                                    message: "a key is missing (YAML reads `\(keyScalar.string.isEmpty ? ": …" : keyScalar.string + ":")` as a null key); hint: write key: value")
+                }
+                entries.append(SpecEntry(key: keyScalar.string, keyLocation: keyLocation,
+                                         value: try convert(value, path: join(path, keyScalar.string), usedAt: keyLocation)))
+            }
+            return .mapping(entries, locate(mapping.mark))
+        case .alias(let alias):
+            throw aliasError(at: locate(alias.mark), path: path)
+        }
+    }
+
+    private mutating func visit(_ mark: Mark?, kind: Int, path: String, usedAt: SourceLocation) throws {
+        guard let mark else { return }
+        guard seen.insert(Container(line: mark.line, column: mark.column, kind: kind)).inserted else {
+            throw aliasError(at: usedAt, path: path)
+        }
+    }
+
+    /// The first alias used as a mapping key (`? *a` or `*a :`), by a scan of the text before
+    /// Yams composes it: Yams hashes every key to find duplicates, and hashing an alias of a
+    /// "billion laughs" tree walks all of it (it hung for minutes). A scan, not a YAML parser:
+    /// it runs only when the text has an anchor (`&`) at all, and a false match inside a quoted
+    /// string can only refuse text that names an alias-like `*word :`.
+    static func aliasKey(in yaml: String) -> (line: Int, column: Int)? {
+        guard yaml.contains("&"), yaml.contains("*") else { return nil }
+        for (number, line) in yaml.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let scalars = Array(line.unicodeScalars)
+            for (index, scalar) in scalars.enumerated() where scalar == "*" {
+                let before = index == 0 ? " " : scalars[index - 1]
+                guard [" ", "\t", "{", ",", "[", "?"].contains(before) else { continue }
+                var end = index + 1
+                while end < scalars.count, !" \t,[]{}".unicodeScalars.contains(scalars[end]) { end += 1 }
+                guard end > index + 1 else { continue }
+                let explicitKey = scalars[..<index].reversed().drop { $0 == " " || $0 == "\t" }.first == "?"
+                var after = end
+                while after < scalars.count, scalars[after] == " " || scalars[after] == "\t" { after += 1 }
+                let implicitKey = after < scalars.count && scalars[after] == ":"
+                if explicitKey || implicitKey { return (number + 1, index + 1) }
+            }
+        }
+        return nil
+    }
+
+    static func aliasKeyError(at location: SourceLocation, block: String) -> SpecError {
+        SpecError(location: location, block: block, path: "",
+                  message: "YAML aliases (*name) are not supported in experiment blocks; hint: write the value out")
+    }
+
+    private func aliasError(at location: SourceLocation, path: String) -> SpecError {
+        SpecError(location: location, block: block, path: path,
+                  message: "YAML aliases (*name) are not supported in experiment blocks; hint: write the value out")
     }
 }

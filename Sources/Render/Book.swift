@@ -75,14 +75,14 @@ public enum Book {
     /// The links of chapter `index` (0-based): contents, previous and next, as
     /// `<nav class="book-nav">` with `rel="index|prev|next"`.
     public static func navigation(_ chapters: [Chapter], at index: Int) -> String {
-        var links = ["<a rel=\"index\" href=\"\(HTMLEscaping.escape(ExecutedBlocks.relativeURL("index.html")))\">Contents</a>"]
+        var links = ["<a rel=\"index\" href=\"\(HTMLEscaping.escape(HTMLEscaping.relativeURL("index.html")))\">Contents</a>"]
         if index > 0 {
             let previous = chapters[index - 1]
-            links.append("<a rel=\"prev\" href=\"\(HTMLEscaping.escape(ExecutedBlocks.relativeURL(previous.page)))\">← \(index). \(HTMLEscaping.escape(previous.title))</a>")
+            links.append("<a rel=\"prev\" href=\"\(HTMLEscaping.escape(HTMLEscaping.relativeURL(previous.page)))\">← \(index). \(HTMLEscaping.escape(previous.title))</a>")
         }
         if index + 1 < chapters.count {
             let next = chapters[index + 1]
-            links.append("<a rel=\"next\" href=\"\(HTMLEscaping.escape(ExecutedBlocks.relativeURL(next.page)))\">\(index + 2). \(HTMLEscaping.escape(next.title)) →</a>")
+            links.append("<a rel=\"next\" href=\"\(HTMLEscaping.escape(HTMLEscaping.relativeURL(next.page)))\">\(index + 2). \(HTMLEscaping.escape(next.title)) →</a>")
         }
         return "<nav class=\"book-nav\" aria-label=\"Book\">\(links.joined(separator: " "))</nav>"
     }

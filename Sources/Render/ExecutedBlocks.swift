@@ -47,7 +47,7 @@ public struct ExecutedBlocks: BlockContentProvider {
         let title = block.spec.title ?? block.spec.id ?? cell.id ?? "Experiment \(cell.index)"
         var html = "<figure class=\"experiment\">\n"
         html += "<figcaption><span class=\"figure-number\">Figure \(cell.index).</span> \(HTMLEscaping.escape(title))</figcaption>\n"
-        let finished = block.outcomes.filter { if case .finished = $0 { return true } else { return false } }.count
+        let finished = Self.finishedCount(block)
         switch block.status {
         case .ok: break
         case .failed(let message):
@@ -62,12 +62,12 @@ public struct ExecutedBlocks: BlockContentProvider {
         }
         html += "<p class=\"experiment-summary\">\(HTMLEscaping.escape(ExperimentSummary.line(block)))</p>\n"
         if let pageName {
-            var links = ["<a href=\"\(HTMLEscaping.escape(Self.relativeURL("\(pageName).results.json")))\">all results (JSON)</a>"]
+            var links = ["<a href=\"\(HTMLEscaping.escape(HTMLEscaping.relativeURL("\(pageName).results.json")))\">all results (JSON)</a>"]
             for view in views {
                 for (number, _) in view.output.tables.enumerated() {
                     let name = Self.csvName(pageName: pageName, block: block, view: view.kind, number: number)
                     let label = ExperimentSummary.viewName(view.kind) + (view.output.tables.count > 1 ? " \(number + 1)" : "")
-                    links.append("<a href=\"\(HTMLEscaping.escape(Self.relativeURL(name)))\">\(HTMLEscaping.escape(label)) (CSV)</a>")
+                    links.append("<a href=\"\(HTMLEscaping.escape(HTMLEscaping.relativeURL(name)))\">\(HTMLEscaping.escape(label)) (CSV)</a>")
                 }
             }
             html += "<p class=\"experiment-data\">Data: \(links.joined(separator: " · "))</p>\n"
@@ -85,12 +85,22 @@ public struct ExecutedBlocks: BlockContentProvider {
         "\(pageName).\(block.anchor).\(view.rawValue)\(number == 0 ? "" : "-\(number + 1)").csv"
     }
 
-    /// A link to a file beside the page: `./` first, so a name with a colon (`a:b.csv`) is never
-    /// read as a URL scheme; characters outside RFC 3986's path set percent-encoded.
-    static func relativeURL(_ name: String) -> String {
-        var allowed = CharacterSet.urlPathAllowed
-        allowed.remove(charactersIn: "?#")
-        return "./" + (name.addingPercentEncoding(withAllowedCharacters: allowed) ?? name)
+    static func finishedCount(_ block: BlockResult) -> Int {
+        block.outcomes.filter { if case .finished = $0 { return true } else { return false } }.count
+    }
+
+    /// `incomplete: 686 of 10000 points finished (timed out)`, or nil for a block that finished.
+    static func incompleteNote(_ block: BlockResult) -> String? {
+        let why: String
+        switch block.status {
+        case .ok: return nil
+        case .failed: why = "failed"
+        case .timedOut: why = "timed out"
+        case .cancelled: why = "interrupted"
+        }
+        let finished = finishedCount(block)
+        guard finished < block.points.count else { return nil }
+        return "incomplete: \(finished) of \(block.points.count) points finished (\(why))"
     }
 
     public func crossReferenceHTML(forBlockID id: String) -> String? {
@@ -100,6 +110,12 @@ public struct ExecutedBlocks: BlockContentProvider {
 
     public func inlineHTML(for reference: InlineReference) throws -> String {
         let value = try QuotableValue.resolve(reference, in: self)
+        // A quantity over a block that did not finish describes only the points that did
+        // (a best rate among 686 of 10,000 points): the page says so next to the number.
+        if let block = QuotableValue.block(of: reference, in: self), let note = Self.incompleteNote(block) {
+            return "<span class=\"reference incomplete\" title=\"\(HTMLEscaping.escape(reference.text))\">\(HTMLEscaping.escape(value))"
+                + " <em class=\"incomplete-note\">(\(note))</em></span>"
+        }
         return "<span class=\"reference\" title=\"\(HTMLEscaping.escape(reference.text))\">\(HTMLEscaping.escape(value))</span>"
     }
 

@@ -8,7 +8,8 @@ public enum IndexPage {
         public var title: String
         /// Front matter `description:`, if any.
         public var description: String?
-        /// Relative link to the rendered page, e.g. `./02-learning-rate-transfer.html`.
+        /// The rendered page's file name, e.g. `02-learning-rate-transfer.html`; written as a
+        /// safe relative URL (``HTMLEscaping/relativeURL(_:)``).
         public var href: String
         /// The chapter's headline sentence as HTML (its quoted numbers resolved), if any.
         public var headlineHTML: String?
@@ -26,7 +27,7 @@ public enum IndexPage {
     public static func html(title: String, introductionHTML: String = "", entries: [Entry]) -> String {
         var items = ""
         for entry in entries {
-            items += "<li><a href=\"\(HTMLEscaping.escape(entry.href))\">\(HTMLEscaping.escape(entry.title))</a>"
+            items += "<li><a href=\"\(HTMLEscaping.escape(HTMLEscaping.relativeURL(entry.href)))\">\(HTMLEscaping.escape(entry.title))</a>"
             if let description = entry.description, !description.isEmpty {
                 items += "<br><span class=\"description\">\(HTMLEscaping.escape(description))</span>"
             }

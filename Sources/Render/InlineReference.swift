@@ -77,4 +77,26 @@ public enum HTMLEscaping {
         }
         return result
     }
+
+    /// A file name as a relative URL path that no browser reads as a scheme, a fragment or a
+    /// query: `:`, `#`, `?`, `%`, `\\`, spaces, control and non-ASCII bytes are percent-encoded,
+    /// and a name that held a `:` gets `./` in front (`ch1:intro.html` → `./ch1%3Aintro.html`,
+    /// `javascript:alert(1).html` → `./javascript%3Aalert(1).html`). Characters that only
+    /// matter to HTML (`"`, `&`, `<`, `>`) are left to ``escape(_:)``, which must still be applied.
+    public static func relativeURL(_ path: String) -> String {
+        var encoded = ""
+        for byte in path.utf8 {
+            switch byte {
+            case 0...0x20, 0x7F...0xFF, UInt8(ascii: ":"), UInt8(ascii: "#"), UInt8(ascii: "?"),
+                 UInt8(ascii: "%"), UInt8(ascii: "\\"):
+                encoded += String(format: "%%%02X", byte)
+            default:
+                encoded.unicodeScalars.append(Unicode.Scalar(byte))
+            }
+        }
+        // With `:` encoded no scheme can form, but `./` keeps a name like `%3A…` plainly relative
+        // and protects a leading `//` (network path) as well.
+        if path.contains(":") || path.hasPrefix("//") { return "./" + encoded }
+        return encoded
+    }
 }

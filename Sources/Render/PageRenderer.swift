@@ -67,7 +67,7 @@ public enum PageRenderer {
                 let script = katex.script.replacingOccurrences(of: "</script", with: "<\\/script")
                 mathScripts = "<script>\n\(script)\n</script>\n" + typesetScript
             } else {
-                let folder = HTMLEscaping.escape(options.assetFolder)
+                let folder = HTMLEscaping.escape(HTMLEscaping.relativeURL(options.assetFolder))
                 mathHead = "<link rel=\"stylesheet\" href=\"\(folder)/katex.min.css\">"
                 mathScripts = "<script src=\"\(folder)/katex.min.js\"></script>\n" + typesetScript
                 assets = try katex.files(folder: options.assetFolder)

@@ -54,6 +54,19 @@ enum QuotableValue {
         .located(reference.location, message: "{{\(reference.text)}}: \(message)", hint: hint)
     }
 
+    /// The block part of `BLOCK.QUANTITY[…]`, trimmed (`lr-transfer`), or nil without a dot.
+    static func blockName<S: StringProtocol>(_ text: S) -> String {
+        String(text).trimmingCharacters(in: .whitespaces)
+    }
+
+    /// The block a reference names, by the same parsing as ``resolve(_:in:)``.
+    static func block(of reference: InlineReference, in blocks: ExecutedBlocks) -> BlockResult? {
+        let head = reference.text.split(separator: "[", maxSplits: 1).first ?? ""
+        guard let dot = head.lastIndex(of: ".") else { return nil }
+        let name = blockName(head[..<dot])
+        return blocks.results.first { $0.names.contains(name) }
+    }
+
     /// The text a reference stands for.
     ///
     /// - Throws: ``RenderError/located(_:message:hint:)`` at the reference for an unknown block,
@@ -73,7 +86,7 @@ enum QuotableValue {
         guard let dot = head.lastIndex(of: ".") else {
             throw error(reference, "expected BLOCK.QUANTITY", hint: "blocks: \(names.joined(separator: ", ")); quantities: \(quantities.map(\.name).joined(separator: ", "))")
         }
-        let blockName = String(head[..<dot]).trimmingCharacters(in: .whitespaces)
+        let blockName = Self.blockName(head[..<dot])
         let quantityName = String(head[head.index(after: dot)...]).trimmingCharacters(in: .whitespaces)
         guard let block = blocks.results.first(where: { $0.names.contains(blockName) }),
               let analysis = blocks.analyses[block.cell.index] else {

@@ -28,6 +28,7 @@ public struct PageTemplate: Sendable {
     ///
     /// - Throws: `RenderError.located` at the template's `path:line:col` for a syntax error.
     public init(text: String, path: String) throws {
+        try Self.checkNesting(text, path: path)
         do {
             template = try MustacheTemplate(string: text)
         } catch let error as MustacheTemplate.ParserError {
@@ -44,11 +45,59 @@ public struct PageTemplate: Sendable {
         self.source = source
     }
 
+    /// Sections nested deeper than this are refused: the parser and renderer recurse once per
+    /// level, and 5,000 levels overflowed the stack. Real templates nest two or three.
+    static let maximumNesting = 100
+
+    /// Counts `{{#…}}`/`{{^…}}` against `{{/…}}` before the recursive parser sees the text.
+    ///
+    /// A scan of the default `{{ }}` delimiters only: after a `{{=<% %>=}}` change the parser's
+    /// own errors apply, and reaching depth 100 with other delimiters needs the same change.
+    ///
+    /// - Throws: `RenderError.located` at the opening tag that passes ``maximumNesting``.
+    static func checkNesting(_ text: String, path: String) throws {
+        var depth = 0, line = 1, column = 1
+        let bytes = Array(text.utf8)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "{"), index + 2 < bytes.count, bytes[index + 1] == UInt8(ascii: "{") {
+                let sigil = bytes[index + 2]
+                if sigil == UInt8(ascii: "#") || sigil == UInt8(ascii: "^") {
+                    depth += 1
+                    if depth > maximumNesting {
+                        throw RenderError.located(SourceLocation(file: path, line: line, column: column),
+                                                  message: "template: sections nested deeper than \(maximumNesting)",
+                                                  hint: "hint: close sections ({{/name}}) before opening more")
+                    }
+                } else if sigil == UInt8(ascii: "/") {
+                    depth = max(0, depth - 1)
+                }
+            }
+            if byte == UInt8(ascii: "\n") { line += 1; column = 1 } else if byte & 0xC0 != 0x80 { column += 1 }
+            index += 1
+        }
+    }
+
     /// Reads and parses the template file at `path`.
+    ///
+    /// - Throws: `RenderError.io` saying what is wrong with the file (missing, a directory or
+    ///   device, not UTF-8), or `RenderError.located` for a syntax error.
     public static func load(path: String) throws -> PageTemplate {
-        guard let data = FileManager.default.contents(atPath: path),
-              let text = String(data: data, encoding: .utf8) else {
-            throw RenderError.io(path: path, reason: "cannot read the template; hint: check the --template path")
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            let reason = errno == ELOOP ? "is a symlink loop" : "no such file"
+            throw RenderError.io(path: path, reason: "\(reason); hint: check the --template path")
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            let what = info.st_mode & S_IFMT == S_IFDIR ? "a directory" : "not a regular file"
+            throw RenderError.io(path: path, reason: "is \(what), not a template; hint: check the --template path")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw RenderError.io(path: path, reason: "cannot be read (\(String(cString: strerror(errno)))); hint: check the --template path")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw RenderError.io(path: path, reason: "is not valid UTF-8; hint: save the template as UTF-8 text")
         }
         return try PageTemplate(text: text, path: path)
     }

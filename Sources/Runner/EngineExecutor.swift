@@ -50,7 +50,11 @@ public final class EngineExecutor: PointExecutor, @unchecked Sendable {
     /// The data files a block names that do not exist, each with its key path (`data.images`,
     /// `data.directory`), so a missing file is bad input found before anything runs.
     public func missingDataFiles(for data: DataSpec) -> [(key: String, path: String)] {
-        let exists = { (path: String) in FileManager.default.fileExists(atPath: path) }
+        // lstat: a symlink loop or a dangling link exists, and checking it says what it is.
+        let exists = { (path: String) -> Bool in
+            var info = stat()
+            return lstat(path, &info) == 0
+        }
         switch data.name {
         case .teacher: return []
         case .idx:
@@ -133,8 +137,28 @@ public final class EngineExecutor: PointExecutor, @unchecked Sendable {
             weightUpdateRatio: result.weightUpdateRatio, stepsRun: result.stepsRun, seconds: result.seconds)
     }
 
+    /// FLOPs of one training step, from the data's shape only (nothing proportional to the
+    /// data is built, so `check --no-calibration` stays small for `train: 10000000`).
     public func flopsPerStep(_ point: PointSpec) throws -> Double {
-        let data = try dataset(for: point.data)
-        return Trainer.flopsPerStep(Self.trainingConfig(point), inputDim: data.inputDim, classes: data.classes)
+        let shape = try Dataset.shape(dataConfig(for: point.data).source)
+        return Trainer.flopsPerStep(Self.trainingConfig(point), inputDim: shape.inputDim, classes: shape.classes)
+    }
+
+    /// Checks a block's data as loading would (files, headers, counts, memory), in constant
+    /// memory: bad data is bad input found before anything runs.
+    ///
+    /// - Returns: the key path the problem belongs to (`data.images`, `data.labels`,
+    ///   `data.directory`, `data.train`) and the engine's message, or nil when the data is fine.
+    public func dataProblem(for data: DataSpec) -> (key: String, message: String)? {
+        do {
+            try Dataset.validate(dataConfig(for: data))
+            return nil
+        } catch {
+            let message = "\(error)"
+            if data.name == .idx, let images = data.images, message.hasPrefix(absolute(images) + ":") { return ("data.images", message) }
+            if data.name == .idx, let labels = data.labels, message.hasPrefix(absolute(labels) + ":") { return ("data.labels", message) }
+            if message.contains("examples requested") || message.contains("examples ×") { return ("data.train", message) }
+            return (data.name == .fashionMNIST ? "data.directory" : "data", message)
+        }
     }
 }

@@ -111,9 +111,10 @@ public final class StderrProgress: ProgressReporter, @unchecked Sendable {
         lineIsOpen = false
     }
 
+    /// Printed in every mode, `quiet` included: notes are warnings (a corrupt cache entry, an
+    /// unwritable cache) and `--explain` lines, which the user asked for.
     public func note(_ message: String) {
         lock.lock(); defer { lock.unlock() }
-        guard mode != .quiet else { return }
         if lineIsOpen { write("\n"); lineIsOpen = false }
         write(message + "\n")
     }

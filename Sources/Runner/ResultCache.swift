@@ -91,9 +91,19 @@ public struct ResultCache: Sendable {
         return decoder
     }()
 
+    /// The largest entry ``lookup(_:engineVersion:dataFingerprint:)`` reads (256 MiB: a loss
+    /// curve of 10⁷ steps with coordinate checks stays well below).
+    static let maximumEntryBytes = 256 << 20
+
     /// Looks a point up.
     public func lookup(_ spec: PointSpec, engineVersion: String, dataFingerprint: String) -> Lookup {
         let url = url(for: spec)
+        var info = stat()
+        guard stat(url.path, &info) == 0 else { return .miss(.noEntry) }
+        // Sized before reading: a damaged or planted entry of gigabytes is not read into memory.
+        guard info.st_size <= Self.maximumEntryBytes else {
+            return .miss(.corrupt("\(info.st_size) bytes, more than an entry can hold"))
+        }
         guard let data = FileManager.default.contents(atPath: url.path) else { return .miss(.noEntry) }
         let entry: Entry
         do {
@@ -131,13 +141,31 @@ public struct ResultCache: Sendable {
     /// Deletes every entry of this notebook. Returns whether there was anything to delete.
     @discardableResult
     public func clear() throws -> Bool {
-        guard FileManager.default.fileExists(atPath: directory.path) else { return false }
-        do {
-            try FileManager.default.removeItem(at: directory)
-        } catch {
-            throw RunnerError("cannot remove \(directory.path): \(error.localizedDescription)")
+        var info = stat()
+        guard lstat(directory.path, &info) == 0 else { return false }
+        // A render of this notebook may add entries while we remove: try a few times.
+        var failure: String?
+        for _ in 0..<5 {
+            failure = Self.removeTree(directory.path)
+            if failure == nil { return true }
+            usleep(50_000)
         }
-        return true
+        throw RunnerError("cannot remove \(directory.path): \(failure ?? "unknown reason"); hint: a render of this notebook may be running; let it finish and run clean again")
+    }
+
+    /// Removes a file or folder tree with POSIX calls; returns the first failure, or nil.
+    static func removeTree(_ path: String) -> String? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return errno == ENOENT ? nil : "\(path): \(String(cString: strerror(errno)))" }
+        if info.st_mode & S_IFMT == S_IFDIR {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
+                if let failure = removeTree(path + "/" + name) { return failure }
+            }
+            guard rmdir(path) == 0 || errno == ENOENT else { return String(cString: strerror(errno)) }
+            return nil
+        }
+        guard unlink(path) == 0 || errno == ENOENT else { return String(cString: strerror(errno)) }
+        return nil
     }
 
     // MARK: Data fingerprint memo
@@ -147,67 +175,36 @@ public struct ResultCache: Sendable {
         var fingerprint: String
     }
 
-    /// The data fingerprint, computed once and remembered while the data files' sizes and
-    /// modification times stay the same (so a fully cached render never reads the dataset).
-    public func dataFingerprint(for data: DataSpec, executor: any PointExecutor) throws -> String {
-        let files = executor.dataFiles(for: data).map { path -> String in
-            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-            let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
-            let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
-            return "\(path)|\(size)|\(modified)"
-        }
+    /// The data fingerprint (a hash of the data's content), computed once and remembered while
+    /// every data file keeps its device, inode, size, modification time *and* change time (in
+    /// nanoseconds): `touch -r` can restore an mtime but not a ctime, so any byte change, a
+    /// replaced file or a rename over it recomputes the hash. The cache key is the hash itself,
+    /// so a recomputed memo with unchanged content keeps every entry valid.
+    ///
+    /// - Parameter computing: false: answer only from the memo (nil when it does not hold this
+    ///   data), so `check --no-calibration` never loads a data set.
+    public func dataFingerprint(for data: DataSpec, executor: any PointExecutor, computing: Bool = true) throws -> String? {
+        let files = executor.dataFiles(for: data).map(Self.fileIdentity)
         let dataJSON = (try? Self.encoder.encode(data)).map { String(decoding: $0, as: UTF8.self) } ?? "\(data)"
         let url = directory.appendingPathComponent("data-" + SHA256.hex("\(executor.engineVersion)\n\(dataJSON)").prefix(32) + ".json")
         if let stored = FileManager.default.contents(atPath: url.path),
            let memo = try? Self.decoder.decode(DataMemo.self, from: stored), memo.files == files {
             return memo.fingerprint
         }
+        guard computing else { return nil }
         let fingerprint = try executor.dataFingerprint(for: data)
         if let encoded = try? Self.encoder.encode(DataMemo(files: files, fingerprint: fingerprint)) {
             try? AtomicFile.write(encoded, to: url)
         }
         return fingerprint
     }
-}
 
-/// Writes a file so that readers see the old contents or the new, never a mix.
-public enum AtomicFile {
-    /// Writes `data` to a temporary file beside `url`, then renames it over `url` (rename(2) is
-    /// atomic within a file system). Creates missing directories.
-    ///
-    /// - Throws: ``RunnerError`` naming the path.
-    public static func write(_ data: Data, to url: URL) throws {
-        let directory = url.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try data.write(to: temporary)
-        } catch {
-            throw RunnerError("cannot write \(url.path): \(error.localizedDescription)")
-        }
-        guard rename(temporary.path, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw RunnerError("cannot write \(url.path): \(reason)")
-        }
-    }
-
-    /// Deletes the temporary files of ``write(_:to:)`` in `directory` whose writing process no
-    /// longer runs (a render killed with SIGKILL between write and rename leaves one behind).
-    /// Files of live processes are kept; returns the number removed.
-    @discardableResult
-    public static func removeStaleTemporaries(in directory: URL) -> Int {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return 0 }
-        var removed = 0
-        for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
-            // `.<entry>.<pid>.<random>.tmp`
-            let parts = name.split(separator: ".")
-            guard parts.count >= 4, let pid = Int32(parts[parts.count - 3]) else { continue }
-            let alive = kill(pid, 0) == 0 || errno == EPERM
-            if !alive, (try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))) != nil {
-                removed += 1
-            }
-        }
-        return removed
+    /// `path|device|inode|size|mtime ns|ctime ns`, or `path|missing`.
+    static func fileIdentity(_ path: String) -> String {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return "\(path)|missing" }
+        let modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        let changed = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
+        return "\(path)|\(info.st_dev)|\(info.st_ino)|\(info.st_size)|\(modified)|\(changed)"
     }
 }

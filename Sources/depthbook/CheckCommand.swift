@@ -39,7 +39,7 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let parsed = try Notebook.load(path: notebook)
-            let blocks = try NotebookRun.preparedBlocks(parsed, path: notebook, scale: scale)
+            let blocks = try NotebookRun.preparedBlocks(parsed, path: notebook, scale: scale, validatingData: true)
             var math = 0, references = 0
             for item in parsed.inlines {
                 switch item {
@@ -82,7 +82,7 @@ struct CheckCommand: ParsableCommand {
         }
         let total = flops.reduce(0, +)
         text += ", " + Self.flopsText(total)
-        let fingerprint = try? cache.dataFingerprint(for: spec.data, executor: executor)
+        let fingerprint = (try? cache.dataFingerprint(for: spec.data, executor: executor, computing: !noCalibration)) ?? nil
         let isCached = points.map { point -> Bool in
             guard let fingerprint else { return false }
             if case .hit = cache.lookup(point.spec, engineVersion: executor.engineVersion, dataFingerprint: fingerprint) { return true }

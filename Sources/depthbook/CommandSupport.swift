@@ -29,20 +29,3 @@ func reportingErrors(_ body: () throws -> Void) throws {
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
-
-/// A problem writing an output file.
-struct OutputError: Error, CustomStringConvertible {
-    var description: String
-}
-
-/// Writes `data` to `path` through a temporary file in the same directory and a rename, so no
-/// half-written file is ever left at `path` (``AtomicFile/write(_:to:)``).
-///
-/// - Throws: ``OutputError`` naming the path, with a hint.
-func writeAtomically(_ data: Data, to path: String) throws {
-    do {
-        try AtomicFile.write(data, to: URL(fileURLWithPath: path))
-    } catch {
-        throw OutputError(description: "\(error); hint: check the -o path and that its directory is writable")
-    }
-}

@@ -44,10 +44,13 @@ enum NotebookRun {
     /// resolve against the sweeps, data files exist.
     ///
     /// - Throws: the first bad-input error, located (exit 2).
-    static func preparedBlocks(_ notebook: Notebook, path: String, scale: String?) throws -> [(cell: ExperimentCell, spec: ExperimentSpec)] {
+    /// - Parameter validatingData: also read every data file's headers and length (`check`);
+    ///   `render` leaves that to loading, where bad data fails its block (exit 1, error in place).
+    static func preparedBlocks(_ notebook: Notebook, path: String, scale: String?,
+                               validatingData: Bool = false) throws -> [(cell: ExperimentCell, spec: ExperimentSpec)] {
         let blocks = try decodeBlocks(notebook, scale: scale)
         try validateReferences(notebook, blocks: blocks)
-        try checkData(blocks, notebookPath: path)
+        try checkData(blocks, notebookPath: path, validating: validatingData)
         return blocks
     }
 
@@ -69,12 +72,24 @@ enum NotebookRun {
     }
 
     /// Refuses blocks whose data files do not exist, before anything runs (bad input, exit 2).
+    /// With `validating`, also data that loading would refuse (not regular files, bad headers,
+    /// truncated, counts that disagree, too few examples), in constant memory: `check` finds
+    /// every problem `render` would meet.
     ///
-    /// - Throws: ``SpecError`` at the block, naming the key and the missing file, with a hint.
-    static func checkData(_ blocks: [(cell: ExperimentCell, spec: ExperimentSpec)], notebookPath: String) throws {
+    /// - Throws: ``SpecError`` at the block, naming the key and the file, with a hint.
+    static func checkData(_ blocks: [(cell: ExperimentCell, spec: ExperimentSpec)], notebookPath: String,
+                          validating: Bool = false) throws {
         let executor = executor(for: notebookPath)
+        var checked: Set<DataSpec> = []
         for block in blocks {
-            guard let missing = executor.missingDataFiles(for: block.spec.data).first else { continue }
+            guard let missing = executor.missingDataFiles(for: block.spec.data).first else {
+                guard validating, checked.insert(block.spec.data).inserted else { continue }
+                if let problem = executor.dataProblem(for: block.spec.data) {
+                    throw SpecError(location: block.cell.range.start, block: block.cell.label, path: problem.key,
+                                    message: problem.message)
+                }
+                continue
+            }
             let hint = block.spec.data.name == .fashionMNIST && block.spec.data.directory == nil
                 ? "install Debian's dataset-fashion-mnist (make deps does), or set data.directory"
                 : "fix the path (relative paths are read from the notebook's folder)"
@@ -83,16 +98,15 @@ enum NotebookRun {
         }
     }
 
-    /// Refuses an output path that cannot take the page (a directory, an unwritable folder)
-    /// before anything runs, so no experiment is wasted and no side file is left behind.
+    /// Refuses an output path that cannot take the page (an input, a directory, an unwritable
+    /// folder) before anything runs, so no experiment is wasted and no side file is left behind.
     ///
+    /// - Parameter sideFiles: outputs known before the run (the results JSON), checked likewise.
     /// - Throws: ``OutputError`` with a hint.
-    static func checkOutput(_ destination: String) throws {
+    static func checkOutput(_ destination: String, outputs: OutputSet, sideFiles: [String] = []) throws {
         guard destination != "-" else { return }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw OutputError(description: "\(destination): is a directory; hint: give a file name, e.g. -o \(destination)/page.html")
-        }
+        try outputs.check([destination] + sideFiles)
+        guard !OutputSet.isStream(destination) else { return }
         let folder = URL(fileURLWithPath: destination).deletingLastPathComponent()
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -102,6 +116,19 @@ enum NotebookRun {
         guard access(folder.path, W_OK) == 0 else {
             throw OutputError(description: "\(folder.path): the output folder is not writable; hint: choose another -o")
         }
+    }
+
+    /// What a render reads, which no output may overwrite: the notebook, the template and every
+    /// data file of its blocks.
+    static func inputs(notebook: String, template: String?,
+                       blocks: [(cell: ExperimentCell, spec: ExperimentSpec)]) -> [(path: String, role: String)] {
+        let executor = executor(for: notebook)
+        var inputs = [(path: notebook, role: "notebook")]
+        if let template { inputs.append((template, "template")) }
+        for block in blocks {
+            inputs += executor.dataFiles(for: block.spec.data).map { ($0, "data file") }
+        }
+        return inputs
     }
 
     /// The cache of the notebook at `path`.
@@ -119,8 +146,11 @@ enum NotebookRun {
 
 /// Flags of `render` that control execution.
 struct RunFlags: ParsableArguments {
-    @Option(help: "Points run side by side (default: the number of cores).")
+    @Option(help: "Points run side by side (default: the number of cores; more than the cores is capped unless --force-jobs).")
     var jobs: Int?
+
+    @Flag(help: "Run as many --jobs as asked even beyond the number of cores (each job is a thread training one point).")
+    var forceJobs = false
 
     @Flag(help: "Ignore cached results and run every point again.")
     var refresh = false
@@ -142,8 +172,17 @@ struct RunFlags: ParsableArguments {
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
     }
 
+    /// `--jobs`, capped at the cores unless `--force-jobs`: more threads than cores only slow
+    /// every point down (1000 jobs on 2 cores ran 2–4× slower), and a note says so.
+    var jobCount: (jobs: Int, note: String?) {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        guard let jobs else { return (cores, nil) }
+        guard jobs > cores, !forceJobs else { return (jobs, nil) }
+        return (cores, "note: --jobs \(jobs) capped at \(cores), the number of cores; pass --force-jobs to run \(jobs) anyway")
+    }
+
     var options: RunOptions {
-        RunOptions(jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, refresh: refresh, timeout: timeout,
+        RunOptions(jobs: jobCount.jobs, refresh: refresh, timeout: timeout,
                    allowErrors: allowErrors, explain: explain)
     }
 }

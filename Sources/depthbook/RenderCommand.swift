@@ -66,44 +66,40 @@ struct RenderCommand: ParsableCommand {
             let parsed = try Notebook.load(
                 path: notebook, options: ParseOptions(allowRawHTML: unsafeHTML ? true : nil))
             let destination = output ?? Self.defaultOutput(for: notebook)
-            if destination != "-",
-               URL(fileURLWithPath: destination).standardizedFileURL.resolvingSymlinksInPath()
-                == URL(fileURLWithPath: notebook).standardizedFileURL.resolvingSymlinksInPath() {
-                throw OutputError(description: "\(destination): the output would overwrite the notebook; hint: choose another -o")
-            }
-            let name = URL(fileURLWithPath: destination).deletingPathExtension().lastPathComponent
-            let rendered = try render(parsed, path: notebook, to: destination, assetFolder: "\(name)_files", navigation: nil)
+            let rendered = try render(parsed, path: notebook, to: destination, navigation: nil)
             try Self.exitForFailures(rendered.results)
         }
     }
 
-    /// Book mode: every notebook of the folder, an index page, links between the pages; the
-    /// pages' assets go in `NAME_files/` as for single pages.
+    /// Book mode: every notebook of the folder (``Book``), each page with contents and
+    /// previous/next links, then `index.html` with each chapter's headline quoted live. Each
+    /// page is written all or nothing as a single page is; the pages' assets go in `NAME_files/`.
     func renderBook() throws {
         guard !fragment, output != "-" else {
             throw OutputError(description: "\(notebook): a folder renders to a folder of pages; hint: give -o OUT/ (not -o - or --fragment), or render one NOTEBOOK.md")
         }
         let folder = output ?? notebook
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let options = ParseOptions(allowRawHTML: unsafeHTML ? true : nil)
         let chapters = Book.order(try Book.notebookPaths(in: notebook).map { path in
             Book.Chapter(path: path, notebook: try Notebook.load(path: path, options: options))
         })
         // Bad input in any chapter is found before the first one runs.
         for chapter in chapters { _ = try NotebookRun.preparedBlocks(chapter.notebook, path: chapter.path, scale: execution.scale) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var entries: [IndexPage.Entry] = []
         var allResults: [BlockResult] = []
         for (index, chapter) in chapters.enumerated() {
             let destination = (folder as NSString).appendingPathComponent(chapter.page)
-            let rendered = try render(chapter.notebook, path: chapter.path, to: destination, assetFolder: "\(chapter.name)_files",
+            let rendered = try render(chapter.notebook, path: chapter.path, to: destination,
                                       navigation: Book.navigation(chapters, at: index))
             allResults += rendered.results
             entries.append(IndexPage.Entry(title: chapter.title, description: chapter.notebook.frontMatter.description,
-                                           href: "./" + chapter.page,
+                                           href: chapter.page,
                                            headlineHTML: try Book.headlineHTML(chapter, provider: rendered.provider)))
         }
         var introduction = ""
         var title = "Notebooks"
+        var inputs = chapters.map { (path: $0.path, role: "notebook") }
         let introPath = (notebook as NSString).appendingPathComponent(Book.introductionFile)
         if FileManager.default.fileExists(atPath: introPath) {
             let intro = try Notebook.load(path: introPath, options: options)
@@ -111,26 +107,35 @@ struct RenderCommand: ParsableCommand {
             fragmentOptions.fragment = true
             introduction = try PageRenderer.renderPage(notebook: intro, provider: UnexecutedBlocks(), options: fragmentOptions).html
             title = intro.frontMatter.title ?? title
+            inputs.append((introPath, "notebook"))
         }
         let index = (folder as NSString).appendingPathComponent("index.html")
-        try writeAtomically(Data(IndexPage.html(title: title, introductionHTML: introduction, entries: entries).utf8), to: index)
+        var outputs = OutputSet(inputs: inputs)
+        outputs.add(Data(IndexPage.html(title: title, introductionHTML: introduction, entries: entries).utf8), to: index)
+        try outputs.commit()
         if !quiet { print("wrote \(index) (\(chapters.count) notebook\(chapters.count == 1 ? "" : "s"))") }
         try Self.exitForFailures(allResults)
     }
 
-    /// Runs `parsed`'s blocks and writes its page (and assets, results JSON, CSV) to `destination`.
-    func render(_ parsed: Notebook, path: String, to destination: String, assetFolder: String,
+    /// Runs `parsed`'s blocks and writes its page, assets, results JSON and CSV (all or nothing,
+    /// ``OutputSet``) to `destination`, or the page alone to a stream (`-o -`, a FIFO).
+    func render(_ parsed: Notebook, path: String, to destination: String,
                 navigation: String?) throws -> (results: [BlockResult], provider: ExecutedBlocks) {
-        let toStandardOutput = destination == "-"
+        // `-o -`, `/dev/null`, a FIFO: a stream takes the page alone, self-contained.
+        let toStream = OutputSet.isStream(destination)
         var options = RenderOptions()
         options.fragment = fragment
-        options.selfContained = selfContained || toStandardOutput
+        options.selfContained = selfContained || toStream
         options.template = try template.map { try PageTemplate.load(path: $0) }
         options.navigation = navigation
         let name = URL(fileURLWithPath: destination).deletingPathExtension().lastPathComponent
-        options.assetFolder = assetFolder
+        options.assetFolder = "\(name)_files"
         let blocks = try NotebookRun.preparedBlocks(parsed, path: path, scale: execution.scale)
-        try NotebookRun.checkOutput(destination)
+        var outputs = OutputSet(inputs: NotebookRun.inputs(notebook: path, template: template, blocks: blocks))
+        let sideFolder = URL(fileURLWithPath: destination).deletingLastPathComponent()
+        try NotebookRun.checkOutput(destination, outputs: outputs,
+                                    sideFiles: toStream ? [] : [sideFolder.appendingPathComponent("\(name).results.json").path])
+        if let note = execution.jobCount.note { printError(note) }
         let interrupt = InterruptHandler()
         let progress = StderrProgress(mode: quiet ? .quiet : nil)
         let scheduler = Scheduler(executor: NotebookRun.executor(for: path), cache: NotebookRun.cache(for: path),
@@ -141,24 +146,27 @@ struct RenderCommand: ParsableCommand {
             printError("interrupted: finished points are cached; run again to continue")
             throw ExitStatus.interrupted
         }
-        let provider = ExecutedBlocks(results: results, pageName: toStandardOutput || results.isEmpty ? nil : name,
+        // Figures link their CSV and the results JSON, which go beside a page written to a file.
+        let provider = ExecutedBlocks(results: results, pageName: toStream || results.isEmpty ? nil : name,
                                       showSource: parsed.frontMatter.showSource)
         let page = try PageRenderer.renderPage(notebook: parsed, provider: provider, options: options)
         for warning in page.warnings { printError(warning) }
-        if toStandardOutput {
+        if destination == "-" {
             FileHandle.standardOutput.write(Data(page.html.utf8))
         } else {
-            let directory = URL(fileURLWithPath: destination).deletingLastPathComponent()
-            for asset in page.assets {
-                try writeAtomically(asset.contents, to: directory.appendingPathComponent(asset.relativePath).path)
-            }
-            if !results.isEmpty {
-                for file in provider.sideFiles(pageName: name, notebookFile: parsed.file) {
-                    try writeAtomically(Data(file.contents.utf8), to: directory.appendingPathComponent(file.name).path)
+            if !toStream {
+                for asset in page.assets {
+                    outputs.add(asset.contents, to: sideFolder.appendingPathComponent(asset.relativePath).path)
+                }
+                if !results.isEmpty {
+                    for file in provider.sideFiles(pageName: name, notebookFile: parsed.file) {
+                        outputs.add(Data(file.contents.utf8), to: sideFolder.appendingPathComponent(file.name).path)
+                    }
                 }
             }
-            try writeAtomically(Data(page.html.utf8), to: destination)
-            if !quiet { print("wrote \(destination)") }
+            outputs.add(Data(page.html.utf8), to: destination)
+            try outputs.commit()
+            if !quiet, !toStream { print("wrote \(destination)") }
         }
         return (results, provider)
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DepthMuP
+import enum Notebook.SpecLimits
 import Foundation
 
 extension ActivationKind: ExpressibleByArgument {}
@@ -75,6 +76,19 @@ struct TrainCommand: ParsableCommand {
         }
         guard rate > 0 else {
             throw ValidationError("--lr must be > 0 (got \(lr)); write 2^-9, 0.002 or 1e-3")
+        }
+        guard SpecLimits.learningRate.contains(rate) else {
+            throw ValidationError("--lr \(lr) is out of range; use a rate in [1e-30, 1e6]")
+        }
+        let limits: [(String, Int, ClosedRange<Int>)] = [
+            // Width and depth are left to the engine's memory budget, which says how many GiB.
+            ("--block-depth", blockDepth, SpecLimits.blockDepth), ("--steps", steps, SpecLimits.steps),
+            ("--batch", batch, SpecLimits.batch), ("--train-size", trainSize ?? 1, SpecLimits.examples),
+            ("--test-size", testSize ?? 0, SpecLimits.examples), ("--teacher-input-dim", teacherInputDim, SpecLimits.inputDim),
+            ("--teacher-classes", teacherClasses, SpecLimits.classes),
+        ]
+        for (flag, value, range) in limits where !range.contains(value) && value >= 1 {
+            throw ValidationError("\(flag) \(value) is out of range; use \(range.lowerBound)…\(range.upperBound) (larger runs do not fit a workstation)")
         }
         if ParametrizationName(parsing: parametrization) == nil {
             throw ValidationError("--parametrization '\(parametrization)' is unknown; use depth-mup, sp, mup or alpha=0.5,gamma=0.5")

@@ -104,8 +104,11 @@ final class NotebookTests: XCTestCase {
         XCTAssertThrowsError(try Notebook.parse(text: " \n\n", file: "e.md")) {
             XCTAssertEqual($0 as? NotebookError, .empty(file: "e.md"))
         }
+        // Issue 16: front matter alone is not "empty"; the message says what is missing, where.
         XCTAssertThrowsError(try Notebook.parse(text: "---\ntitle: x\n---\n\n", file: "e.md")) {
-            XCTAssertEqual($0 as? NotebookError, .empty(file: "e.md"))
+            XCTAssertEqual($0 as? NotebookError, .located(SourceLocation(file: "e.md", line: 4, column: 1),
+                                                          message: "the notebook has front matter but nothing after it",
+                                                          hint: "hint: write some Markdown after the closing ---"))
         }
     }
 }

@@ -22,9 +22,9 @@ final class BookTests: XCTestCase {
     func testNavigationLinksIndexAndNeighbours() throws {
         let chapters = try [chapter("01-a.md", "title: A & a"), chapter("02-b.md", "title: B"), chapter("03-c.md", "title: C")]
         XCTAssertEqual(Book.navigation(chapters, at: 0),
-                       "<nav class=\"book-nav\" aria-label=\"Book\"><a rel=\"index\" href=\"./index.html\">Contents</a> <a rel=\"next\" href=\"./02-b.html\">2. B →</a></nav>")
+                       "<nav class=\"book-nav\" aria-label=\"Book\"><a rel=\"index\" href=\"index.html\">Contents</a> <a rel=\"next\" href=\"02-b.html\">2. B →</a></nav>")
         XCTAssertEqual(Book.navigation(chapters, at: 1),
-                       "<nav class=\"book-nav\" aria-label=\"Book\"><a rel=\"index\" href=\"./index.html\">Contents</a> <a rel=\"prev\" href=\"./01-a.html\">← 1. A &amp; a</a> <a rel=\"next\" href=\"./03-c.html\">3. C →</a></nav>")
+                       "<nav class=\"book-nav\" aria-label=\"Book\"><a rel=\"index\" href=\"index.html\">Contents</a> <a rel=\"prev\" href=\"01-a.html\">← 1. A &amp; a</a> <a rel=\"next\" href=\"03-c.html\">3. C →</a></nav>")
         XCTAssertFalse(Book.navigation(chapters, at: 2).contains("rel=\"next\""))
     }
 
@@ -63,7 +63,7 @@ final class BookTests: XCTestCase {
         assertSnapshot(tail, ext: "html")
         XCTAssertTrue(tail.contains("<pre><code class=\"language-yaml\">\(HTMLEscaping.escape(lrTransfer))</code></pre>"))
         for file in ExecutedBlocks(results: [block]).sideFiles(pageName: "notes", notebookFile: "notes.md").map(\.name) {
-            XCTAssertTrue(tail.contains("href=\"./\(file)\""), "no link to \(file)")
+            XCTAssertTrue(tail.contains("href=\"\(file)\""), "no link to \(file)")
         }
         let hidden = ExecutedBlocks(results: [block], pageName: "notes", showSource: false).html(for: block.cell)
         XCTAssertFalse(hidden.contains("<details"))

@@ -2,17 +2,7 @@ import XCTest
 import Notebook
 @testable import Runner
 
-final class SchedulerTests: XCTestCase {
-    var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("depthbook-runner-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
+final class SchedulerTests: ScratchDirectoryTestCase {
 
     func cache() -> ResultCache { ResultCache(notebook: directory.appendingPathComponent("notes.md")) }
 

@@ -76,6 +76,43 @@ public final class Dataset: @unchecked Sendable {
         }
     }
 
+    /// Checks `config` as ``load(_:)`` would, without building anything proportional to the
+    /// data: files are regular, headers sane, image and label counts agree, lengths match the
+    /// headers (read in constant memory), enough examples exist, and the set fits memory.
+    ///
+    /// - Throws: ``DepthMuPError`` naming the file, as ``load(_:)`` does.
+    public static func validate(_ config: DataConfig) throws {
+        if config.trainCount < 1 { throw DepthMuPError.invalidConfig("train size must be ≥ 1 (got \(config.trainCount))") }
+        if config.testCount < 0 { throw DepthMuPError.invalidConfig("test size must be ≥ 0 (got \(config.testCount))") }
+        switch config.source {
+        case .teacher(let inputDim, _, _):
+            try MemoryBudget.check(bytes: 4 * Double(inputDim) * Double(config.trainCount + config.testCount),
+                                   what: "a teacher data set of \(config.trainCount + config.testCount) examples × \(inputDim) inputs",
+                                   hint: "lower the number of examples or inputDim")
+        case .idx(let images, let labels):
+            let count = try IDXReader.validate(images: images, labels: labels)
+            try check(config.trainCount + config.testCount, available: count, what: "training + test", path: images)
+        case .fashionMNIST(let directory):
+            let dir = directory ?? DataConfig.defaultFashionMNISTDirectory
+            let train = try IDXReader.validate(images: dir + "/train-images-idx3-ubyte.gz", labels: dir + "/train-labels-idx1-ubyte.gz")
+            let test = try IDXReader.validate(images: dir + "/t10k-images-idx3-ubyte.gz", labels: dir + "/t10k-labels-idx1-ubyte.gz")
+            try check(config.trainCount, available: train, what: "training", path: dir + "/train-images-idx3-ubyte.gz")
+            try check(config.testCount, available: test, what: "test", path: dir + "/t10k-images-idx3-ubyte.gz")
+        }
+    }
+
+    /// Input dimension and classes of a source, from its configuration or the files' headers
+    /// (no data is built or kept; see ``IDXReader/shape(images:labels:)``).
+    public static func shape(_ source: DataConfig.Source) throws -> (inputDim: Int, classes: Int) {
+        switch source {
+        case .teacher(let inputDim, let classes, _): return (inputDim, classes)
+        case .idx(let images, let labels): return try IDXReader.shape(images: images, labels: labels)
+        case .fashionMNIST(let directory):
+            let dir = directory ?? DataConfig.defaultFashionMNISTDirectory
+            return try IDXReader.shape(images: dir + "/train-images-idx3-ubyte.gz", labels: dir + "/train-labels-idx1-ubyte.gz")
+        }
+    }
+
     /// Examples available in a source's train and test splits (reads and caches the files).
     ///
     /// For `.idx` both counts are the file's example count (the test split is its tail); for the
@@ -97,7 +134,7 @@ public final class Dataset: @unchecked Sendable {
 
     private static func check(_ requested: Int, available: Int, what: String, path: String) throws {
         if requested > available {
-            throw DepthMuPError.invalidConfig("\(requested) \(what) examples requested but \(path) holds \(available); lower --train-size/--test-size")
+            throw DepthMuPError.invalidConfig("\(requested) \(what) examples requested but \(path) holds \(available); ask for fewer examples")
         }
     }
 
