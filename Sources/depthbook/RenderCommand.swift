@@ -85,7 +85,15 @@ struct RenderCommand: ParsableCommand {
         })
         // Bad input in any chapter is found before the first one runs.
         for chapter in chapters { _ = try NotebookRun.preparedBlocks(chapter.notebook, path: chapter.path, scale: execution.scale) }
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), !isFolder.boolValue {
+            throw OutputError(description: "\(folder): is a file, not a folder; hint: a book is written to a folder of pages, give -o OUT/")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw OutputError(description: "\(folder): cannot create the folder; hint: check the -o path and that its parent is writable")
+        }
         var entries: [IndexPage.Entry] = []
         var allResults: [BlockResult] = []
         for (index, chapter) in chapters.enumerated() {
