@@ -66,7 +66,8 @@ enum EmbeddedTemplates {
   --series-7: #1d1f23;
   --series-8: #5e4fa2;
 }
-@media (prefers-color-scheme: dark) {
+/* Dark on screens only: print keeps the light palette (black on white). */
+@media screen and (prefers-color-scheme: dark) {
   :root {
     --fg: #e4e6ea;
     --bg: #15171b;
@@ -158,9 +159,7 @@ table.results .best { font-weight: bold; color: var(--accent); }
 }
 /* Print: one column, no navigation, vector plots, tables unclipped. */
 @media print {
-  :root { --fg: #000; --bg: #fff; --muted: #444; --accent: #000; --rule: #999; --code-bg: #fff; --error: #000;
-    --series-1: #0072b2; --series-2: #a86f00; --series-3: #00845f; --series-4: #b8588e;
-    --series-5: #c44e00; --series-6: #8a7a00; --series-7: #1d1f23; --series-8: #5e4fa2; }
+  :root { --fg: #000; --bg: #fff; --muted: #444; --accent: #000; --rule: #999; --code-bg: #fff; --error: #000; }
   body { max-width: none; font-size: 11pt; padding: 0; }
   nav.toc, nav.book-nav, details.experiment-source, .experiment-data { display: none; }
   a { color: inherit; text-decoration: none; }
