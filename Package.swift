@@ -30,25 +30,32 @@ let package = Package(
         ),
         .target(
             name: "Notebook",
-            dependencies: ["CCmark", .product(name: "Yams", package: "Yams")]
+            // The engine's value types (activation, modes, loss, optimizer, parametrization)
+            // are the notebook schema's: one definition per concept.
+            dependencies: ["CCmark", "DepthMuP", .product(name: "Yams", package: "Yams")]
         ),
         .target(name: "Runner", dependencies: ["Notebook", "DepthMuP"]),
         .target(
             name: "Render",
-            dependencies: ["Notebook", "Runner", .product(name: "Mustache", package: "swift-mustache")]
+            dependencies: ["Notebook", "Runner", "DepthMuP", .product(name: "Mustache", package: "swift-mustache")]
         ),
+        // The render/check pipeline as a library: the CLI, a preview server and tests drive it.
+        .target(name: "DepthbookKit", dependencies: ["Notebook", "Runner", "Render", "DepthMuP"]),
         .executableTarget(
             name: "depthbook",
             dependencies: [
-                "Notebook", "Runner", "Render", "DepthMuP",
+                "DepthbookKit", "Notebook", "Runner", "Render", "DepthMuP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "DepthMuPTests", dependencies: ["DepthMuP"]),
-        .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
-        .testTarget(name: "RunnerTests", dependencies: ["Runner", "Notebook", "DepthMuP"]),
-        .testTarget(name: "RenderTests", dependencies: ["Render", "Runner", "Notebook"], exclude: ["Snapshots"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "DepthMuP"]),
+        // Fakes shared by test targets (a test target cannot import another one).
+        .target(name: "TestSupport", dependencies: ["Runner", "Notebook"], path: "Tests/TestSupport"),
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "Notebook", "DepthMuP", "TestSupport"]),
+        .testTarget(name: "DepthbookKitTests", dependencies: ["DepthbookKit", "Runner", "Notebook", "Render", "TestSupport"]),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "Runner", "Notebook", "DepthMuP"], exclude: ["Snapshots"]),
         .testTarget(name: "EndToEndTests", dependencies: ["depthbook"]),
     ],
     swiftLanguageModes: [.v5]

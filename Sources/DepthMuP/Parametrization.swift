@@ -11,29 +11,50 @@ public enum ParametrizationName: Hashable, Codable, Sendable, CustomStringConver
     /// Width-μP with branch multiplier m_L^(−α) and Adam rate m_L^(−γ).
     case custom(alpha: Double, gamma: Double)
 
-    /// Parses `sp`, `mup`, `depth-mup` (also `depthmup`, `depth-μp`), or `alpha=0.5,gamma=0.5`
-    /// (either order, spaces allowed). Returns nil for anything else.
+    /// The names a parametrization can be given by, as plain strings.
+    public static let names = ["sp", "mup", "depth-mup"]
+
+    /// The one parser of parametrization text (`--parametrization`, YAML strings, inline
+    /// references, point specs): a name (`sp`, `mup`, `depth-mup`, also `depthmup`, `depth-μp`,
+    /// `depth_mup`, `μp`; any case), `alpha=0.5,gamma=0.5` (either order), the table label
+    /// `α=0.5 γ=0`, `alpha=0.5 gamma=0`, the pair `(0.5, 0)`, or the YAML flow mapping
+    /// `{alpha: 0.5, gamma: 0}`. Returns nil for anything else, and for non-finite exponents.
     public init?(parsing text: String) {
-        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
-        switch t {
-        case "sp": self = .sp
-        case "mup", "μp": self = .mup
-        case "depth-mup", "depthmup", "depth-μp", "depth_mup": self = .depthMuP
-        default:
-            var alpha: Double?
-            var gamma: Double?
-            for part in t.split(separator: ",") {
-                let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                guard pair.count == 2, let value = Double(pair[1]), value.isFinite else { return nil }
-                switch pair[0] {
-                case "alpha", "α": alpha = value
-                case "gamma", "γ": gamma = value
+        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        switch trimmed {
+        case "sp": self = .sp; return
+        case "mup", "μp": self = .mup; return
+        case "depth-mup", "depthmup", "depth-μp", "depth_mup": self = .depthMuP; return
+        default: break
+        }
+        var body = Substring(trimmed)
+        let bracketed = (body.first == "(" && body.last == ")") || (body.first == "{" && body.last == "}")
+        if bracketed { body = body.dropFirst().dropLast() }
+        let parts = body.split(whereSeparator: { $0 == "," || $0 == ";" || $0 == " " }).map(String.init)
+        var alpha: Double?, gamma: Double?
+        if bracketed && parts.count == 2, let a = Double(parts[0]), let g = Double(parts[1]) {
+            (alpha, gamma) = (a, g)
+        } else {
+            // `alpha=0.5`, `α=0.5` or, inside braces, `alpha:` followed by the number.
+            var pending: String?
+            for part in parts {
+                let pieces = part.split(whereSeparator: { $0 == "=" || $0 == ":" }).map(String.init)
+                let key = pieces.first ?? ""
+                let value = pieces.count > 1 ? Double(pieces[1]) : nil
+                if let pendingKey = pending, pieces.count == 1, let number = Double(key) {
+                    if pendingKey == "alpha" { alpha = number } else { gamma = number }
+                    pending = nil
+                    continue
+                }
+                switch key {
+                case "alpha", "α": if let value { alpha = value } else if pieces.count == 1 { pending = "alpha" } else { return nil }
+                case "gamma", "γ": if let value { gamma = value } else if pieces.count == 1 { pending = "gamma" } else { return nil }
                 default: return nil
                 }
             }
-            guard let alpha, let gamma else { return nil }
-            self = .custom(alpha: alpha, gamma: gamma)
         }
+        guard let alpha, let gamma, alpha.isFinite, gamma.isFinite else { return nil }
+        self = .custom(alpha: alpha, gamma: gamma)
     }
 
     /// `sp`, `mup`, `depth-mup` or `alpha=0.5,gamma=0.5` (round-trips through `init(parsing:)`).

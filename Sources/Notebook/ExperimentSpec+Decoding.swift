@@ -1,3 +1,4 @@
+import DepthMuP
 import Foundation
 
 extension ExperimentSpec {
@@ -270,7 +271,7 @@ struct SpecDecoder {
         if let (value, keyPath) = at("width") { model.width = try sweep(value, path: keyPath) { try integer($0, $1, atLeast: 1, atMost: 16384) } }
         if let (value, keyPath) = at("depth") { model.depth = try sweep(value, path: keyPath) { try integer($0, $1, atLeast: 1, atMost: 16384) } }
         if let (value, keyPath) = at("block_depth") { model.blockDepth = try sweep(value, path: keyPath) { try integer($0, $1, atLeast: 1, atMost: 64) } }
-        if let (value, keyPath) = at("activation") { model.activation = try sweep(value, path: keyPath) { try choice($0, $1, Activation.self) } }
+        if let (value, keyPath) = at("activation") { model.activation = try sweep(value, path: keyPath) { try choice($0, $1, ActivationKind.self) } }
         if let (value, keyPath) = at("mean_subtraction") { model.meanSubtraction = try sweep(value, path: keyPath) { try boolean($0, $1) } }
         if let (value, keyPath) = at("branch_multiplier") { model.branchMultiplier = try sweep(value, path: keyPath) { try positive($0, $1) } }
         if let (value, keyPath) = at("base_width") { model.baseWidth = try sweep(value, path: keyPath) { try integer($0, $1, atLeast: 1) } }
@@ -281,17 +282,12 @@ struct SpecDecoder {
         return model
     }
 
-    func decodeParametrization(_ node: SpecNode, _ path: String) throws -> ParametrizationSpec {
+    func decodeParametrization(_ node: SpecNode, _ path: String) throws -> ParametrizationName {
         switch node {
         case .scalar(.string(let name), _):
-            switch name {
-            case "sp": return .sp
-            case "mup": return .mup
-            case "depth-mup": return .depthMuP
-            default:
-                let hint = SpecDecoder.suggestion(for: name, among: ParametrizationSpec.names).map { "; did you mean \($0)?" } ?? ""
-                throw error(node, path, "unknown parametrization \"\(name)\", expected sp, mup, depth-mup or {alpha: a, gamma: g}\(hint)")
-            }
+            if let parametrization = ParametrizationName(parsing: name) { return parametrization }
+            let hint = SpecDecoder.suggestion(for: name, among: ParametrizationName.names).map { "; did you mean \($0)?" } ?? ""
+            throw error(node, path, "unknown parametrization \"\(name)\", expected sp, mup, depth-mup or {alpha: a, gamma: g}\(hint)")
         case .mapping:
             let keys = try fields(node, path: path, allowed: ["alpha", "gamma"])
             guard let alpha = keys["alpha"], let gamma = keys["gamma"] else {
@@ -307,7 +303,7 @@ struct SpecDecoder {
     func decodeOptimizer(_ node: SpecNode, path: String) throws -> OptimizerSpec {
         let keys = try fields(node, path: path, allowed: ["name", "lr", "momentum", "epsilon"])
         var optimizer = OptimizerSpec()
-        if let entry = keys["name"] { optimizer.name = try choice(entry.value, join(path, "name"), OptimizerName.self) }
+        if let entry = keys["name"] { optimizer.name = try choice(entry.value, join(path, "name"), OptimizerKind.self) }
         if let entry = keys["lr"] { optimizer.learningRates = try decodeLearningRates(entry.value, path: join(path, "lr")) }
         if let entry = keys["momentum"] {
             optimizer.momentum = try sweep(entry.value, path: join(path, "momentum")) { value, keyPath in
@@ -387,12 +383,12 @@ struct SpecDecoder {
                 train.seeds = (0..<UInt64(count)).map { $0 }
             }
         }
-        if let entry = keys["loss"] { train.loss = try choice(entry.value, join(path, "loss"), LossName.self) }
+        if let entry = keys["loss"] { train.loss = try choice(entry.value, join(path, "loss"), LossKind.self) }
         return train
     }
 
     func decodeMeasure(_ node: SpecNode, path: String) throws -> MeasureSpec {
-        let keys = try fields(node, path: path, allowed: ["coord_check_steps", "feature_update", "loss_curve"])
+        let keys = try fields(node, path: path, allowed: ["coord_check_steps", "feature_update", "loss_curve", "diversity"])
         var measure = MeasureSpec()
         if let entry = keys["coord_check_steps"] {
             let steps = try list(entry.value, path: join(path, "coord_check_steps")) { try integer($0, $1, atLeast: 0) }
@@ -400,6 +396,7 @@ struct SpecDecoder {
         }
         if let entry = keys["feature_update"] { measure.featureUpdate = try boolean(entry.value, join(path, "feature_update")) }
         if let entry = keys["loss_curve"] { measure.lossCurve = try boolean(entry.value, join(path, "loss_curve")) }
+        if let entry = keys["diversity"] { measure.diversity = try boolean(entry.value, join(path, "diversity")) }
         return measure
     }
 }

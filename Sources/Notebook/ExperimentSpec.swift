@@ -1,3 +1,5 @@
+import DepthMuP
+
 /// A decoded experiment block (schema v1, DESIGN.md): what to train and which views to show.
 ///
 /// List-valued fields are sweep axes: the block runs the Cartesian product of `model`'s lists,
@@ -20,7 +22,7 @@ public struct ExperimentSpec: Sendable, Hashable, Codable {
     public var data = DataSpec()
     public var model = ModelSpec()
     /// `parametrization:`, one or a list.
-    public var parametrizations: [ParametrizationSpec] = [.depthMuP]
+    public var parametrizations: [ParametrizationName] = [.depthMuP]
     public var optimizer = OptimizerSpec()
     public var train = TrainSpec()
     public var measure = MeasureSpec()
@@ -66,7 +68,7 @@ public struct ModelSpec: Sendable, Hashable, Codable {
     public var width = [128]
     public var depth = [8]
     public var blockDepth = [1]
-    public var activation: [Activation] = [.relu]
+    public var activation: [ActivationKind] = [.relu]
     /// nil: the engine's default (on for relu, abs, gelu; off for tanh, identity).
     public var meanSubtraction: [Bool?] = [nil]
     public var branchMultiplier = [1.0]
@@ -79,30 +81,11 @@ public struct ModelSpec: Sendable, Hashable, Codable {
     public init() {}
 }
 
-public enum Activation: String, Sendable, Hashable, Codable, CaseIterable { case relu, abs, tanh, gelu, identity }
-public enum InputMode: String, Sendable, Hashable, Codable, CaseIterable { case frozen, trained }
-public enum ReadoutMode: String, Sendable, Hashable, Codable, CaseIterable { case frozen, trained, zero }
-public enum LossName: String, Sendable, Hashable, Codable, CaseIterable { case crossEntropy = "cross-entropy", mse }
-public enum OptimizerName: String, Sendable, Hashable, Codable, CaseIterable { case sgd, adam }
+// The model's enums are the engine's own (one definition per concept): `ActivationKind`,
+// `InputMode`, `ReadoutMode`, `LossKind`, `OptimizerKind` and `ParametrizationName`, whose
+// `init(parsing:)` is the one parser of parametrization names.
 
-/// `parametrization:` — `sp`, `mup`, `depth-mup`, or `{alpha: a, gamma: g}` (TP6 Def 6.1).
-public enum ParametrizationSpec: Sendable, Hashable, Codable, CustomStringConvertible {
-    case sp, mup, depthMuP
-    case custom(alpha: Double, gamma: Double)
-
-    /// The names accepted as plain strings.
-    public static let names = ["sp", "mup", "depth-mup"]
-
-    /// `sp`, `mup`, `depth-mup`, `alpha=0.5,gamma=0.5` (the engine's `ParametrizationName` text).
-    public var description: String {
-        switch self {
-        case .sp: return "sp"
-        case .mup: return "mup"
-        case .depthMuP: return "depth-mup"
-        case .custom(let alpha, let gamma): return "alpha=\(alpha),gamma=\(gamma)"
-        }
-    }
-
+extension ParametrizationName {
     /// How tables, legends and inline references name it: `sp`, `mup`, `depth-mup`, or
     /// `α=0.5 γ=0` (TP6's exponents, shortest decimal form, no comma so it reads as one value).
     public var label: String {
@@ -110,48 +93,6 @@ public enum ParametrizationSpec: Sendable, Hashable, Codable, CustomStringConver
         case .sp, .mup, .depthMuP: return description
         case .custom(let alpha, let gamma): return "α=\(Self.shortText(alpha)) γ=\(Self.shortText(gamma))"
         }
-    }
-
-    /// Reads a parametrization as an author may write it in an inline reference: a name (`sp`,
-    /// `mup`, `depth-mup`), the label `α=0.5 γ=0`, `alpha=0.5 gamma=0` (inside brackets also with
-    /// commas), the pair `(0.5, 0)`, or the YAML flow mapping `{alpha: 0.5, gamma: 0}`.
-    /// Returns nil for anything else.
-    public init?(reference text: String) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        switch trimmed {
-        case "sp": self = .sp; return
-        case "mup": self = .mup; return
-        case "depth-mup": self = .depthMuP; return
-        default: break
-        }
-        var body = Substring(trimmed)
-        let bracketed = (body.first == "(" && body.last == ")") || (body.first == "{" && body.last == "}")
-        if bracketed { body = body.dropFirst().dropLast() }
-        let parts = body.split(whereSeparator: { $0 == "," || $0 == ";" || $0 == " " }).map(String.init)
-        var alpha: Double?, gamma: Double?
-        if bracketed && parts.count == 2, let a = Double(parts[0]), let g = Double(parts[1]) {
-            (alpha, gamma) = (a, g)
-        } else {
-            // `alpha=0.5`, `α=0.5` or, inside braces, `alpha:` followed by the number.
-            var pending: String?
-            for part in parts {
-                let pieces = part.split(whereSeparator: { $0 == "=" || $0 == ":" }).map(String.init)
-                let key = pieces.first ?? ""
-                let value = pieces.count > 1 ? Double(pieces[1]) : nil
-                if let pendingKey = pending, pieces.count == 1, let number = Double(key) {
-                    if pendingKey == "alpha" { alpha = number } else { gamma = number }
-                    pending = nil
-                    continue
-                }
-                switch key {
-                case "alpha", "α": if let value { alpha = value } else { pending = "alpha" }
-                case "gamma", "γ": if let value { gamma = value } else { pending = "gamma" }
-                default: return nil
-                }
-            }
-        }
-        guard let alpha, let gamma, alpha.isFinite, gamma.isFinite else { return nil }
-        self = .custom(alpha: alpha, gamma: gamma)
     }
 
     /// The shortest text of a spec number as tables show it: `2`, `0.5`, `1e-05`.
@@ -162,7 +103,7 @@ public enum ParametrizationSpec: Sendable, Hashable, Codable, CustomStringConver
 
 /// `optimizer:`.
 public struct OptimizerSpec: Sendable, Hashable, Codable {
-    public var name: OptimizerName = .adam
+    public var name: OptimizerKind = .adam
     /// `lr:` — a number, a list, or `{log2: [lo, hi], step: s}` (2^lo, 2^(lo+s), …, ≤ 2^hi).
     public var learningRates = [0.001]
     public var momentum = [0.0]
@@ -178,7 +119,7 @@ public struct TrainSpec: Sendable, Hashable, Codable {
     /// `seeds: 3` means seeds 0, 1, 2; a list gives them explicitly.
     public var seeds: [UInt64] = [0]
     /// nil: cross-entropy, or mse for a teacher task with `classes: 1`.
-    public var loss: LossName = .crossEntropy
+    public var loss: LossKind = .crossEntropy
 
     public init() {}
 }
@@ -192,6 +133,8 @@ public struct MeasureSpec: Sendable, Hashable, Codable {
     public var featureUpdate = false
     /// `loss_curve:` — record the loss of every step (implied by `loss-curves`).
     public var lossCurve = false
+    /// `diversity:` — record the feature-diversity curve d(ε) at the end (TP6 §8).
+    public var diversity = false
 
     public init() {}
 }

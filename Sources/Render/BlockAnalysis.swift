@@ -1,3 +1,4 @@
+import DepthMuP
 import Foundation
 import Notebook
 import Runner
@@ -183,7 +184,7 @@ public struct BlockAnalysis {
     public static func exactInitRatio(_ group: Group) -> Double? {
         let spec = group.spec
         guard spec.blockDepth == 1, let b = group.results.first?.branchMultiplier else { return nil }
-        let meanSubtracted = spec.meanSubtraction ?? (spec.activation == .relu || spec.activation == .abs || spec.activation == .gelu)
+        let meanSubtracted = ModelConfig.usesMeanSubtraction(spec.meanSubtraction, activation: spec.activation)
         let c: Double
         switch (spec.activation, meanSubtracted) {
         case (.identity, false): c = 1

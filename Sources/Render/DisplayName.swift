@@ -1,3 +1,4 @@
+import DepthMuP
 import Notebook
 
 /// What readers see for sweep axes and their values: one display name per concept in tables,
@@ -15,7 +16,7 @@ public enum DisplayName {
     /// `sp` → `SP`, `mup` → `μP`, `depth-mup` → `depth-μP`, `α=0.5 γ=0` → `(½, 0)`; text that is
     /// no parametrization is returned as it is.
     public static func parametrization(_ label: String) -> String {
-        guard let spec = ParametrizationSpec(reference: label) else { return label }
+        guard let spec = ParametrizationName(parsing: label) else { return label }
         switch spec {
         case .sp: return "SP"
         case .mup: return "μP"

@@ -1,3 +1,4 @@
+import DepthMuP
 import Foundation
 import Notebook
 import Runner
@@ -169,12 +170,12 @@ enum QuotableValue {
     }
 
     /// The axis value an argument names: a parametrization written any way
-    /// ``ParametrizationSpec/init(reference:)`` reads becomes its table label (`α=0.5 γ=0`), so
+    /// ``ParametrizationName/init(reference:)`` reads becomes its table label (`α=0.5 γ=0`), so
     /// `(0.5, 0)`, `alpha=0.5 gamma=0` and `{alpha: 0.5, gamma: 0}` all select it.
     static func canonicalValue(_ text: String, axis: String?, analysis: BlockAnalysis) -> String {
         guard axis == nil || axis == "parametrization",
               analysis.axes.contains(where: { $0.name == "parametrization" }),
-              let parametrization = ParametrizationSpec(reference: text) else { return text }
+              let parametrization = ParametrizationName(parsing: text) else { return text }
         return parametrization.label
     }
 

@@ -1,3 +1,4 @@
+import DepthMuP
 import Foundation
 import Notebook
 import Runner
@@ -261,7 +262,7 @@ public enum ResultViews {
             }
             var stream: [SVGPlot.Series] = [], delta: [SVGPlot.Series] = []
             for step in steps {
-                func value(_ group: BlockAnalysis.Group, _ pick: @escaping (CoordinateSample) -> Double?) -> Double {
+                func value(_ group: BlockAnalysis.Group, _ pick: @escaping (CoordinateRecord) -> Double?) -> Double {
                     group.mean { result in result.coordinateCheck.first { $0.step == step }.flatMap(pick) } ?? .nan
                 }
                 stream.append(SVGPlot.Series(name: "t = \(step)", points: groups.map { (size($0), value($0) { $0.blockRMS.last }) }))

@@ -10,13 +10,13 @@ import Runner
 /// bytes for the same results (timings are left out).
 ///
 /// ```json
-/// {"format": "depthbook-results-1", "notebook": "notes.md", "blocks": [{"id": "lr-transfer",
+/// {"format": "depthbook-results-2", "notebook": "notes.md", "blocks": [{"id": "lr-transfer",
 ///   "points": [{"index": 0, "values": {"depth": "4"}, "status": "finished",
 ///               "final_train_loss": null, "nonfinite": {"final_train_loss": "NaN"}, …}]}]}
 /// ```
 public enum ResultsJSON {
     public static func encode(_ blocks: [BlockResult], notebookFile: String) -> String {
-        var out = "{\n  \"format\": \"depthbook-results-1\",\n  \"notebook\": \(string(notebookFile)),\n  \"blocks\": ["
+        var out = "{\n  \"format\": \"depthbook-results-2\",\n  \"notebook\": \(string(notebookFile)),\n  \"blocks\": ["
         for (blockNumber, block) in blocks.enumerated() {
             out += blockNumber == 0 ? "\n" : ",\n"
             out += "    {\n      \"id\": \(string(block.anchor)),\n      \"index\": \(block.cell.index),\n"
@@ -82,6 +82,11 @@ public enum ResultsJSON {
                 return "{\"step\": \(sample.step), \"block_rms\": [\(rms)], \"block_delta_rms\": [\(delta)], \"output_rms\": \(NumberFormat.exact(sample.outputRMS))}"
             }
             fields.append(("coordinate_check", "[" + samples.joined(separator: ", ") + "]"))
+            let diversity = result.diversity.map { point -> String in
+                if !point.d.isFinite { nonfinite.append(("diversity", "NaN")) }
+                return "{\"j\": \(point.j), \"epsilon\": \(NumberFormat.exact(point.epsilon)), \"d\": \(NumberFormat.exact(point.d))}"
+            }
+            fields.append(("diversity", "[" + diversity.joined(separator: ", ") + "]"))
         case .failed(let message):
             fields.append(("status", string("failed")))
             fields.append(("error", string(message)))
@@ -98,20 +103,6 @@ public enum ResultsJSON {
         return "{" + fields.map { "\(string($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
     }
 
-    /// A JSON string literal (RFC 8259 escapes).
-    static func string(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
-    }
+    /// A JSON string literal (RFC 8259 escapes): the one escaper, ``PointCodec/string(_:)``.
+    static func string(_ text: String) -> String { PointCodec.string(text) }
 }

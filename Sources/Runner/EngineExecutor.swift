@@ -10,12 +10,17 @@ import Notebook
 /// OpenBLAS is set to one thread, since points already run side by side.
 public final class EngineExecutor: PointExecutor, @unchecked Sendable {
     public let baseDirectory: URL
+    /// Decoded IDX files, re-read when a file changes (shared by the executors of one pipeline).
+    public let files: IDXCache
     private let lock = NSLock()
     private var datasets: [DataSpec: Dataset] = [:]
     private var loading: [DataSpec: NSLock] = [:]
 
-    public init(baseDirectory: URL) {
+    public init(baseDirectory: URL, files: IDXCache = IDXCache()) {
         self.baseDirectory = baseDirectory
+        self.files = files
+        // Explicit, once per process in effect: picks OpenBLAS's kernels (GEMM.coreSelection)
+        // and one thread per GEMM, since points already run side by side.
         BLAS.setThreadCount(1)
     }
 
@@ -80,7 +85,7 @@ public final class EngineExecutor: PointExecutor, @unchecked Sendable {
         lock.lock()
         if let dataset = datasets[data] { lock.unlock(); return dataset }
         lock.unlock()
-        let dataset = try Dataset.load(dataConfig(for: data))
+        let dataset = try Dataset.load(dataConfig(for: data), files: files)
         lock.lock(); datasets[data] = dataset; lock.unlock()
         return dataset
     }
@@ -93,48 +98,28 @@ public final class EngineExecutor: PointExecutor, @unchecked Sendable {
         model.width = point.width
         model.depth = point.depth
         model.blockDepth = point.blockDepth
-        model.activation = ActivationKind(rawValue: point.activation.rawValue) ?? .relu
+        model.activation = point.activation
         model.meanSubtraction = point.meanSubtraction
         model.branchMultiplier = point.branchMultiplier
         model.baseWidth = point.baseWidth
         model.baseDepth = point.baseDepth
-        model.input = point.input == .trained ? .trained : .frozen
-        switch point.readout {
-        case .frozen: model.readout = .frozen
-        case .trained: model.readout = .trained
-        case .zero: model.readout = .zero
-        }
+        model.input = point.input
+        model.readout = point.readout
         model.preLN = point.preLN
-        let parametrization: ParametrizationName
-        switch point.parametrization {
-        case .sp: parametrization = .sp
-        case .mup: parametrization = .mup
-        case .depthMuP: parametrization = .depthMuP
-        case .custom(let alpha, let gamma): parametrization = .custom(alpha: alpha, gamma: gamma)
-        }
-        let optimizer = OptimizerConfig(kind: point.optimizer == .sgd ? .sgd : .adam, learningRate: point.learningRate,
+        let optimizer = OptimizerConfig(kind: point.optimizer, learningRate: point.learningRate,
                                         momentum: point.momentum, epsilon: point.epsilon)
         let measurements = MeasurementRequest(lossPerStep: point.lossCurve, test: point.data.testCount > 0,
                                               coordinateCheckSteps: point.coordinateCheckSteps,
-                                              featureUpdate: point.featureUpdate)
-        return TrainingConfig(model: model, parametrization: parametrization, optimizer: optimizer,
-                              loss: point.loss == .mse ? .mse : .crossEntropy, steps: point.steps, batch: point.batch,
+                                              featureUpdate: point.featureUpdate, diversity: point.diversity)
+        return TrainingConfig(model: model, parametrization: point.parametrization, optimizer: optimizer,
+                              loss: point.loss, steps: point.steps, batch: point.batch,
                               seed: point.seed, measurements: measurements)
     }
 
     public func run(_ point: PointSpec, progress: @escaping @Sendable (Int) -> Void,
                     shouldStop: @escaping @Sendable () -> Bool) throws -> PointResult {
         let data = try dataset(for: point.data)
-        let result = try Trainer.train(Self.trainingConfig(point), on: data, progress: progress, shouldStop: shouldStop)
-        return PointResult(
-            alpha: result.alpha, gamma: result.gamma, branchMultiplier: result.branchMultiplier,
-            hiddenLearningRate: result.hiddenLearningRate, initialLoss: result.initialLoss,
-            finalTrainLoss: result.finalTrainLoss, lossPerStep: result.lossPerStep, testLoss: result.testLoss,
-            testAccuracy: result.testAccuracy, divergedAtStep: result.divergedAtStep,
-            coordinateCheck: result.coordinateCheck.map {
-                CoordinateSample(step: $0.step, blockRMS: $0.blockRMS, blockDeltaRMS: $0.blockDeltaRMS, outputRMS: $0.outputRMS)
-            },
-            weightUpdateRatio: result.weightUpdateRatio, stepsRun: result.stepsRun, seconds: result.seconds)
+        return try Trainer.train(Self.trainingConfig(point), on: data, progress: progress, shouldStop: shouldStop)
     }
 
     /// FLOPs of one training step, from the data's shape only (nothing proportional to the

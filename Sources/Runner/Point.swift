@@ -1,16 +1,18 @@
+import DepthMuP
 import Notebook
 
 /// One training run of a sweep: every sweep axis fixed to a single value.
 ///
-/// Its canonical JSON (sorted keys, see ``canonicalJSON``) is what the cache key hashes, so any
-/// field that can change a result belongs here and nothing else does (no title, no views that do
-/// not add measurements).
-public struct PointSpec: Codable, Hashable, Sendable {
+/// Its canonical JSON (``PointCodec/canonicalSpec(_:)``: explicit keys, sorted, defaults left
+/// out) is what the cache key hashes, so any field that can change a result belongs here and
+/// nothing else does (no title, no views that do not add measurements). A new field needs a
+/// default in ``defaults`` (from an empty block) and a key in ``PointCodec``.
+public struct PointSpec: Hashable, Sendable {
     public var data: DataSpec
     public var width: Int
     public var depth: Int
     public var blockDepth: Int
-    public var activation: Activation
+    public var activation: ActivationKind
     public var meanSubtraction: Bool?
     public var branchMultiplier: Double
     public var baseWidth: Int
@@ -18,12 +20,12 @@ public struct PointSpec: Codable, Hashable, Sendable {
     public var input: InputMode
     public var readout: ReadoutMode
     public var preLN: Bool
-    public var parametrization: ParametrizationSpec
-    public var optimizer: OptimizerName
+    public var parametrization: ParametrizationName
+    public var optimizer: OptimizerKind
     public var learningRate: Double
     public var momentum: Double
     public var epsilon: Double
-    public var loss: LossName
+    public var loss: LossKind
     public var steps: Int
     public var batch: Int
     public var seed: UInt64
@@ -31,15 +33,15 @@ public struct PointSpec: Codable, Hashable, Sendable {
     public var coordinateCheckSteps: [Int]
     public var featureUpdate: Bool
     public var lossCurve: Bool
+    /// Record the feature-diversity curve at the end (`measure: {diversity: true}`).
+    public var diversity = false
 
-    /// JSON with sorted keys: the same point always gives the same bytes.
-    public var canonicalJSON: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Every Double in a valid spec is finite (decoding rejects inf/NaN), so encoding cannot fail.
-        guard let data = try? encoder.encode(self) else { preconditionFailure("PointSpec must encode") }
-        return String(decoding: data, as: UTF8.self)
-    }
+    /// The canonical JSON of the cache key and of `depthbook run-point`.
+    public var canonicalJSON: String { PointCodec.canonicalSpec(self) }
+
+    /// The point of an experiment block that says nothing: the defaults the canonical encoding
+    /// leaves out (one definition: ``ExperimentSpec``'s defaults).
+    public static let defaults = Sweep.basePoint(of: ExperimentSpec())
 }
 
 /// A point with its place: block and position in the block's sweep.

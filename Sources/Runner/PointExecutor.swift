@@ -1,9 +1,13 @@
 import Notebook
 
-/// Runs points: the seam between the Runner and a training engine.
+/// Runs points: the one seam between the pipeline and execution.
 ///
-/// The real one, ``EngineExecutor``, calls `DepthMuP.Trainer.train`; tests use fakes that count
-/// runs or sleep. Implementations are called from several threads at once.
+/// Everything the pipeline needs from execution goes through here: which data files a block
+/// reads and which are missing (checked before anything runs), the data fingerprint of the cache
+/// key, the FLOPs of `check`'s estimate, and the runs. ``EngineExecutor`` trains in this process
+/// with `DepthMuP`; `DepthbookKit`'s `ProcessExecutor` runs each point as a child
+/// `depthbook run-point`; tests use fakes that count runs or sleep. Implementations are called
+/// from several threads at once.
 public protocol PointExecutor: Sendable {
     /// Part of every cache key: bump it and every entry misses.
     var engineVersion: String { get }
@@ -11,6 +15,15 @@ public protocol PointExecutor: Sendable {
     /// Files the data reads (absolute paths), so the Runner can tell when they change without
     /// reading them; empty for synthetic data.
     func dataFiles(for data: DataSpec) -> [String]
+
+    /// The data files a block names that do not exist, each with its key path (`data.images`,
+    /// `data.directory`) and the path looked for, so a missing file is bad input found before
+    /// anything runs; empty when everything is there.
+    func missingDataFiles(for data: DataSpec) -> [(key: String, path: String)]
+
+    /// What loading the data would refuse (not a regular file, bad headers, truncated, too few
+    /// examples), found in constant memory, with the key path to blame; nil when it would load.
+    func dataProblem(for data: DataSpec) -> (key: String, message: String)?
 
     /// A digest of the data the points read, stable across runs (part of every cache key).
     ///

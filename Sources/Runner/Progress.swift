@@ -1,26 +1,52 @@
 import Foundation
 
-/// Receives the Runner's events; the CLI prints them to stderr.
-public protocol ProgressReporter: AnyObject, Sendable {
+/// Receives the events of a run: the one observer seam of the Runner and of `DepthbookKit`.
+///
+/// The CLI prints them to stderr (``StderrProgress``); a preview server can stream partial
+/// results from ``pointFinished(_:point:outcome:done:toRun:seconds:)`` (the outcome carries the
+/// point's result, `point.index` its place in the block). `label` is the block's id or number
+/// (``ExperimentCell/label``), unique within a notebook. Events come from several threads.
+public protocol RunObserver: AnyObject, Sendable {
     /// A block begins: `total` points, `cached` of them already in the cache.
     func blockStarted(_ label: String, total: Int, cached: Int)
     /// A point starts running.
     func pointStarted(_ label: String, point: Point)
-    /// A point finished (or failed or stopped); `done` counts points run now so far.
+    /// A point finished (or failed or stopped) with its outcome; `done` counts points run now so far.
     func pointFinished(_ label: String, point: Point, outcome: PointOutcome, done: Int, toRun: Int, seconds: Double)
     /// The block ended.
     func blockFinished(_ label: String, status: BlockStatus)
-    /// A remark: `--explain` lines and warnings (a corrupt cache entry).
-    func note(_ message: String)
+    /// A remark: `--explain` lines, warnings (a corrupt cache entry, KaTeX missing).
+    func diagnostic(_ diagnostic: Diagnostic)
 }
 
-extension ProgressReporter {
+extension RunObserver {
     public func pointStarted(_ label: String, point: Point) {}
+}
+
+/// A message for the author that is not an error of the command: printed as `severity: message`.
+public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
+    public enum Severity: String, Hashable, Sendable {
+        /// Why a point missed the cache (`--explain`).
+        case explain
+        /// Something was wrong but the run went on (a corrupt cache entry, no KaTeX).
+        case warning
+    }
+
+    public var severity: Severity
+    /// The text after `severity: `, e.g. `block lr: point 3 (depth=16): no entry`.
+    public var message: String
+
+    public init(_ severity: Severity, _ message: String) {
+        self.severity = severity
+        self.message = message
+    }
+
+    public var description: String { "\(severity.rawValue): \(message)" }
 }
 
 /// Progress on stderr: a live line per block on a terminal, one plain line per finished point
 /// otherwise, nothing with `quiet` (errors are printed by the command, not here).
-public final class StderrProgress: ProgressReporter, @unchecked Sendable {
+public final class StderrProgress: RunObserver, @unchecked Sendable {
     public enum Mode: Sendable { case terminal, plain, quiet }
 
     private let mode: Mode
@@ -111,12 +137,12 @@ public final class StderrProgress: ProgressReporter, @unchecked Sendable {
         lineIsOpen = false
     }
 
-    /// Printed in every mode, `quiet` included: notes are warnings (a corrupt cache entry, an
-    /// unwritable cache) and `--explain` lines, which the user asked for.
-    public func note(_ message: String) {
+    /// Printed in every mode, `quiet` included: diagnostics are warnings (a corrupt cache entry,
+    /// an unwritable cache, no KaTeX) and `--explain` lines, which the user asked for.
+    public func diagnostic(_ diagnostic: Diagnostic) {
         lock.lock(); defer { lock.unlock() }
         if lineIsOpen { write("\n"); lineIsOpen = false }
-        write(message + "\n")
+        write(diagnostic.description + "\n")
     }
 
     static func clock(_ seconds: Double) -> String {
@@ -126,10 +152,10 @@ public final class StderrProgress: ProgressReporter, @unchecked Sendable {
 }
 
 /// Ignores every event (tests, `--quiet` without a terminal).
-public final class SilentProgress: ProgressReporter, @unchecked Sendable {
+public final class SilentProgress: RunObserver, @unchecked Sendable {
     public init() {}
     public func blockStarted(_ label: String, total: Int, cached: Int) {}
     public func pointFinished(_ label: String, point: Point, outcome: PointOutcome, done: Int, toRun: Int, seconds: Double) {}
     public func blockFinished(_ label: String, status: BlockStatus) {}
-    public func note(_ message: String) {}
+    public func diagnostic(_ diagnostic: Diagnostic) {}
 }

@@ -42,20 +42,43 @@ public struct ResultCache: Sendable {
         case miss(Miss)
     }
 
-    struct Entry: Codable {
-        var format = 1
+    /// One entry file, format 2: `{"checksum", "data_fingerprint", "engine_version", "format",
+    /// "key", "result", "spec"}` with the spec and result as ``PointCodec`` writes them.
+    struct Entry {
+        static let format = 2
         var key: String
         var engineVersion: String
         var dataFingerprint: String
         var spec: PointSpec
         var result: PointResult
-        /// SHA-256 of the result's canonical JSON: catches edited or damaged values.
+        /// SHA-256 of the result's encoding: catches edited or damaged values.
         var checksum: String
+
+        var encoded: String {
+            PointCodec.object([
+                "format": String(Self.format), "key": PointCodec.string(key),
+                "engine_version": PointCodec.string(engineVersion), "data_fingerprint": PointCodec.string(dataFingerprint),
+                "spec": PointCodec.canonicalSpec(spec), "result": PointCodec.encodeResult(result),
+                "checksum": PointCodec.string(checksum),
+            ]) + "\n"
+        }
+
+        static func decode(_ data: Data) throws -> Entry {
+            let root = try JSONReader(data, what: "cache entry")
+            guard try root.int("format") == format else { throw RunnerError("cache entry: another format") }
+            guard let key = try root.string("key"), let engineVersion = try root.string("engine_version"),
+                  let dataFingerprint = try root.string("data_fingerprint"), let checksum = try root.string("checksum"),
+                  let spec = try root.object("spec"), let result = try root.object("result") else {
+                throw RunnerError("cache entry: a key is missing")
+            }
+            let entry = Entry(key: key, engineVersion: engineVersion, dataFingerprint: dataFingerprint,
+                              spec: try PointCodec.decodeSpec(spec), result: try PointCodec.decodeResult(result), checksum: checksum)
+            try root.refuseUnknown()
+            return entry
+        }
     }
 
-    static func checksum(_ result: PointResult) -> String {
-        SHA256.hex((try? encoder.encode(result)).map { Array($0) } ?? [])
-    }
+    static func checksum(_ result: PointResult) -> String { SHA256.hex(PointCodec.encodeResult(result)) }
 
     /// The directory of this notebook's entries.
     public let directory: URL
@@ -71,25 +94,12 @@ public struct ResultCache: Sendable {
 
     /// SHA-256 over the three inputs of a result, separated so no two triples collide by accident.
     public static func key(spec: PointSpec, engineVersion: String, dataFingerprint: String) -> String {
-        SHA256.hex("depthbook-point-v1\n\(engineVersion)\n\(dataFingerprint)\n\(spec.canonicalJSON)")
+        SHA256.hex("depthbook-point-v\(PointCodec.specFormat)\n\(engineVersion)\n\(dataFingerprint)\n\(PointCodec.canonicalSpec(spec))")
     }
 
     func url(for spec: PointSpec) -> URL {
-        directory.appendingPathComponent(SHA256.hex(spec.canonicalJSON) + ".json")
+        directory.appendingPathComponent(SHA256.hex(PointCodec.canonicalSpec(spec)) + ".json")
     }
-
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return encoder
-    }()
-
-    private static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return decoder
-    }()
 
     /// The largest entry ``lookup(_:engineVersion:dataFingerprint:)`` reads (256 MiB: a loss
     /// curve of 10⁷ steps with coordinate checks stays well below).
@@ -107,7 +117,7 @@ public struct ResultCache: Sendable {
         guard let data = FileManager.default.contents(atPath: url.path) else { return .miss(.noEntry) }
         let entry: Entry
         do {
-            entry = try Self.decoder.decode(Entry.self, from: data)
+            entry = try Entry.decode(data)
         } catch {
             return .miss(.corrupt("does not decode"))
         }
@@ -129,13 +139,7 @@ public struct ResultCache: Sendable {
         let entry = Entry(key: Self.key(spec: spec, engineVersion: engineVersion, dataFingerprint: dataFingerprint),
                           engineVersion: engineVersion, dataFingerprint: dataFingerprint, spec: spec, result: result,
                           checksum: Self.checksum(result))
-        let data: Data
-        do {
-            data = try Self.encoder.encode(entry)
-        } catch {
-            throw RunnerError("cannot encode a cache entry: \(error)")
-        }
-        try AtomicFile.write(data, to: url(for: spec))
+        try AtomicFile.write(Data(entry.encoded.utf8), to: url(for: spec))
     }
 
     /// Deletes every entry of this notebook. Returns whether there was anything to delete.
@@ -170,9 +174,21 @@ public struct ResultCache: Sendable {
 
     // MARK: Data fingerprint memo
 
-    struct DataMemo: Codable {
+    /// `data-<hash>.json`: `{"files": ["path|size|mtime", …], "fingerprint": "…"}`.
+    struct DataMemo {
         var files: [String]
         var fingerprint: String
+
+        var encoded: String {
+            PointCodec.object(["files": "[" + files.map(PointCodec.string).joined(separator: ",") + "]",
+                               "fingerprint": PointCodec.string(fingerprint)])
+        }
+
+        static func decode(_ data: Data) -> DataMemo? {
+            guard let memo = try? JSONReader(data, what: "data memo"), let files = try? memo.strings("files"),
+                  let fingerprint = try? memo.string("fingerprint") else { return nil }
+            return DataMemo(files: files, fingerprint: fingerprint)
+        }
     }
 
     /// The data fingerprint (a hash of the data's content), computed once and remembered while
@@ -185,17 +201,15 @@ public struct ResultCache: Sendable {
     ///   data), so `check --no-calibration` never loads a data set.
     public func dataFingerprint(for data: DataSpec, executor: any PointExecutor, computing: Bool = true) throws -> String? {
         let files = executor.dataFiles(for: data).map(Self.fileIdentity)
-        let dataJSON = (try? Self.encoder.encode(data)).map { String(decoding: $0, as: UTF8.self) } ?? "\(data)"
+        let dataJSON = PointCodec.dataObject(data)
         let url = directory.appendingPathComponent("data-" + SHA256.hex("\(executor.engineVersion)\n\(dataJSON)").prefix(32) + ".json")
         if let stored = FileManager.default.contents(atPath: url.path),
-           let memo = try? Self.decoder.decode(DataMemo.self, from: stored), memo.files == files {
+           let memo = DataMemo.decode(stored), memo.files == files {
             return memo.fingerprint
         }
         guard computing else { return nil }
         let fingerprint = try executor.dataFingerprint(for: data)
-        if let encoded = try? Self.encoder.encode(DataMemo(files: files, fingerprint: fingerprint)) {
-            try? AtomicFile.write(encoded, to: url)
-        }
+        try? AtomicFile.write(Data(DataMemo(files: files, fingerprint: fingerprint).encoded.utf8), to: url)
         return fingerprint
     }
 

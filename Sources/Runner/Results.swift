@@ -1,70 +1,25 @@
+import DepthMuP
 import Notebook
 
-/// What one point measured; the Runner's copy of the engine's `TrainingResult`, so that Render
-/// never sees the engine.
+/// What one point measured: the engine's own result type, so every measurement the engine
+/// makes (diversity included) reaches the cache, the page and `results.json`, and a new one
+/// needs no copy here.
 ///
 /// Losses are in nats (cross-entropy) or mean squared error; NaN and ±inf are possible after a
-/// divergence and survive the cache (encoded as strings there).
-public struct PointResult: Codable, Hashable, Sendable {
-    public var alpha: Double
-    public var gamma: Double
-    /// Effective branch multiplier a·m_L^(-α).
-    public var branchMultiplier: Double
-    /// Raw rate applied to the hidden weights W_l.
-    public var hiddenLearningRate: Double
-    public var initialLoss: Double
-    /// Mean of the per-step loss over the last 10% of steps.
-    public var finalTrainLoss: Double
-    /// One loss per step run; empty unless requested.
-    public var lossPerStep: [Double]
-    public var testLoss: Double?
-    public var testAccuracy: Double?
-    /// 1-based step at which the loss went non-finite or above 100 × the initial loss.
-    public var divergedAtStep: Int?
-    public var coordinateCheck: [CoordinateSample]
-    /// Per block ‖ΔW_l‖_F/‖W_l,0‖_F at the end; empty unless requested.
-    public var weightUpdateRatio: [Double]
-    public var stepsRun: Int
-    /// Training wall time, seconds. Never rendered (pages are deterministic).
-    public var seconds: Double
+/// divergence and survive the cache (``PointCodec`` writes them as strings).
+public typealias PointResult = TrainingResult
 
+extension TrainingResult {
+    /// A result with only what a fake engine or a pooled average knows; the rest defaults.
     public init(alpha: Double = 0, gamma: Double = 0, branchMultiplier: Double = 1, hiddenLearningRate: Double = 0,
                 initialLoss: Double = 0, finalTrainLoss: Double, lossPerStep: [Double] = [], testLoss: Double? = nil,
-                testAccuracy: Double? = nil, divergedAtStep: Int? = nil, coordinateCheck: [CoordinateSample] = [],
-                weightUpdateRatio: [Double] = [], stepsRun: Int = 0, seconds: Double = 0) {
-        self.alpha = alpha
-        self.gamma = gamma
-        self.branchMultiplier = branchMultiplier
-        self.hiddenLearningRate = hiddenLearningRate
-        self.initialLoss = initialLoss
-        self.finalTrainLoss = finalTrainLoss
-        self.lossPerStep = lossPerStep
-        self.testLoss = testLoss
-        self.testAccuracy = testAccuracy
-        self.divergedAtStep = divergedAtStep
-        self.coordinateCheck = coordinateCheck
-        self.weightUpdateRatio = weightUpdateRatio
-        self.stepsRun = stepsRun
-        self.seconds = seconds
-    }
-}
-
-/// RMS of the residual stream per block at one step (TP6 Fig. 9; depth-mup.md §5).
-public struct CoordinateSample: Codable, Hashable, Sendable {
-    /// 0 = at init, before any update.
-    public var step: Int
-    /// Count depth + 1: index 0 is x_0, index l is x_l.
-    public var blockRMS: [Double]
-    /// RMS(x_l,t − x_l,0) on the same fixed batch, same indexing.
-    public var blockDeltaRMS: [Double]
-    /// RMS of the logits.
-    public var outputRMS: Double
-
-    public init(step: Int, blockRMS: [Double], blockDeltaRMS: [Double], outputRMS: Double) {
-        self.step = step
-        self.blockRMS = blockRMS
-        self.blockDeltaRMS = blockDeltaRMS
-        self.outputRMS = outputRMS
+                testAccuracy: Double? = nil, divergedAtStep: Int? = nil, coordinateCheck: [CoordinateRecord] = [],
+                weightUpdateRatio: [Double] = [], diversity: [DiversityPoint] = [], stepsRun: Int = 0, seconds: Double = 0) {
+        self.init(alpha: alpha, gamma: gamma, branchMultiplier: branchMultiplier, hiddenLearningRate: hiddenLearningRate,
+                  initialLoss: initialLoss, finalTrainLoss: finalTrainLoss, lossPerStep: lossPerStep, testLoss: testLoss,
+                  testAccuracy: testAccuracy, divergedAtStep: divergedAtStep, coordinateCheck: coordinateCheck,
+                  weightUpdateRatio: weightUpdateRatio, diversity: diversity, stepsRun: stepsRun, seconds: seconds,
+                  secondsPerStep: stepsRun > 0 ? seconds / Double(stepsRun) : 0)
     }
 }
 

@@ -59,11 +59,11 @@ public final class Scheduler: @unchecked Sendable {
     public let executor: any PointExecutor
     public let cache: ResultCache?
     public let options: RunOptions
-    public let progress: any ProgressReporter
+    public let progress: any RunObserver
     public let stop: StopFlag
 
     public init(executor: any PointExecutor, cache: ResultCache?, options: RunOptions,
-                progress: any ProgressReporter = SilentProgress(), stop: StopFlag = StopFlag()) {
+                progress: any RunObserver = SilentProgress(), stop: StopFlag = StopFlag()) {
         self.executor = executor
         self.cache = cache
         self.options = options
@@ -109,9 +109,9 @@ public final class Scheduler: @unchecked Sendable {
                 toRun.append(point.index)
                 let name = point.label.isEmpty ? "" : " (\(point.label))"
                 if case .corrupt = reason {
-                    progress.note("warning: block \(label): point \(point.index + 1)\(name): \(reason); running it again")
+                    progress.diagnostic(Diagnostic(.warning, "block \(label): point \(point.index + 1)\(name): \(reason); running it again"))
                 } else if options.explain {
-                    progress.note("explain: block \(label): point \(point.index + 1)\(name): \(reason)")
+                    progress.diagnostic(Diagnostic(.explain, "block \(label): point \(point.index + 1)\(name): \(reason)"))
                 }
             }
         }
@@ -153,7 +153,7 @@ public final class Scheduler: @unchecked Sendable {
                                 try cache?.store(pointResult, for: point.spec, engineVersion: executor.engineVersion,
                                                  dataFingerprint: fingerprint)
                             } catch {
-                                progress.note("warning: block \(label): \(error)")
+                                progress.diagnostic(Diagnostic(.warning, "block \(label): \(error)"))
                             }
                         } catch {
                             if stop.isSet { outcome = .cancelled } else if timedOut() { outcome = .timedOut } else {

@@ -1,3 +1,4 @@
+import DepthMuP
 import Foundation
 import Notebook
 
@@ -103,7 +104,7 @@ public enum Sweep {
             steps: spec.train.steps, batch: spec.train.batch, seed: spec.train.seeds[0],
             coordinateCheckSteps: coordinateSteps,
             featureUpdate: spec.measure.featureUpdate || views.contains(.featureUpdate),
-            lossCurve: spec.measure.lossCurve || views.contains(.lossCurves))
+            lossCurve: spec.measure.lossCurve || views.contains(.lossCurves), diversity: spec.measure.diversity)
     }
 
     /// A learning rate as a power of two when it is one (`2^-7`), else its shortest decimal.
@@ -113,5 +114,5 @@ public enum Sweep {
         return shortText(rate)
     }
 
-    static func shortText(_ value: Double) -> String { ParametrizationSpec.shortText(value) }
+    static func shortText(_ value: Double) -> String { ParametrizationName.shortText(value) }
 }

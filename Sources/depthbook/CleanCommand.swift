@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import DepthbookKit
 import Runner
 
 /// `depthbook clean NOTEBOOK.md`: deletes the notebook's cached results.
@@ -18,7 +19,7 @@ struct CleanCommand: ParsableCommand {
     var notebook: String
 
     func run() throws {
-        let cache = NotebookRun.cache(for: notebook)
+        let cache = NotebookPipeline.cache(forNotebookAt: notebook)
         do {
             if try cache.clear() {
                 print("removed \(cache.directory.path)")

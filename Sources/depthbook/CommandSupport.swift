@@ -1,4 +1,5 @@
 import ArgumentParser
+import DepthbookKit
 import Foundation
 import Notebook
 import Render
@@ -13,7 +14,8 @@ enum ExitStatus {
 }
 
 /// Runs `body`, turning bad-input errors (notebook, spec, render, output) into a message on stderr
-/// and exit code 2, and runner errors into exit code 1.
+/// and exit code 2, runner errors into exit code 1, and an interrupted run into 130: the one
+/// place library errors become exit codes.
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
@@ -23,6 +25,9 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch let error as RunnerError {
         printError("error: \(error)")
         throw ExitStatus.executionFailure
+    } catch let error as Interrupted {
+        printError("\(error)")
+        throw ExitStatus.interrupted
     }
 }
 

@@ -1,10 +1,12 @@
 import ArgumentParser
+import DepthbookKit
 import Foundation
 import Notebook
 import Render
 import Runner
 
-/// `depthbook render`: one notebook to one HTML page, or a folder of notebooks to a book.
+/// `depthbook render`: one notebook to one HTML page, or a folder of notebooks to a book
+/// (``NotebookPipeline/renderBook(_:)``).
 ///
 /// The page goes beside the notebook (`notes.md` → `notes.html`, assets in `notes_files/`)
 /// unless `-o` names another file, or `-o -` for standard output (which implies
@@ -63,137 +65,70 @@ struct RenderCommand: ParsableCommand {
                 try renderBook()
                 return
             }
-            let parsed = try Notebook.load(
-                path: notebook, options: ParseOptions(allowRawHTML: unsafeHTML ? true : nil))
             let destination = output ?? Self.defaultOutput(for: notebook)
-            let rendered = try render(parsed, path: notebook, to: destination, navigation: nil)
-            try Self.exitForFailures(rendered.results)
+            // `-o -`, `/dev/null`, a FIFO: a stream takes the page alone, self-contained.
+            let toStream = OutputSet.isStream(destination)
+            var request = RenderRequest(notebookPath: notebook, destination: destination, scale: execution.scale,
+                                        parse: parseOptions, run: execution.options,
+                                        page: try pageOptions(selfContained: selfContained || toStream))
+            request.templatePath = template
+            let interrupt = InterruptHandler()
+            let pipeline = try makePipeline(stop: interrupt.stop)
+            let rendered = try withExtendedLifetime(interrupt) { try pipeline.render(request) }
+            if destination == "-" {
+                FileHandle.standardOutput.write(Data(rendered.page.html.utf8))
+            } else {
+                try pipeline.write(rendered, to: destination)
+                if !quiet, !toStream { print("wrote \(destination)") }
+            }
+            try Self.exitForFailures(rendered.failures)
         }
     }
 
-    /// Book mode: every notebook of the folder (``Book``), each page with contents and
-    /// previous/next links, then `index.html` with each chapter's headline quoted live. Each
-    /// page is written all or nothing as a single page is; the pages' assets go in `NAME_files/`.
+    /// Book mode: every notebook of the folder, each page with contents and previous/next
+    /// links, then `index.html`; all written at once when every chapter has run.
     func renderBook() throws {
         guard !fragment, output != "-" else {
             throw OutputError(description: "\(notebook): a folder renders to a folder of pages; hint: give -o OUT/ (not -o - or --fragment), or render one NOTEBOOK.md")
         }
-        let folder = output ?? notebook
-        let options = ParseOptions(allowRawHTML: unsafeHTML ? true : nil)
-        let chapters = Book.order(try Book.notebookPaths(in: notebook).map { path in
-            Book.Chapter(path: path, notebook: try Notebook.load(path: path, options: options))
-        })
-        // Bad input in any chapter is found before the first one runs.
-        for chapter in chapters { _ = try NotebookRun.preparedBlocks(chapter.notebook, path: chapter.path, scale: execution.scale) }
-        var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), !isFolder.boolValue {
-            throw OutputError(description: "\(folder): is a file, not a folder; hint: a book is written to a folder of pages, give -o OUT/")
-        }
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw OutputError(description: "\(folder): cannot create the folder; hint: check the -o path and that its parent is writable")
-        }
-        var entries: [IndexPage.Entry] = []
-        var allResults: [BlockResult] = []
-        for (index, chapter) in chapters.enumerated() {
-            let destination = (folder as NSString).appendingPathComponent(chapter.page)
-            let rendered = try render(chapter.notebook, path: chapter.path, to: destination,
-                                      navigation: Book.navigation(chapters, at: index))
-            allResults += rendered.results
-            entries.append(IndexPage.Entry(title: chapter.title, description: chapter.notebook.frontMatter.description,
-                                           href: chapter.page,
-                                           headlineHTML: try Book.headlineHTML(chapter, provider: rendered.provider)))
-        }
-        var introduction = ""
-        var title = "Notebooks"
-        var inputs = chapters.map { (path: $0.path, role: "notebook") }
-        let introPath = (notebook as NSString).appendingPathComponent(Book.introductionFile)
-        if FileManager.default.fileExists(atPath: introPath) {
-            let intro = try Notebook.load(path: introPath, options: options)
-            var fragmentOptions = RenderOptions()
-            fragmentOptions.fragment = true
-            introduction = try PageRenderer.renderPage(notebook: intro, provider: UnexecutedBlocks(), options: fragmentOptions).html
-            title = intro.frontMatter.title ?? title
-            inputs.append((introPath, "notebook"))
-        }
-        let index = (folder as NSString).appendingPathComponent("index.html")
-        var outputs = OutputSet(inputs: inputs)
-        outputs.add(Data(IndexPage.html(title: title, introductionHTML: introduction, entries: entries).utf8), to: index)
-        try outputs.commit()
-        if !quiet { print("wrote \(index) (\(chapters.count) notebook\(chapters.count == 1 ? "" : "s"))") }
-        try Self.exitForFailures(allResults)
-    }
-
-    /// Runs `parsed`'s blocks and writes its page, assets, results JSON and CSV (all or nothing,
-    /// ``OutputSet``) to `destination`, or the page alone to a stream (`-o -`, a FIFO).
-    func render(_ parsed: Notebook, path: String, to destination: String,
-                navigation: String?) throws -> (results: [BlockResult], provider: ExecutedBlocks) {
-        // `-o -`, `/dev/null`, a FIFO: a stream takes the page alone, self-contained.
-        let toStream = OutputSet.isStream(destination)
-        var options = RenderOptions()
-        options.fragment = fragment
-        options.selfContained = selfContained || toStream
-        options.template = try template.map { try PageTemplate.load(path: $0) }
-        options.navigation = navigation
-        let name = URL(fileURLWithPath: destination).deletingPathExtension().lastPathComponent
-        options.assetFolder = "\(name)_files"
-        let blocks = try NotebookRun.preparedBlocks(parsed, path: path, scale: execution.scale)
-        var outputs = OutputSet(inputs: NotebookRun.inputs(notebook: path, template: template, blocks: blocks))
-        let sideFolder = URL(fileURLWithPath: destination).deletingLastPathComponent()
-        try NotebookRun.checkOutput(destination, outputs: outputs,
-                                    sideFiles: toStream ? [] : [sideFolder.appendingPathComponent("\(name).results.json").path])
-        if let note = execution.jobCount.note { printError(note) }
+        var request = BookRequest(folder: notebook, outputFolder: output, scale: execution.scale,
+                                  parse: parseOptions, run: execution.options, page: try pageOptions(selfContained: selfContained))
+        request.templatePath = template
         let interrupt = InterruptHandler()
-        let progress = StderrProgress(mode: quiet ? .quiet : nil)
-        let scheduler = Scheduler(executor: NotebookRun.executor(for: path), cache: NotebookRun.cache(for: path),
-                                  options: execution.options, progress: progress, stop: interrupt.stop)
-        let results = scheduler.run(blocks)
-        if interrupt.stop.isSet {
-            // Finished points are cached; no page is written from a partial run.
-            printError("interrupted: finished points are cached; run again to continue")
-            throw ExitStatus.interrupted
+        let pipeline = try makePipeline(stop: interrupt.stop)
+        let book = try withExtendedLifetime(interrupt) { try pipeline.renderBook(request) }
+        try pipeline.writeBook(book)
+        if !quiet {
+            for page in book.pages { print("wrote \(page.destination)") }
+            print("wrote \(book.indexPath) (\(book.pages.count) notebook\(book.pages.count == 1 ? "" : "s"))")
         }
-        // Figures link their CSV and the results JSON, which go beside a page written to a file.
-        let provider = ExecutedBlocks(results: results, pageName: toStream || results.isEmpty ? nil : name,
-                                      showSource: parsed.frontMatter.showSource)
-        let page = try PageRenderer.renderPage(notebook: parsed, provider: provider, options: options)
-        for warning in page.warnings { printError(warning) }
-        if destination == "-" {
-            FileHandle.standardOutput.write(Data(page.html.utf8))
-        } else {
-            if !toStream {
-                for asset in page.assets {
-                    outputs.add(asset.contents, to: sideFolder.appendingPathComponent(asset.relativePath).path)
-                }
-                if !results.isEmpty {
-                    for file in provider.sideFiles(pageName: name, notebookFile: parsed.file) {
-                        outputs.add(Data(file.contents.utf8), to: sideFolder.appendingPathComponent(file.name).path)
-                    }
-                }
-            }
-            outputs.add(Data(page.html.utf8), to: destination)
-            try outputs.commit()
-            if !quiet, !toStream { print("wrote \(destination)") }
-        }
-        return (results, provider)
+        try Self.exitForFailures(book.failures)
     }
 
-    /// Prints each failed block and exits 1 when one of them fails the command.
-    static func exitForFailures(_ results: [BlockResult]) throws {
-        let failures = results.filter { block in
-            switch block.status {
-            case .failed, .timedOut: return block.failsCommand
-            default: return false
-            }
-        }
-        for block in failures {
-            switch block.status {
-            case .failed(let message): printError("error: \(message)")
-            case .timedOut(let seconds): printError("error: \(block.cell.range.start): block \(block.cell.label): timed out after \(seconds) s")
-            default: break
-            }
-        }
+    /// `--unsafe-html` as parse options.
+    var parseOptions: ParseOptions { ParseOptions(allowRawHTML: unsafeHTML ? true : nil) }
+
+    /// `--fragment` and `--template` (loaded) as page options.
+    ///
+    /// - Throws: ``RenderError`` for an unreadable or malformed template.
+    func pageOptions(selfContained: Bool) throws -> RenderOptions {
+        var page = RenderOptions()
+        page.fragment = fragment
+        page.selfContained = selfContained
+        page.template = try template.map { try PageTemplate.load(path: $0) }
+        return page
+    }
+
+    /// The pipeline of this command's flags (`--executor`, `--quiet`), stopped by `stop` (Ctrl-C).
+    func makePipeline(stop: StopFlag) throws -> NotebookPipeline {
+        if let note = execution.jobCount.note { printError(note) }
+        return NotebookPipeline(executors: try execution.executors(), observer: StderrProgress(mode: quiet ? .quiet : nil),
+                                stop: stop)
+    }
+
+    /// Prints each failure and exits 1 when there is one.
+    static func exitForFailures(_ failures: [String]) throws {
+        for failure in failures { printError("error: \(failure)") }
         if !failures.isEmpty { throw ExitStatus.executionFailure }
     }
 

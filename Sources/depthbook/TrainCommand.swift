@@ -35,7 +35,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Width n.") var width = 128
     @Option(help: "Depth L (number of residual blocks).") var depth = 8
     @Option(help: "Matrices per residual branch.") var blockDepth = 1
-    @Option(help: "Activation: \(ActivationKind.allCases.map(\.rawValue).joined(separator: ", ")).") var activation: ActivationKind = .relu
+    @Option(help: "ActivationKind: \(ActivationKind.allCases.map(\.rawValue).joined(separator: ", ")).") var activation: ActivationKind = .relu
     @Option(help: "Mean subtraction: auto (on for non-odd φ), on, off.") var meanSubtraction = "auto"
     @Option(help: "Parametrization: depth-mup, sp, mup, or alpha=X,gamma=Y.") var parametrization = "depth-mup"
     @Option(help: "Optimizer: adam or sgd.") var optimizer: OptimizerKind = .adam
@@ -125,8 +125,9 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let source = try dataSource()
+        let files = IDXCache()   // read once for the counts and the load
         let available: (train: Int, test: Int)
-        do { available = try Dataset.availableExamples(source) } catch let error as DepthMuPError { throw Self.badInput(error) }
+        do { available = try Dataset.availableExamples(source, files: files) } catch let error as DepthMuPError { throw Self.badInput(error) }
         let testCount: Int
         let trainCount: Int
         switch source {
@@ -152,7 +153,7 @@ struct TrainCommand: ParsableCommand {
                                              featureUpdate: featureUpdate, diversity: featureUpdate))
         let dataset: Dataset
         do {
-            dataset = try Dataset.load(DataConfig(source: source, trainCount: trainCount, testCount: testCount))
+            dataset = try Dataset.load(DataConfig(source: source, trainCount: trainCount, testCount: testCount), files: files)
         } catch let error as DepthMuPError {
             throw Self.badInput(error)
         }

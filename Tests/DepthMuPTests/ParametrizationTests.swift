@@ -12,6 +12,14 @@ final class ParametrizationTests: XCTestCase {
         XCTAssertEqual(ParametrizationName(parsing: "gamma=1, alpha=0.5"), .custom(alpha: 0.5, gamma: 1))
         XCTAssertNil(ParametrizationName(parsing: "alpha=0.5"))
         XCTAssertNil(ParametrizationName(parsing: "ntk"))
+        // The one parser also reads every form an inline reference may use (formerly a second
+        // parser in Notebook) and the exact names the YAML schema takes.
+        for text in ["α=0.5 γ=0", "alpha=0.5 gamma=0", "(0.5, 0)", "{alpha: 0.5, gamma: 0}", "alpha=0.5,gamma=0"] {
+            XCTAssertEqual(ParametrizationName(parsing: text), .custom(alpha: 0.5, gamma: 0), text)
+        }
+        XCTAssertEqual(ParametrizationName.names.map { ParametrizationName(parsing: $0) }, [.sp, .mup, .depthMuP])
+        XCTAssertNil(ParametrizationName(parsing: "(0.5)"))
+        XCTAssertNil(ParametrizationName(parsing: "alpha=inf gamma=0"))
         let encoded = try JSONEncoder().encode([ParametrizationName.depthMuP])
         XCTAssertEqual(String(decoding: encoded, as: UTF8.self), #"["depth-mup"]"#)
     }

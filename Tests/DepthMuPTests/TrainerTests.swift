@@ -70,10 +70,8 @@ final class TrainerTests: XCTestCase {
         for (config, data) in [(Self.config(), Self.data), (wideConfig, wide)] {
             XCTAssertTrue(Trainer.precomputesInputProjection(config, trainCount: data.trainCount))
             let projected = try Trainer.train(config, on: data)
-            let saved = Trainer.projectionBudget
-            Trainer.projectionBudget = 0
-            defer { Trainer.projectionBudget = saved }
-            let direct = try Trainer.train(config, on: data)
+            XCTAssertFalse(Trainer.precomputesInputProjection(config, trainCount: data.trainCount, budget: 0))
+            let direct = try Trainer.train(config, on: data, projectionBudget: 0)
             XCTAssertEqual(Self.timeless(projected), Self.timeless(direct), "width \(config.model.width)")
         }
     }

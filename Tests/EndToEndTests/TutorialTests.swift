@@ -169,8 +169,9 @@ final class TutorialTests: XCTestCase {
             values = json["values"] as? [String: String] ?? [:]
             status = json["status"] as? String ?? ""
             let spec = json["spec"] as? [String: Any] ?? [:]
-            depth = spec["depth"] as? Int ?? 0
-            learningRate = spec["learningRate"] as? Double ?? .nan
+            // Point spec format 1 (README "Results schema"): defaults are left out.
+            depth = spec["depth"] as? Int ?? 8
+            learningRate = spec["lr"] as? Double ?? 0.001
             finalTrainLoss = json["final_train_loss"] as? Double
             divergedAtStep = json["diverged_at_step"] as? Int
             branchMultiplier = json["branch_multiplier"] as? Double ?? .nan

@@ -1,3 +1,4 @@
+import DepthMuP
 import Foundation
 import Notebook
 @testable import Render
@@ -25,11 +26,11 @@ func syntheticResult(_ point: PointSpec) -> PointResult {
     let alpha = point.parametrization == .depthMuP ? 0.5 : 0
     let b = point.branchMultiplier * pow(depth / Double(point.baseDepth), -alpha)
     let c = 0.5 - 1 / (2 * Double.pi)
-    let samples = point.coordinateCheckSteps.map { step -> CoordinateSample in
+    let samples = point.coordinateCheckSteps.map { step -> CoordinateRecord in
         let growth = alpha == 0.5 ? 1.0 : sqrt(depth / 4)
         let rms = (0...point.depth).map { l in pow(1 + c * b * b, Double(l) / 2) * (1 + 0.001 * Double(step)) }
         let delta = (0...point.depth).map { l in step == 0 ? 0 : 0.1 * Double(step) * growth * Double(l) / depth }
-        return CoordinateSample(step: step, blockRMS: rms, blockDeltaRMS: delta, outputRMS: 1)
+        return CoordinateRecord(step: step, blockRMS: rms, blockDeltaRMS: delta, outputRMS: 1)
     }
     return PointResult(alpha: alpha, gamma: alpha, branchMultiplier: b, hiddenLearningRate: point.learningRate,
                        initialLoss: 2.3, finalTrainLoss: diverged == nil ? loss : .nan,

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import Notebook
 @testable import Runner
+import TestSupport
 
 /// The data-fingerprint memo must never hide a content change (issue 16: `touch -r`).
 final class DataFingerprintMemoTests: ScratchDirectoryTestCase {

@@ -12,6 +12,52 @@ final class EngineExecutorTests: XCTestCase {
         try XCTUnwrap(Sweep.points(of: try testSpec(yaml)).first?.spec)
     }
 
+    /// Every case of every enum reaches the engine as itself: the schema uses the engine's own
+    /// types, so no `?? .relu` or two-way ternary can turn a new case into another one (the
+    /// mapping before mapped readout, input, loss and optimizer by hand).
+    func testEveryEnumCaseReachesTheEngineUnchanged() throws {
+        var spec = PointSpec.defaults
+        for activation in ActivationKind.allCases {
+            spec.activation = activation
+            XCTAssertEqual(EngineExecutor.trainingConfig(spec).model.activation, activation)
+        }
+        for input in InputMode.allCases {
+            spec.input = input
+            XCTAssertEqual(EngineExecutor.trainingConfig(spec).model.input, input)
+        }
+        for readout in ReadoutMode.allCases {
+            spec.readout = readout
+            XCTAssertEqual(EngineExecutor.trainingConfig(spec).model.readout, readout)
+        }
+        for loss in LossKind.allCases {
+            spec.loss = loss
+            XCTAssertEqual(EngineExecutor.trainingConfig(spec).loss, loss)
+        }
+        for optimizer in OptimizerKind.allCases {
+            spec.optimizer = optimizer
+            XCTAssertEqual(EngineExecutor.trainingConfig(spec).optimizer.kind, optimizer)
+        }
+        for parametrization in [ParametrizationName.sp, .mup, .depthMuP, .custom(alpha: 1, gamma: 0.25)] {
+            spec.parametrization = parametrization
+            XCTAssertEqual(EngineExecutor.trainingConfig(spec).parametrization, parametrization)
+        }
+        spec.diversity = true
+        XCTAssertTrue(EngineExecutor.trainingConfig(spec).measurements.diversity)
+    }
+
+    /// `measure: {diversity: true}` reaches the result (the engine's curve was dropped before).
+    func testDiversityIsMeasuredAndKept() throws {
+        let spec = try point("""
+            data: {name: teacher, train: 64, input_dim: 8, classes: 3}
+            model: {width: 8, depth: 4}
+            train: {steps: 2, batch: 8}
+            measure: {diversity: true}
+            """)
+        let result = try executor.run(spec, progress: { _ in }, shouldStop: { false })
+        XCTAssertFalse(result.diversity.isEmpty)
+        XCTAssertTrue(result.diversity.allSatisfy { $0.d.isFinite && $0.d >= 0 }, "\(result.diversity)")
+    }
+
     func testConfigMapsEveryField() throws {
         let spec = try point("""
             data: {name: teacher, train: 64, input_dim: 8, classes: 3, seed: 5}

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Runner
+import TestSupport
 
 final class ProgressTests: XCTestCase {
     final class Sink: @unchecked Sendable {

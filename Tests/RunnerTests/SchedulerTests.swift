@@ -1,13 +1,14 @@
 import XCTest
 import Notebook
 @testable import Runner
+import TestSupport
 
 final class SchedulerTests: ScratchDirectoryTestCase {
 
     func cache() -> ResultCache { ResultCache(notebook: directory.appendingPathComponent("notes.md")) }
 
     func run(_ body: String, executor: FakeExecutor, options: RunOptions = RunOptions(jobs: 2),
-             cell: ExperimentCell? = nil, progress: any ProgressReporter = SilentProgress()) throws -> BlockResult {
+             cell: ExperimentCell? = nil, progress: any RunObserver = SilentProgress()) throws -> BlockResult {
         let cell = cell ?? testCell(body)
         let scheduler = Scheduler(executor: executor, cache: cache(), options: options, progress: progress)
         return scheduler.run(cell, try ExperimentSpec.decode(cell))
@@ -113,7 +114,7 @@ final class SchedulerTests: ScratchDirectoryTestCase {
         XCTAssertTrue(notes.notes[0].contains("corrupt entry (does not decode); running it again"), notes.notes[0])
         // Tampered contents (valid JSON, wrong key) are corrupt too.
         let text = try String(contentsOf: victim, encoding: .utf8)
-        try text.replacingOccurrences(of: "\"finalTrainLoss\":", with: "\"finalTrainLoss\":1").write(to: victim, atomically: true, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"final_train_loss\":", with: "\"final_train_loss\":1").write(to: victim, atomically: true, encoding: .utf8)
         _ = try run(sweep, executor: executor, progress: notes)
         XCTAssertEqual(executor.runCount, 6)
     }
@@ -202,12 +203,12 @@ final class SchedulerTests: ScratchDirectoryTestCase {
     }
 }
 
-final class NoteRecorder: ProgressReporter, @unchecked Sendable {
+final class NoteRecorder: RunObserver, @unchecked Sendable {
     private let lock = NSLock()
     private var stored: [String] = []
     var notes: [String] { lock.lock(); defer { lock.unlock() }; return stored }
     func blockStarted(_ label: String, total: Int, cached: Int) {}
     func pointFinished(_ label: String, point: Point, outcome: PointOutcome, done: Int, toRun: Int, seconds: Double) {}
     func blockFinished(_ label: String, status: BlockStatus) {}
-    func note(_ message: String) { lock.lock(); stored.append(message); lock.unlock() }
+    func diagnostic(_ diagnostic: Diagnostic) { lock.lock(); stored.append(diagnostic.description); lock.unlock() }
 }

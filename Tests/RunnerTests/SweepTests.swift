@@ -38,6 +38,7 @@ final class SweepTests: XCTestCase {
     func testCanonicalJSONIsStableAndSorted() throws {
         let point = Sweep.points(of: try testSpec("model: {depth: 4}"))[0].spec
         XCTAssertEqual(point.canonicalJSON, point.canonicalJSON)
-        XCTAssertTrue(point.canonicalJSON.hasPrefix("{\"activation\":\"relu\",\"baseDepth\":8"), point.canonicalJSON)
+        // Format 1 (PointCodec): sorted explicit keys, defaults left out.
+        XCTAssertEqual(point.canonicalJSON, #"{"depth":4,"format":1}"#)
     }
 }

@@ -38,11 +38,13 @@ public final class Dataset: @unchecked Sendable {
         testTargets = test.targets
     }
 
-    /// Loads (or fetches from the per-process cache of decoded files) the data of `config`.
+    /// Loads the data of `config`, taking decoded IDX files from `files` while they are unchanged.
     ///
+    /// - Parameter files: the decoded-file cache to read through (owned by the caller, e.g. one
+    ///   per executor; default: a fresh one, so nothing is shared).
     /// - Throws: ``DepthMuPError`` naming the file for a missing, truncated or inconsistent IDX
     ///   file, or ``DepthMuPError/invalidConfig(_:)`` when more examples are asked for than exist.
-    public static func load(_ config: DataConfig) throws -> Dataset {
+    public static func load(_ config: DataConfig, files: IDXCache = IDXCache()) throws -> Dataset {
         if config.trainCount < 1 { throw DepthMuPError.invalidConfig("train size must be ≥ 1 (got \(config.trainCount))") }
         if config.testCount < 0 { throw DepthMuPError.invalidConfig("test size must be ≥ 0 (got \(config.testCount))") }
         switch config.source {
@@ -59,8 +61,8 @@ public final class Dataset: @unchecked Sendable {
                            test: (data.test.inputs, data.test.labels, data.test.targets))
         case .fashionMNIST(let directory):
             let dir = directory ?? DataConfig.defaultFashionMNISTDirectory
-            let train = try IDXCache.shared.pair(images: dir + "/train-images-idx3-ubyte.gz", labels: dir + "/train-labels-idx1-ubyte.gz")
-            let test = try IDXCache.shared.pair(images: dir + "/t10k-images-idx3-ubyte.gz", labels: dir + "/t10k-labels-idx1-ubyte.gz")
+            let train = try files.pair(images: dir + "/train-images-idx3-ubyte.gz", labels: dir + "/train-labels-idx1-ubyte.gz")
+            let test = try files.pair(images: dir + "/t10k-images-idx3-ubyte.gz", labels: dir + "/t10k-labels-idx1-ubyte.gz")
             try check(config.trainCount, available: train.images.count, what: "training", path: train.imagePath)
             try check(config.testCount, available: test.images.count, what: "test", path: test.imagePath)
             var fingerprint = Fingerprint()
@@ -68,7 +70,7 @@ public final class Dataset: @unchecked Sendable {
             return build(config: config, fingerprint: fingerprint.hex, train: train, trainRange: 0..<config.trainCount,
                          test: test, testRange: 0..<config.testCount)
         case .idx(let images, let labels):
-            let pair = try IDXCache.shared.pair(images: images, labels: labels)
+            let pair = try files.pair(images: images, labels: labels)
             try check(config.trainCount + config.testCount, available: pair.images.count, what: "training + test", path: images)
             let n = pair.images.count
             return build(config: config, fingerprint: pair.fingerprint, train: pair, trainRange: 0..<config.trainCount,
@@ -118,16 +120,16 @@ public final class Dataset: @unchecked Sendable {
     /// For `.idx` both counts are the file's example count (the test split is its tail); for the
     /// teacher both are `Int.max`.
     /// - Throws: ``DepthMuPError`` naming the file, as ``load(_:)``.
-    public static func availableExamples(_ source: DataConfig.Source) throws -> (train: Int, test: Int) {
+    public static func availableExamples(_ source: DataConfig.Source, files: IDXCache = IDXCache()) throws -> (train: Int, test: Int) {
         switch source {
         case .teacher: return (Int.max, Int.max)
         case .idx(let images, let labels):
-            let pair = try IDXCache.shared.pair(images: images, labels: labels)
+            let pair = try files.pair(images: images, labels: labels)
             return (pair.images.count, pair.images.count)
         case .fashionMNIST(let directory):
             let dir = directory ?? DataConfig.defaultFashionMNISTDirectory
-            let train = try IDXCache.shared.pair(images: dir + "/train-images-idx3-ubyte.gz", labels: dir + "/train-labels-idx1-ubyte.gz")
-            let test = try IDXCache.shared.pair(images: dir + "/t10k-images-idx3-ubyte.gz", labels: dir + "/t10k-labels-idx1-ubyte.gz")
+            let train = try files.pair(images: dir + "/train-images-idx3-ubyte.gz", labels: dir + "/train-labels-idx1-ubyte.gz")
+            let test = try files.pair(images: dir + "/t10k-images-idx3-ubyte.gz", labels: dir + "/t10k-labels-idx1-ubyte.gz")
             return (train.images.count, test.images.count)
         }
     }
@@ -183,8 +185,11 @@ public final class Dataset: @unchecked Sendable {
     }
 }
 
-/// Per-process cache of decoded IDX pairs keyed by their paths (many runs load Fashion-MNIST).
-final class IDXCache: @unchecked Sendable {
+/// A cache of decoded IDX pairs (many runs load Fashion-MNIST), keyed by the two paths and
+/// valid only while both files keep their identity: device, inode, size and modification time
+/// (nanoseconds). A file replaced or rewritten since is read again, so a long-running process
+/// (a preview server) never trains on stale data. Owned by its user; there is no shared instance.
+public final class IDXCache: @unchecked Sendable {
     /// A decoded, validated image/label pair.
     struct Pair: Sendable {
         var imagePath: String
@@ -192,9 +197,29 @@ final class IDXCache: @unchecked Sendable {
         var labels: [UInt8]
         var classes: Int
         var fingerprint: String
+        /// ``FileIdentity`` of the image and label files when they were read.
+        var identity: [FileIdentity?] = []
     }
 
-    static let shared = IDXCache()
+    /// What `stat(2)` says about a file: equal identities mean the bytes were not replaced or
+    /// rewritten (short of a write within the file system's timestamp granularity that keeps
+    /// the size, which no tool that writes IDX files does).
+    struct FileIdentity: Hashable, Sendable {
+        var device: UInt64, inode: UInt64, size: Int64, seconds: Int, nanoseconds: Int
+
+        init?(path: String) {
+            var info = stat()
+            guard stat(path, &info) == 0 else { return nil }
+            device = UInt64(info.st_dev)
+            inode = UInt64(info.st_ino)
+            size = Int64(info.st_size)
+            seconds = Int(info.st_mtim.tv_sec)
+            nanoseconds = Int(info.st_mtim.tv_nsec)
+        }
+    }
+
+    public init() {}
+
     private let lock = NSLock()
     private var pairs: [String: Pair] = [:]
 
@@ -204,9 +229,10 @@ final class IDXCache: @unchecked Sendable {
     ///   mismatch between the two files).
     func pair(images: String, labels: String) throws -> Pair {
         let key = images + "\u{0}" + labels
+        let identity = [FileIdentity(path: images), FileIdentity(path: labels)]
         lock.lock()
         defer { lock.unlock() }
-        if let cached = pairs[key] { return cached }
+        if let cached = pairs[key], !identity.contains(nil), cached.identity == identity { return cached }
         let (decoded, imageBytes) = try IDXReader.readImages(images)
         let (labelValues, labelBytes) = try IDXReader.readLabels(labels)
         if decoded.count != labelValues.count {
@@ -222,7 +248,8 @@ final class IDXCache: @unchecked Sendable {
         var fingerprint = Fingerprint()
         fingerprint.combine(imageBytes)
         fingerprint.combine(labelBytes)
-        let pair = Pair(imagePath: images, images: decoded, labels: labelValues, classes: max(maximum + 1, 2), fingerprint: fingerprint.hex)
+        let pair = Pair(imagePath: images, images: decoded, labels: labelValues, classes: max(maximum + 1, 2), fingerprint: fingerprint.hex,
+                        identity: identity)
         pairs[key] = pair
         return pair
     }

@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// The training loss (depth-mup.md §0).
-public enum LossKind: String, Codable, Hashable, Sendable {
+public enum LossKind: String, Codable, Hashable, Sendable, CaseIterable {
     /// Softmax cross-entropy in nats, averaged over the batch.
     case crossEntropy = "cross-entropy"
     /// Mean squared error `(1/(B·c)) Σ (f − y)²` over batch and outputs.

@@ -57,7 +57,12 @@ public struct ModelConfig: Codable, Hashable, Sendable {
     }
 
     /// Whether mean subtraction is applied, resolving the nil default.
-    public var usesMeanSubtraction: Bool { meanSubtraction ?? !activation.isOdd }
+    public var usesMeanSubtraction: Bool { Self.usesMeanSubtraction(meanSubtraction, activation: activation) }
+
+    /// The one rule for the nil default: on for non-odd φ (relu, abs, gelu), off for odd ones.
+    public static func usesMeanSubtraction(_ meanSubtraction: Bool?, activation: ActivationKind) -> Bool {
+        meanSubtraction ?? !activation.isOdd
+    }
 
     /// Checks sizes; throws ``DepthMuPError/invalidConfig(_:)`` with a fix.
     public func validate() throws {

@@ -2,8 +2,11 @@
 /// and the feature-diversity curve (§3 C3, C5).
 ///
 /// All RMS values are over batch and width: `√(Σ x² / (B·n))`.
+///
+/// They see the network only through the ``Model`` seam (the residual stream `x(l)`, logits,
+/// the parameter layout).
 final class Measurements {
-    let model: ResidualMLP
+    let model: any Model
     /// The fixed batch `[rows, inputDim]` (the first training examples).
     let fixedInputs: [Float]
     let rows: Int
@@ -12,7 +15,7 @@ final class Measurements {
     /// Hidden parameters at init (layout's hidden range); empty unless requested.
     private var initialHidden: [Float] = []
 
-    init(model: ResidualMLP, data: Dataset, rows: Int) {
+    init(model: any Model, data: Dataset, rows: Int) {
         self.model = model
         self.rows = rows
         fixedInputs = Array(data.trainInputs[0..<(rows * data.inputDim)])
@@ -32,7 +35,7 @@ final class Measurements {
     }
 
     private func forwardFixedBatch() {
-        fixedInputs.withUnsafeBufferPointer { model.forward($0.baseAddress!, batch: rows) }
+        fixedInputs.withUnsafeBufferPointer { model.forward($0.baseAddress!, batch: rows, inputLayerDone: false) }
     }
 
     /// RMS(x_l) and RMS(x_{l,t} − x_{l,0}) per block and RMS(f) at `step` updates.

@@ -15,17 +15,26 @@ public enum Trainer {
         if !BLASSettings.chosenByCaller.value { GEMM.setThreadCount(1) }
     }()
 
-    /// Largest table of frozen-input projections x_0 a run precomputes, in bytes.
-    nonisolated(unsafe) static var projectionBudget = 64 << 20
+    /// Default largest table of frozen-input projections x_0 a run precomputes, in bytes.
+    public static let defaultProjectionBudget = 64 << 20
 
     /// Whether a run precomputes the frozen input layer's x_0 for its training set: input frozen,
     /// the run visits at least as many examples as the set holds (`steps · batch ≥ trainCount`,
     /// else the table costs more GEMM work than it saves), and the `trainCount × width` Float table
-    /// fits ``projectionBudget``. Such a step performs no input-layer GEMM.
-    public static func precomputesInputProjection(_ config: TrainingConfig, trainCount: Int) -> Bool {
+    /// fits `budget` (bytes; per run, never process-wide). Such a step performs no input-layer GEMM.
+    public static func precomputesInputProjection(_ config: TrainingConfig, trainCount: Int,
+                                                  budget: Int = defaultProjectionBudget) -> Bool {
         config.model.input == .frozen && config.steps * config.batch >= trainCount
-            && trainCount * config.model.width * MemoryLayout<Float>.size <= projectionBudget
+            && trainCount * config.model.width * MemoryLayout<Float>.size <= budget
     }
+
+    /// Bytes a run of the trainer's model allocates, roughly (``Model/estimatedBytes(_:inputDim:classes:)``).
+    public static func estimatedBytes(_ config: TrainingConfig, inputDim: Int, classes: Int) -> Double {
+        TrainedModel.estimatedBytes(config, inputDim: inputDim, classes: classes)
+    }
+
+    /// The architecture the trainer builds: the residual MLP (the only ``Model`` so far).
+    typealias TrainedModel = ResidualMLP
 
     /// Runs one training run; checks `shouldStop` once per step and calls `progress(stepsDone)`
     /// after every step.
@@ -34,31 +43,30 @@ public enum Trainer {
     ///   exceeded 100 × the initial loss (the run stops at once, depth-mup.md §0).
     /// - Throws: ``DepthMuPError/invalidConfig(_:)`` for out-of-range settings,
     ///   ``DepthMuPError/cancelled(step:)`` when `shouldStop` returns true.
-    /// Bytes a run allocates, roughly: parameters, gradients and two Adam moments (4 copies of
-    /// `[parameters]` Float32), plus activations and workspace (`[batch, width]` per matrix, a few
-    /// times over) — an upper estimate used to refuse runs that cannot fit before allocating.
-    public static func estimatedBytes(_ config: TrainingConfig, inputDim: Int, classes: Int) -> Double {
-        let n = Double(config.model.width), layers = Double(config.model.depth * config.model.blockDepth)
-        let parameters = Double(inputDim) * n + layers * n * n + n * Double(classes)
-        let activations = Double(config.batch) * (n * (4 * layers + 8) + Double(inputDim + 2 * classes))
-        return 4 * (4 * parameters + activations)
-    }
-
     public static func train(_ config: TrainingConfig, on data: Dataset,
                              progress: ((Int) -> Void)? = nil,
-                             shouldStop: (() -> Bool)? = nil) throws -> TrainingResult {
+                             shouldStop: (() -> Bool)? = nil,
+                             projectionBudget: Int = defaultProjectionBudget) throws -> TrainingResult {
+        try train(config, on: data, model: TrainedModel.self, progress: progress, shouldStop: shouldStop,
+                  projectionBudget: projectionBudget)
+    }
+
+    /// The step loop over any ``Model`` (specialized per conformer: no dynamic dispatch per step).
+    static func train<M: Model>(_ config: TrainingConfig, on data: Dataset, model _: M.Type,
+                                progress: ((Int) -> Void)?, shouldStop: (() -> Bool)?,
+                                projectionBudget: Int) throws -> TrainingResult {
         try config.validate()
         if config.loss == .crossEntropy && data.classes < 2 {
             throw DepthMuPError.invalidConfig("cross-entropy needs at least 2 classes")
         }
-        try MemoryBudget.check(bytes: estimatedBytes(config, inputDim: data.inputDim, classes: data.classes),
+        try MemoryBudget.check(bytes: M.estimatedBytes(config, inputDim: data.inputDim, classes: data.classes),
                                what: "a width-\(config.model.width), depth-\(config.model.depth) network with batch \(config.batch)",
                                hint: "lower width, depth or batch")
         _ = configureBLAS
         let parametrization = config.resolvedParametrization
         let modelConfig = config.model
         let branchScale = parametrization.branchMultiplier(modelConfig.branchMultiplier)
-        let model = ResidualMLP(config: modelConfig, inputDim: data.inputDim, classes: data.classes, branchScale: branchScale, capacity: config.batch)
+        let model = M(config: modelConfig, inputDim: data.inputDim, classes: data.classes, branchScale: branchScale, capacity: config.batch)
         var random = SeededRandom(seed: config.seed, stream: 0)
         model.initialize(parametrization, random: &random)
 
@@ -92,7 +100,7 @@ public enum Trainer {
         // redoing the [batch, d_in]×[d_in, n] GEMM. NOTE: the table is built with GEMMs of the
         // step's batch size, so x_0 matches the per-step computation.
         let projected: UnsafeMutableBufferPointer<Float>? =
-            precomputesInputProjection(config, trainCount: data.trainCount) ? .allocate(capacity: data.trainCount * modelConfig.width) : nil
+            precomputesInputProjection(config, trainCount: data.trainCount, budget: projectionBudget) ? .allocate(capacity: data.trainCount * modelConfig.width) : nil
         defer { projected?.deallocate() }
         if let projected {
             data.trainInputs.withUnsafeBufferPointer { model.projectInputs($0.baseAddress!, rows: data.trainCount, into: projected.baseAddress!) }
@@ -155,7 +163,7 @@ public enum Trainer {
     }
 
     /// Mean test loss and accuracy over the test split, in chunks of at most `chunk` rows.
-    static func evaluate(model: ResidualMLP, data: Dataset, loss: LossKind, chunk: Int) -> (Double, Double) {
+    static func evaluate<M: Model>(model: M, data: Dataset, loss: LossKind, chunk: Int) -> (Double, Double) {
         var totalLoss = 0.0
         var correct = 0
         let d = data.inputDim, c = data.classes
@@ -165,7 +173,7 @@ public enum Trainer {
                     var start = 0
                     while start < data.testCount {
                         let rows = min(chunk, data.testCount - start)
-                        model.forward(inputs.baseAddress! + start * d, batch: rows)
+                        model.forward(inputs.baseAddress! + start * d, batch: rows, inputLayerDone: false)
                         let value = Loss.evaluate(loss, logits: model.logits, labels: labels.baseAddress! + start,
                                                   targets: targets.baseAddress! + start * c, dLogits: nil, batch: rows, classes: c)
                         totalLoss += value * Double(rows)
@@ -183,23 +191,8 @@ public enum Trainer {
         return (totalLoss / Double(data.testCount), Double(correct) / Double(data.testCount))
     }
 
-    /// FLOPs of one training step (forward + backward + optimizer), for cost estimates.
-    ///
-    /// Counts 2 FLOPs per multiply-add of every GEMM (forward: input (even when its projection is
-    /// precomputed), L·k hidden, readout;
-    /// backward: two per hidden matrix, readout dX, and dW of trained input/readout), ~10 per
-    /// element for activations, MS and the residual add, and ~10 (Adam) or 2–3 (SGD) per trained
-    /// parameter.
+    /// FLOPs of one training step of the trainer's model (``Model/flopsPerStep(_:inputDim:classes:)``).
     public static func flopsPerStep(_ config: TrainingConfig, inputDim: Int, classes: Int) -> Double {
-        let b = Double(config.batch), n = Double(config.model.width), d = Double(inputDim), c = Double(classes)
-        let matrices = Double(config.model.depth * config.model.blockDepth)
-        var gemm = 2 * b * (d * n + matrices * n * n + n * c)  // forward
-        gemm += 2 * b * (2 * matrices * n * n + n * c)           // backward hidden + readout dX
-        var trained = matrices * n * n
-        if config.model.input == .trained { gemm += 2 * b * d * n; trained += d * n }
-        if config.model.readout != .frozen { gemm += 2 * b * n * c; trained += n * c }
-        let elementwise = 10 * b * n * matrices * 2
-        let optimizer = (config.optimizer.kind == .adam ? 10 : 3) * trained
-        return gemm + elementwise + optimizer
+        TrainedModel.flopsPerStep(config, inputDim: inputDim, classes: classes)
     }
 }

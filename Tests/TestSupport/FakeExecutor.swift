@@ -1,33 +1,39 @@
 import Foundation
 import Notebook
-@testable import Runner
+import Runner
 
 /// A stand-in engine: the "loss" is a smooth function of the point, runs are counted, and a run
 /// can be made slow (per step) to test timeouts and cancellation.
-final class FakeExecutor: PointExecutor, @unchecked Sendable {
-    var engineVersion: String
-    var fingerprint = "fake-data"
-    var secondsPerStep = 0.0
-    var failingDepth: Int?
+///
+/// Shared by RunnerTests and DepthbookKitTests (a test target cannot import another one).
+public final class FakeExecutor: PointExecutor, @unchecked Sendable {
+    public var engineVersion: String
+    public var fingerprint = "fake-data"
+    public var secondsPerStep = 0.0
+    public var failingDepth: Int?
     /// Files the fake claims to read; the fingerprint is their contents.
-    var files: [String] = []
-    private(set) var fingerprintCalls = 0
+    public var files: [String] = []
+    public private(set) var fingerprintCalls = 0
     private let lock = NSLock()
     private var runs: [PointSpec] = []
 
-    init(engineVersion: String = "fake-1") { self.engineVersion = engineVersion }
+    public init(engineVersion: String = "fake-1") { self.engineVersion = engineVersion }
 
-    var runCount: Int { lock.lock(); defer { lock.unlock() }; return runs.count }
-    var ranSpecs: [PointSpec] { lock.lock(); defer { lock.unlock() }; return runs }
+    public var runCount: Int { lock.lock(); defer { lock.unlock() }; return runs.count }
+    public var ranSpecs: [PointSpec] { lock.lock(); defer { lock.unlock() }; return runs }
 
-    func dataFiles(for data: DataSpec) -> [String] { files }
-    func dataFingerprint(for data: DataSpec) throws -> String {
+    public func dataFiles(for data: DataSpec) -> [String] { files }
+    public func missingDataFiles(for data: DataSpec) -> [(key: String, path: String)] {
+        files.filter { !FileManager.default.fileExists(atPath: $0) }.map { ("data.images", $0) }
+    }
+    public func dataProblem(for data: DataSpec) -> (key: String, message: String)? { nil }
+    public func dataFingerprint(for data: DataSpec) throws -> String {
         lock.lock(); fingerprintCalls += 1; lock.unlock()
         return try files.map { try String(contentsOfFile: $0, encoding: .utf8) }.joined() + fingerprint
     }
-    func flopsPerStep(_ point: PointSpec) throws -> Double { Double(6 * point.batch * point.width * point.width * point.depth) }
+    public func flopsPerStep(_ point: PointSpec) throws -> Double { Double(6 * point.batch * point.width * point.width * point.depth) }
 
-    func run(_ point: PointSpec, progress: @escaping @Sendable (Int) -> Void,
+    public func run(_ point: PointSpec, progress: @escaping @Sendable (Int) -> Void,
              shouldStop: @escaping @Sendable () -> Bool) throws -> PointResult {
         lock.lock(); runs.append(point); lock.unlock()
         if point.depth == failingDepth { throw RunnerError("fake engine refuses depth \(point.depth)") }
@@ -40,7 +46,7 @@ final class FakeExecutor: PointExecutor, @unchecked Sendable {
     }
 
     /// Loss minimal at log2 lr = -6 (depth-mup) or -6 - log2(depth/8)/2 (others); diverges above 2^-2.
-    static func result(for point: PointSpec) -> PointResult {
+    public static func result(for point: PointSpec) -> PointResult {
         let log2LR = log2(point.learningRate)
         let optimum = point.parametrization == .depthMuP ? -6.0 : -6.0 - log2(Double(point.depth) / 8) / 2
         let loss = 0.5 + 0.05 * (log2LR - optimum) * (log2LR - optimum) - 0.01 * log2(Double(point.depth)) + 0.001 * Double(point.seed)

@@ -1,0 +1,324 @@
+import Foundation
+import Notebook
+import Render
+import Runner
+
+/// The render/check pipeline as a library: what `depthbook render` and `check` do, callable by
+/// anything that holds a notebook path (the CLI, a preview server, a cluster driver, tests).
+///
+/// A pipeline owns no process-wide state: the executor of each notebook comes from
+/// ``executors``, every event goes to ``observer``, and ``stop`` is polled by running points.
+/// Bad input throws a located error (`file:line:col: …; hint`) before anything runs; a failing
+/// experiment is a value (``RenderedNotebook/failures``), never a throw.
+///
+/// ```swift
+/// let pipeline = NotebookPipeline(executors: .inProcess, observer: StderrProgress())
+/// let rendered = try pipeline.render(RenderRequest(notebookPath: "notes.md", destination: "notes.html"))
+/// try pipeline.write(rendered, to: "notes.html")
+/// ```
+public final class NotebookPipeline: Sendable {
+    public let executors: ExecutorFactory
+    public let observer: any RunObserver
+    public let stop: StopFlag
+
+    public init(executors: ExecutorFactory = .inProcess, observer: any RunObserver = SilentProgress(),
+                stop: StopFlag = StopFlag()) {
+        self.executors = executors
+        self.observer = observer
+        self.stop = stop
+    }
+
+    // MARK: Preparing
+
+    /// Parses the notebook at `path` and prepares it (``prepare(_:path:scale:)``).
+    ///
+    /// - Throws: ``NotebookError`` (unreadable, bad front matter), then as ``prepare(_:path:scale:)``.
+    public func prepare(path: String, scale: String? = nil, parse: ParseOptions = ParseOptions(),
+                        validatingData: Bool = false) throws -> PreparedNotebook {
+        try prepare(Notebook.load(path: path, options: parse), path: path, scale: scale, validatingData: validatingData)
+    }
+
+    /// Everything `render` and `check` verify before running: blocks decode (with the front
+    /// matter's defaults and the active scale), ids are unique, inline references resolve
+    /// against the sweeps, data files exist.
+    ///
+    /// - Parameters:
+    ///   - path: where the notebook lives; its folder resolves relative data paths and holds the cache.
+    ///   - scale: `--scale`, overriding the front matter's `scale:` (default `full`).
+    ///   - validatingData: also read every data file's headers and length (`check`); `render`
+    ///     leaves that to loading, where bad data fails its block (exit 1, error in place).
+    /// - Throws: the first bad-input error, located: ``SpecError``, ``NotebookError``, ``RenderError``.
+    public func prepare(_ notebook: Notebook, path: String, scale: String? = nil,
+                        validatingData: Bool = false) throws -> PreparedNotebook {
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        let executor = executors.make(url.deletingLastPathComponent())
+        let blocks = try Self.decodeBlocks(notebook, scale: scale)
+        try Self.validateReferences(notebook, blocks: blocks)
+        try Self.checkData(blocks, executor: executor, validating: validatingData)
+        return PreparedNotebook(path: path, notebook: notebook, blocks: blocks, executor: executor,
+                                cache: Self.cache(forNotebookAt: path))
+    }
+
+    /// Decodes every block; the first error stops.
+    static func decodeBlocks(_ notebook: Notebook, scale: String?) throws -> [PreparedBlock] {
+        let matter = notebook.frontMatter
+        let defaults = try matter.defaults.map { node in
+            // Front-matter YAML line k is file line k + 1; columns are the file's.
+            try SpecNode(yams: node, origin: SourceLocation(file: notebook.file, line: 2, column: 1), block: "defaults")
+        }
+        let active = scale ?? matter.scale
+        var seen: [String: Int] = [:]
+        let blocks: [PreparedBlock] = try notebook.experiments.map { cell in
+            let spec = try ExperimentSpec.decode(cell, defaults: defaults, scale: active)
+            if let id = spec.id {
+                if let first = seen[id] {
+                    throw SpecError(location: cell.range.start, block: cell.label, path: "id",
+                                    message: "id \(id) is already used by block \(first); ids must be unique")
+                }
+                seen[id] = cell.index
+            }
+            return (cell, spec)
+        }
+        // A scale no block defines is a typo (`--scale cl`), not a request for a full run.
+        let defined = Set(blocks.flatMap(\.spec.scaleNames))
+        if active != "full", !blocks.isEmpty, !defined.contains(active) {
+            let known = (["full"] + defined.sorted()).joined(separator: ", ")
+            throw NotebookError.located(SourceLocation(file: notebook.file, line: 1, column: 1),
+                                        message: "\(scale != nil ? "--scale" : "front matter scale"): no block defines scale \"\(active)\"",
+                                        hint: "this notebook's scales are \(known)")
+        }
+        return blocks
+    }
+
+    /// Resolves every inline reference against the blocks' sweeps before anything runs, so a
+    /// typo in `{{block.quantity[…]}}` is reported at once rather than after the experiments.
+    ///
+    /// - Throws: the ``RenderError`` of the first bad reference, located.
+    static func validateReferences(_ notebook: Notebook, blocks: [PreparedBlock]) throws {
+        let unrun = blocks.map { block -> BlockResult in
+            let points = Sweep.points(of: block.spec)
+            return BlockResult(cell: block.cell, spec: block.spec, axes: Sweep.axes(of: block.spec), points: points,
+                               outcomes: points.map { _ in .cancelled }, status: .ok, failsCommand: false)
+        }
+        var options = RenderOptions()
+        options.fragment = true
+        _ = try PageRenderer.renderPage(notebook: notebook, provider: ExecutedBlocks(results: unrun), options: options)
+        // The front matter's book headline quotes results too.
+        _ = try Book.headlineHTML(Book.Chapter(path: notebook.file, notebook: notebook), provider: ExecutedBlocks(results: unrun))
+    }
+
+    /// Refuses blocks whose data files do not exist, asking the executor which are missing.
+    /// With `validating`, also data that loading would refuse (not regular files, bad headers,
+    /// truncated, counts that disagree, too few examples), in constant memory: `check` finds
+    /// every problem `render` would meet.
+    ///
+    /// - Throws: ``SpecError`` at the block, naming the key and the file, with a hint.
+    static func checkData(_ blocks: [PreparedBlock], executor: any PointExecutor, validating: Bool) throws {
+        var checked: Set<DataSpec> = []
+        for block in blocks {
+            guard let missing = executor.missingDataFiles(for: block.spec.data).first else {
+                guard validating, checked.insert(block.spec.data).inserted else { continue }
+                if let problem = executor.dataProblem(for: block.spec.data) {
+                    throw SpecError(location: block.cell.range.start, block: block.cell.label, path: problem.key,
+                                    message: problem.message)
+                }
+                continue
+            }
+            let hint = block.spec.data.name == .fashionMNIST && block.spec.data.directory == nil
+                ? "install Debian's dataset-fashion-mnist (make deps does), or set data.directory"
+                : "fix the path (relative paths are read from the notebook's folder)"
+            throw SpecError(location: block.cell.range.start, block: block.cell.label, path: missing.key,
+                            message: "no such file \(missing.path); hint: \(hint)")
+        }
+    }
+
+    /// What a render reads, which no output may overwrite: the notebook, the template and every
+    /// data file of its blocks.
+    static func inputs(_ prepared: PreparedNotebook, template: String?) -> [(path: String, role: String)] {
+        var inputs = [(path: prepared.path, role: "notebook")]
+        if let template { inputs.append((template, "template")) }
+        for block in prepared.blocks {
+            inputs += prepared.executor.dataFiles(for: block.spec.data).map { ($0, "data file") }
+        }
+        return inputs
+    }
+
+    /// The cache of the notebook at `path` (`.depthbook/cache/<name>/` beside it), with the
+    /// temporaries of killed writers swept.
+    public static func cache(forNotebookAt path: String) -> ResultCache {
+        let cache = ResultCache(notebook: URL(fileURLWithPath: path).standardizedFileURL)
+        AtomicFile.removeStaleTemporaries(in: cache.directory)
+        return cache
+    }
+
+    // MARK: Running
+
+    /// Runs every block of `prepared` through its executor and cache, reporting to ``observer``.
+    public func run(_ prepared: PreparedNotebook, options: RunOptions) -> [BlockResult] {
+        let scheduler = Scheduler(executor: prepared.executor, cache: prepared.cache, options: options,
+                                  progress: observer, stop: stop)
+        return scheduler.run(prepared.blocks)
+    }
+
+    // MARK: Rendering
+
+    /// Prepares, runs and renders one notebook to values: the page, the results, the side files
+    /// and the blocks that fail the command. Writes nothing (see ``write(_:to:)``).
+    ///
+    /// - Throws: bad input (as ``prepare(_:path:scale:validatingData:)``; ``OutputError`` when
+    ///   `request.destination` cannot take the page or would overwrite an input, checked before
+    ///   anything runs); ``Interrupted`` when ``stop`` was set (finished points are cached, no page).
+    public func render(_ request: RenderRequest) throws -> RenderedNotebook {
+        let notebook = try Notebook.load(path: request.notebookPath, options: request.parse)
+        let prepared = try prepare(notebook, path: request.notebookPath, scale: request.scale)
+        return try render(prepared, request: request)
+    }
+
+    /// Checks `request.destination`, runs `prepared` and renders it (``render(_:)`` after parsing
+    /// and preparing; a book prepares every chapter first).
+    func render(_ prepared: PreparedNotebook, request: RenderRequest) throws -> RenderedNotebook {
+        let outputs = OutputSet(inputs: Self.inputs(prepared, template: request.templatePath))
+        if let destination = request.destination {
+            let sideFolder = URL(fileURLWithPath: destination).deletingLastPathComponent()
+            try OutputFiles.checkOutput(destination, outputs: outputs, sideFiles: OutputSet.isStream(destination) ? []
+                                            : [sideFolder.appendingPathComponent("\(request.pageName).results.json").path])
+        }
+        let results = run(prepared, options: request.run)
+        if stop.isSet { throw Interrupted() }
+        // Figures link their CSV and the results JSON, which go beside a page written to a file.
+        let linksSideFiles = !(request.destination.map(OutputSet.isStream) ?? false)
+        var rendered = try render(prepared, results: results, page: request.page, pageName: request.pageName,
+                                  linksSideFiles: linksSideFiles)
+        rendered.outputs = outputs
+        return rendered
+    }
+
+    /// Renders the page of a notebook whose blocks have run (or partly run: a preview shows
+    /// partial results by rendering the outcomes it has).
+    ///
+    /// - Parameter pageName: the page's file name without extension: side files are
+    ///   `NAME.results.json`, `NAME.<block>.<view>.csv`, assets go in `NAME_files/`.
+    /// - Parameter linksSideFiles: figures link their CSV and `NAME.results.json` (false for a
+    ///   page that goes to a stream, with nothing beside it).
+    /// - Throws: ``RenderError`` (an unreadable KaTeX font).
+    public func render(_ prepared: PreparedNotebook, results: [BlockResult], page: RenderOptions,
+                       pageName: String, linksSideFiles: Bool = true) throws -> RenderedNotebook {
+        var options = page
+        options.assetFolder = "\(pageName)_files"
+        let provider = ExecutedBlocks(results: results, pageName: linksSideFiles && !results.isEmpty ? pageName : nil,
+                                      showSource: prepared.notebook.frontMatter.showSource)
+        let page = try PageRenderer.renderPage(notebook: prepared.notebook, provider: provider, options: options)
+        let diagnostics = page.warnings.map { Diagnostic(.warning, $0.hasPrefix("warning: ") ? String($0.dropFirst(9)) : $0) }
+        for diagnostic in diagnostics { observer.diagnostic(diagnostic) }
+        let sideFiles = results.isEmpty ? [] : provider.sideFiles(pageName: pageName, notebookFile: prepared.notebook.file)
+        return RenderedNotebook(notebook: prepared.notebook, results: results, page: page,
+                                sideFiles: sideFiles.map { OutputFile(name: $0.name, contents: Data($0.contents.utf8)) },
+                                diagnostics: diagnostics,
+                                outputs: OutputSet(inputs: Self.inputs(prepared, template: nil)))
+    }
+
+    /// Writes the page to `destination` and its assets and side files beside it, all or
+    /// nothing (``OutputSet``: staged, then renamed; never over an input). A stream
+    /// (`/dev/null`, a FIFO) takes the page alone.
+    ///
+    /// - Precondition: `destination` is not `-` (the caller writes standard output).
+    /// - Throws: ``OutputError`` naming the path, with a hint.
+    public func write(_ rendered: RenderedNotebook, to destination: String) throws {
+        precondition(destination != "-", "write(_:to:) takes a path; print rendered.page.html for standard output")
+        var outputs = rendered.outputs
+        Self.stage(rendered, to: destination, in: &outputs)
+        try outputs.commit()
+    }
+
+    /// Adds the page, its assets and side files to `outputs`, beside `destination` (a stream
+    /// takes the page alone).
+    static func stage(_ rendered: RenderedNotebook, to destination: String, in outputs: inout OutputSet) {
+        if !OutputSet.isStream(destination) {
+            let directory = URL(fileURLWithPath: destination).deletingLastPathComponent()
+            for asset in rendered.page.assets {
+                outputs.add(asset.contents, to: directory.appendingPathComponent(asset.relativePath).path)
+            }
+            for file in rendered.sideFiles {
+                outputs.add(file.contents, to: directory.appendingPathComponent(file.name).path)
+            }
+        }
+        outputs.add(Data(rendered.page.html.utf8), to: destination)
+    }
+}
+
+/// One experiment block, decoded: the unit the Scheduler runs.
+public typealias PreparedBlock = (cell: ExperimentCell, spec: ExperimentSpec)
+
+/// A notebook ready to run: parsed, decoded, checked, with its executor and cache.
+public struct PreparedNotebook: Sendable {
+    public let path: String
+    public let notebook: Notebook
+    public let blocks: [PreparedBlock]
+    public let executor: any PointExecutor
+    public let cache: ResultCache
+}
+
+/// What to render, with which options (the `render` flags as values).
+public struct RenderRequest: Sendable {
+    public var notebookPath: String
+    /// The page's path, checked before anything runs (nil: values only, nothing checked).
+    public var destination: String?
+    /// The page's file name without extension (`notes` for `out/notes.html`).
+    public var pageName: String
+    public var scale: String?
+    /// The `--template` file, an input no output may overwrite (the loaded template is in `page`).
+    public var templatePath: String?
+    public var parse = ParseOptions()
+    public var run = RunOptions()
+    public var page = RenderOptions()
+
+    public init(notebookPath: String, destination: String? = nil, scale: String? = nil,
+                parse: ParseOptions = ParseOptions(), run: RunOptions = RunOptions(), page: RenderOptions = RenderOptions()) {
+        self.notebookPath = notebookPath
+        self.destination = destination
+        self.pageName = destination.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? "page"
+        self.scale = scale
+        self.parse = parse
+        self.run = run
+        self.page = page
+    }
+}
+
+/// A rendered notebook as values.
+public struct RenderedNotebook: Sendable {
+    public var notebook: Notebook
+    public var results: [BlockResult]
+    public var page: RenderedPage
+    /// `NAME.results.json` and one CSV per table, to go beside the page; empty without blocks.
+    public var sideFiles: [OutputFile]
+    /// Warnings of rendering (also sent to the observer).
+    public var diagnostics: [Diagnostic]
+    /// The files the render read (notebook, template, data), which ``NotebookPipeline/write(_:to:)``
+    /// never overwrites.
+    public var outputs: OutputSet
+
+    /// Blocks whose failure or timeout fails the command (no `allow-errors`), each as its message:
+    /// `notes.md:12:1: block lr: …` or `…: block lr: timed out after 5 s`.
+    public var failures: [String] {
+        results.compactMap { block in
+            guard block.failsCommand else { return nil }
+            switch block.status {
+            case .failed(let message): return message
+            case .timedOut(let seconds): return "\(block.cell.range.start): block \(block.cell.label): timed out after \(seconds) s"
+            case .ok, .cancelled: return nil
+            }
+        }
+    }
+}
+
+/// A file that goes beside the page.
+public struct OutputFile: Sendable, Hashable {
+    public var name: String
+    public var contents: Data
+}
+
+/// The run was stopped (Ctrl-C): finished points are cached and no page was rendered.
+public struct Interrupted: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String { "interrupted: finished points are cached; run again to continue" }
+}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import DepthbookKit
+import Foundation
+import Runner
+
+/// Flags of `render` that control execution.
+struct RunFlags: ParsableArguments {
+    @Option(help: "Points run side by side (default: the number of cores; more than the cores is capped unless --force-jobs).")
+    var jobs: Int?
+
+    @Flag(help: "Run as many --jobs as asked even beyond the number of cores (each job is a thread training one point).")
+    var forceJobs = false
+
+    @Flag(help: "Ignore cached results and run every point again.")
+    var refresh = false
+
+    @Option(help: "Seconds each block may run (a block's own timeout: wins).")
+    var timeout: Double?
+
+    @Flag(help: "A failing block does not fail the command (as allow-errors: true in every block).")
+    var allowErrors = false
+
+    @Flag(help: "Say why each point that runs was not taken from the cache.")
+    var explain = false
+
+    @Option(help: "Run scale (e.g. ci or full), overriding the front matter's scale:.")
+    var scale: String?
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+    }
+
+    @Option(help: "Where points run: local (in this process, the default) or process (each point a child `depthbook run-point`).")
+    var executor: ExecutorName = .local
+
+    @Option(help: "The depthbook binary --executor process runs (default: this one).")
+    var worker: String?
+
+    enum ExecutorName: String, ExpressibleByArgument, CaseIterable { case local, process }
+
+    /// The executors `--executor` names.
+    func executors() throws -> ExecutorFactory {
+        switch executor {
+        case .local: return .inProcess
+        case .process:
+            let binary = worker.map { URL(fileURLWithPath: $0).standardizedFileURL }
+                ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+                throw ValidationError("--worker \(binary.path): not an executable file")
+            }
+            return .process(worker: binary)
+        }
+    }
+
+    /// `--jobs`, capped at the cores unless `--force-jobs`: more threads than cores only slow
+    /// every point down (1000 jobs on 2 cores ran 2–4× slower), and a note says so.
+    var jobCount: (jobs: Int, note: String?) {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        guard let jobs else { return (cores, nil) }
+        guard jobs > cores, !forceJobs else { return (jobs, nil) }
+        return (cores, "note: --jobs \(jobs) capped at \(cores), the number of cores; pass --force-jobs to run \(jobs) anyway")
+    }
+
+    var options: RunOptions {
+        RunOptions(jobs: jobCount.jobs, refresh: refresh, timeout: timeout,
+                   allowErrors: allowErrors, explain: explain)
+    }
+}
+
+/// Sets a flag on Ctrl-C (SIGINT; `run-point` also SIGTERM) instead of dying, so running points
+/// stop cleanly.
+final class InterruptHandler {
+    let stop = StopFlag()
+    private let signals: [Int32]
+    private let sources: [DispatchSourceSignal]
+
+    init(signals: [Int32] = [SIGINT]) {
+        self.signals = signals
+        let stop = self.stop
+        sources = signals.map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { stop.set() }
+            source.resume()
+            return source
+        }
+    }
+
+    deinit {
+        for source in sources { source.cancel() }
+        for number in signals { signal(number, SIG_DFL) }
+    }
+}
