@@ -32,10 +32,15 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(result.stderr, "error: nope.md: no such file; hint: check the path (it is relative to the current directory)\n")
     }
 
+    /// `check` takes one notebook; `render` of a folder is a book (issue 8), so a folder without
+    /// notebooks says that.
     func testDirectory() throws {
-        let result = try CommandRunner.run(["render", "."], in: directory)
+        let result = try CommandRunner.run(["check", "."], in: directory)
         XCTAssertEqual(result.status, 2)
         XCTAssertEqual(result.stderr, "error: .: is a directory, not a notebook file; hint: name a .md file inside it\n")
+        let render = try CommandRunner.run(["render", "."], in: directory)
+        XCTAssertEqual(render.status, 2)
+        XCTAssertEqual(render.stderr, "error: .: no notebooks (*.md) in the folder; hint: render a folder that holds notebooks, or one NOTEBOOK.md\n")
     }
 
     func testBinaryFile() throws {
@@ -89,7 +94,7 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(html.contains("<h1 id=\"residual-networks-at-depth\">"))
         let listing = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
         if html.contains("notes_files/katex.min.js") {
-            XCTAssertEqual(listing, [".depthbook", "notes.html", "notes.lr-transfer.best-lr.csv", "notes.md",
+            XCTAssertEqual(listing, [".depthbook", "notes.html", "notes.lr-transfer.best-lr.csv", "notes.lr-transfer.loss-vs-lr.csv", "notes.md",
                                      "notes.results.json", "notes_files"])
             let fonts = try FileManager.default.contentsOfDirectory(
                 atPath: directory.appendingPathComponent("notes_files/fonts").path)
