@@ -37,6 +37,9 @@ enum QuotableValue {
         var free: [String]
         /// Axes that may be left unfixed; then the quantity pools them (see `best_lr`).
         var optional: [String] = []
+
+        /// Whether it ranges over depth-or-width, which `over=` may name.
+        var hasSeries: Bool { free.contains("series") || optional.contains("series") }
     }
 
     static let quantities: [Quantity] = [
@@ -101,8 +104,12 @@ enum QuotableValue {
             if quantity.name == "points" { return String(block.points.count) }
             return String(block.outcomes.filter { if case .finished(let r) = $0 { return r.divergedAtStep != nil } else { return false } }.count)
         }
-        let free = quantity.free.map { $0 == "series" ? (analysis.seriesAxis ?? "depth") : $0 }
-        let optional = quantity.optional.map { $0 == "series" ? (analysis.seriesAxis ?? "depth") : $0 }
+        // `over=AXIS` names the axis a quantity ranges over besides lr (default: depth when it
+        // varies, else width); `spread_octaves[sp, over=width, depth=4]`.
+        let over = try overAxis(&arguments, quantity: quantity, reference: reference, block: blockName, analysis: analysis)
+        let series = over ?? analysis.seriesAxis ?? "depth"
+        let free = quantity.free.map { $0 == "series" ? series : $0 }
+        let optional = quantity.optional.map { $0 == "series" ? series : $0 }
         // `step=N` picks the coordinate-check step of the coord_* slopes (default: the last).
         var step: Int?
         if quantity.name.hasPrefix("coord_"), let index = arguments.firstIndex(where: { $0.hasPrefix("step=") }) {
@@ -115,6 +122,7 @@ enum QuotableValue {
             arguments.remove(at: index)
         }
         var fixed: [String: String] = [:]
+        var writtenFor: [String: String] = [:]
         for written in arguments {
             let argument = canonicalValue(written, axis: nil, analysis: analysis)
             if let equals = argument.firstIndex(of: "="), let axis = analysis.axes.first(where: { $0.name == String(argument[..<equals]) }) {
@@ -123,6 +131,7 @@ enum QuotableValue {
                     throw error(reference, "\(axis.name) has no value \(value)", hint: "\(axis.name) is one of \(axis.values.joined(separator: ", "))")
                 }
                 fixed[axis.name] = value
+                writtenFor[axis.name] = written
                 continue
             }
             let owners = analysis.axes.filter { $0.values.contains(argument) }
@@ -134,20 +143,72 @@ enum QuotableValue {
                 throw error(reference, "\(argument) is ambiguous", hint: "write \(owners.map { "\($0.name)=\(argument)" }.joined(separator: " or "))")
             }
             fixed[owners[0].name] = argument
+            writtenFor[owners[0].name] = written
+        }
+        /// `{{block.quantity[ARGS]}}` with `over=` set to `axis` and `replacing` written as `name=value`.
+        func example(over axis: String, fixing name: String, value: String) -> String {
+            var parts = arguments.filter { $0 != writtenFor[name] }
+            parts.append("over=\(axis)")
+            parts.append("\(name)=\(value)")
+            return "{{\(blockName).\(quantity.name)[\(parts.joined(separator: ", "))]}}"
         }
         for (name, value) in fixed.sorted(by: { $0.key < $1.key }) where free.contains(name) {
-            throw error(reference, "\(quantity.name) ranges over \(name); do not fix it", hint: "drop \(name)=\(value)")
+            guard name == series, quantity.hasSeries else {
+                throw error(reference, "\(quantity.name) ranges over \(name); do not fix it", hint: "drop \(name)=\(value)")
+            }
+            let alternatives = seriesCandidates(for: quantity, analysis: analysis).filter { $0 != name && fixed[$0] == nil }
+            let how = over == nil ? "by default" : "with over=\(name)"
+            let hint = alternatives.isEmpty ? "drop \(name)=\(value)"
+                : "to take it over \(alternatives[0]) at \(name)=\(value), write \(example(over: alternatives[0], fixing: name, value: value)); or drop \(name)=\(value)"
+            throw error(reference, "\(quantity.name) ranges over \(name) \(how), so \(name) cannot be fixed", hint: hint)
         }
         for axis in analysis.axes where !free.contains(axis.name) && !optional.contains(axis.name) && !optional.contains("*")
             && fixed[axis.name] == nil {
-            throw error(reference, "\(quantity.name) needs a value for \(axis.name)",
-                        hint: "\(axis.name) is one of \(axis.values.joined(separator: ", ")), e.g. {{\(blockName).\(quantity.name)[\(axis.values[0])]}}")
+            var hint = "\(axis.name) is one of \(axis.values.joined(separator: ", ")), e.g. {{\(blockName).\(quantity.name)[\(axis.values[0])]}}"
+            if quantity.free.contains("series"), over == nil, fixed[series] == nil, seriesCandidates(for: quantity, analysis: analysis).contains(axis.name),
+               let values = analysis.axes.first(where: { $0.name == series })?.values, let first = values.first {
+                hint += "; to range over \(axis.name) instead, write \(example(over: axis.name, fixing: series, value: first))"
+            }
+            throw error(reference, "\(quantity.name) needs a value for \(axis.name)", hint: hint)
         }
         var groups = analysis.groups.filter { group in fixed.allSatisfy { group.values[$0.key] == $0.value } }
         if let pooled = optional.first(where: { name in analysis.hasAxis(name) && fixed[name] == nil }) {
             groups = pool(groups, over: pooled, analysis: analysis)
         }
-        return value(of: quantity.name, groups: groups, analysis: analysis, step: step)
+        return value(of: quantity.name, groups: groups, analysis: analysis, series: series, step: step)
+    }
+
+    /// The axes `over=` may name for `quantity` in this block: for the slopes, the swept ones of
+    /// depth and width (their x must be a size); otherwise every swept axis but lr.
+    static func seriesCandidates(for quantity: Quantity, analysis: BlockAnalysis) -> [String] {
+        let names = analysis.axes.map(\.name).filter { $0 != "lr" }
+        guard quantity.name.hasSuffix("_slope") else { return names }
+        return ["depth", "width"].filter(analysis.hasAxis)
+    }
+
+    /// Removes an `over=AXIS` argument and returns AXIS, after checking that the quantity ranges
+    /// over a second axis and that AXIS is one it may range over.
+    ///
+    /// - Throws: ``RenderError/located(_:message:hint:)`` naming the valid choices.
+    static func overAxis(_ arguments: inout [String], quantity: Quantity, reference: InlineReference,
+                         block: String, analysis: BlockAnalysis) throws -> String? {
+        guard let index = arguments.firstIndex(where: { $0.hasPrefix("over=") }) else { return nil }
+        let axis = String(arguments[index].dropFirst("over=".count)).trimmingCharacters(in: .whitespaces)
+        guard quantity.hasSeries else {
+            let ranges = quantity.free.isEmpty ? "is one run's value" : "ranges over \(quantity.free.joined(separator: ", ")) only"
+            throw error(reference, "\(quantity.name) \(ranges); over= does not apply", hint: "drop over=\(axis)")
+        }
+        let candidates = seriesCandidates(for: quantity, analysis: analysis)
+        guard candidates.contains(axis) else {
+            let what = axis == "lr" ? "lr is the axis every optimum ranges over already"
+                : axis == "seed" ? "seeds are always averaged"
+                : analysis.hasAxis(axis) ? "\(quantity.name) cannot range over \(axis)" : "\(axis) is not a swept axis of this block"
+            throw error(reference, "over=\(axis): \(what)",
+                        hint: candidates.isEmpty ? "this block sweeps no axis to range over; drop over=\(axis)"
+                            : "over= is one of \(candidates.joined(separator: ", "))")
+        }
+        arguments.remove(at: index)
+        return axis
     }
 
     /// Splits `a, (0.5, 0), {alpha: 1, gamma: 0}` at the commas outside brackets.
@@ -200,14 +261,15 @@ enum QuotableValue {
         }
     }
 
-    static func value(of quantity: String, groups: [BlockAnalysis.Group], analysis: BlockAnalysis, step: Int? = nil) -> String {
+    /// The quantity's text over `groups`; `series` is the axis it ranges over besides lr.
+    static func value(of quantity: String, groups: [BlockAnalysis.Group], analysis: BlockAnalysis,
+                      series: String, step: Int? = nil) -> String {
         let missing = "n/a"
         switch quantity {
         case "best_lr": return BlockAnalysis.best(groups).map { NumberFormat.learningRate($0.spec.learningRate) } ?? missing
         case "best_log2_lr": return BlockAnalysis.best(groups).map { NumberFormat.minus(NumberFormat.trimmed(log2($0.spec.learningRate))) } ?? missing
         case "best_loss": return BlockAnalysis.best(groups)?.usableLoss.map { NumberFormat.prose($0, digits: 4) } ?? missing
         case "spread_octaves":
-            let series = analysis.seriesAxis ?? "depth"
             let exponents = analysis.partition(by: [series], of: groups).compactMap { BlockAnalysis.best($0.groups).map { log2($0.spec.learningRate) } }
             guard exponents.count >= 2, let high = exponents.max(), let low = exponents.min() else { return missing }
             return NumberFormat.counted(high - low, "octave")
@@ -217,7 +279,6 @@ enum QuotableValue {
         case "init_variance_ratio": return groups.first.flatMap(BlockAnalysis.measuredInitRatio).map { NumberFormat.prose($0, digits: 3) } ?? missing
         case "init_variance_exact": return groups.first.flatMap(BlockAnalysis.exactInitRatio).map { NumberFormat.prose($0, digits: 3) } ?? missing
         case "feature_update_slope":
-            let series = analysis.seriesAxis ?? "depth"
             let points = groups.map { group -> (x: Double, y: Double) in
                 let x = Double(series == "width" ? group.spec.width : group.spec.depth)
                 let y = group.mean { $0.weightUpdateRatio.isEmpty ? nil : $0.weightUpdateRatio.reduce(0, +) / Double($0.weightUpdateRatio.count) } ?? .nan
@@ -229,7 +290,7 @@ enum QuotableValue {
             return errors.max().map { String(format: "%.1f%%", $0 * 100) } ?? missing
         case "coord_rms_slope", "coord_delta_slope":
             let delta = quantity == "coord_delta_slope"
-            return BlockAnalysis.coordinateSlope(groups, series: analysis.seriesAxis ?? "depth", delta: delta, step: step)
+            return BlockAnalysis.coordinateSlope(groups, series: series, delta: delta, step: step)
                 .map { NumberFormat.minus(NumberFormat.fixed($0)) } ?? missing
         default: return missing
         }

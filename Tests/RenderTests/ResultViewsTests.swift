@@ -290,6 +290,51 @@ final class InlineReferenceTests: XCTestCase {
         XCTAssertEqual(try value("lr-transfer.init_variance_max_error[sp]", yaml), "0.0%")
     }
 
+    /// Issue 15, 1: a block sweeping width and depth. The synthetic optimum does not depend on
+    /// width, and under sp sits at −7 − log2(L/4)/2: −7 at L = 4, −8 at L = 16.
+    let widthByDepth = lrTransfer.replacingOccurrences(of: "model: {width: 32, depth: [4, 16]}",
+                                                       with: "model: {width: [32, 64], depth: [4, 16]}")
+
+    func testQuantitiesTakeTheirAxisWithOver() throws {
+        // Over width at a fixed depth: the optimum does not move with width.
+        XCTAssertEqual(try value("lr-transfer.spread_octaves[sp, over=width, depth=4]", widthByDepth), "0 octaves")
+        XCTAssertEqual(try value("lr-transfer.spread_octaves[sp, depth=16, over=width]", widthByDepth), "0 octaves")
+        // Over depth (the default, or said) at a fixed width: sp's optimum moves by one octave.
+        XCTAssertEqual(try value("lr-transfer.spread_octaves[sp, width=32]", widthByDepth), "1 octave")
+        XCTAssertEqual(try value("lr-transfer.spread_octaves[sp, over=depth, width=64]", widthByDepth), "1 octave")
+        // Any swept axis but lr: over parametrization at L = 16, sp at −8 and depth-μP at −7.
+        XCTAssertEqual(try value("lr-transfer.spread_octaves[over=parametrization, depth=16, width=32]", widthByDepth), "1 octave")
+        // A slope over width: the synthetic update ratio does not depend on width.
+        let features = widthByDepth.replacingOccurrences(of: "show: [loss-vs-lr, best-lr, loss-table]", with: "show: [feature-update]")
+        XCTAssertEqual(try value("lr-transfer.feature_update_slope[sp, over=width, depth=4, lr=2^-7]", features), "0.00")
+        XCTAssertEqual(try value("lr-transfer.feature_update_slope[depth-mup, width=32, lr=2^-7]", features), "−0.50")
+        // best_lr pools the open series axis; over=width pools widths at a fixed depth.
+        XCTAssertEqual(try value("lr-transfer.best_log2_lr[sp, over=width, depth=16]", widthByDepth), "−8")
+    }
+
+    /// Issue 15, 1: the hint for a wrong argument names the fix.
+    func testOverHintsNameTheFix() throws {
+        let cases: [(String, String)] = [
+            ("lr-transfer.spread_octaves[sp, depth=4]",
+             "notes.md:3:7: {{lr-transfer.spread_octaves[sp, depth=4]}}: spread_octaves ranges over depth by default, so depth cannot be fixed; to take it over width at depth=4, write {{lr-transfer.spread_octaves[sp, over=width, depth=4]}}; or drop depth=4"),
+            ("lr-transfer.spread_octaves[sp, 4]",
+             "notes.md:3:7: {{lr-transfer.spread_octaves[sp, 4]}}: spread_octaves ranges over depth by default, so depth cannot be fixed; to take it over width at depth=4, write {{lr-transfer.spread_octaves[sp, over=width, depth=4]}}; or drop depth=4"),
+            ("lr-transfer.spread_octaves[sp]",
+             "notes.md:3:7: {{lr-transfer.spread_octaves[sp]}}: spread_octaves needs a value for width; width is one of 32, 64, e.g. {{lr-transfer.spread_octaves[32]}}; to range over width instead, write {{lr-transfer.spread_octaves[sp, over=width, depth=4]}}"),
+            ("lr-transfer.spread_octaves[sp, over=seed, depth=4]",
+             "notes.md:3:7: {{lr-transfer.spread_octaves[sp, over=seed, depth=4]}}: over=seed: seeds are always averaged; over= is one of parametrization, depth, width"),
+            ("lr-transfer.spread_octaves[sp, over=lr, depth=4]",
+             "notes.md:3:7: {{lr-transfer.spread_octaves[sp, over=lr, depth=4]}}: over=lr: lr is the axis every optimum ranges over already; over= is one of parametrization, depth, width"),
+            ("lr-transfer.final_loss[sp, 4, 32, lr=2^-7, over=width]",
+             "notes.md:3:7: {{lr-transfer.final_loss[sp, 4, 32, lr=2^-7, over=width]}}: final_loss is one run's value; over= does not apply; drop over=width"),
+            ("lr-transfer.spread_octaves[sp, over=width, width=32]",
+             "notes.md:3:7: {{lr-transfer.spread_octaves[sp, over=width, width=32]}}: spread_octaves ranges over width with over=width, so width cannot be fixed; to take it over depth at width=32, write {{lr-transfer.spread_octaves[sp, over=depth, width=32]}}; or drop width=32"),
+        ]
+        for (text, expected) in cases {
+            XCTAssertThrowsError(try resolve(text, widthByDepth)) { XCTAssertEqual(String(describing: $0), expected) }
+        }
+    }
+
     func testUnknownReferencesAreLocatedWithAHint() throws {
         let cases: [(String, String)] = [
             ("nope.best_lr", "notes.md:3:7: {{nope.best_lr}}: unknown block \"nope\"; blocks: lr-transfer"),
