@@ -9,8 +9,13 @@ extension ExperimentSpec {
     /// Decodes an experiment block, merged over the front matter's `defaults`, with the overrides
     /// of the active scale applied.
     ///
-    /// Order: `defaults` ← block ← `scales.<scale>` of the merged result (deep merge: mappings
-    /// merge key by key, anything else replaces). Every scale listed under `scales:` is decoded
+    /// Order, lowest first: `defaults`, the block, the active scale of `defaults`
+    /// (`defaults.scales.<scale>`), the active scale of the block (`scales.<scale>`); deep merge:
+    /// mappings merge key by key, anything else replaces. Merging `defaults` under the block
+    /// first and then its merged `scales.<scale>` over the result gives exactly that order, as
+    /// deep merge is associative. So a front-matter scale is the notebook's size at that scale
+    /// and beats a block's full-scale value; a block pins a value at every scale in its own
+    /// `scales:`. Every scale listed under `scales:` (the block's or the defaults') is decoded
     /// too, so a typo in an inactive scale is still an error.
     ///
     /// - Parameters:

@@ -308,6 +308,38 @@ final class ExperimentSpecTests: XCTestCase {
         XCTAssertEqual(try ExperimentSpec.decode(cell(body)).train.steps, 500)
     }
 
+    /// Issue 15, 7: defaults < block < the active scale of defaults < the active scale of the
+    /// block. Each layer sets `train.steps` (and the ones above it leave some key alone), so every
+    /// step of the order shows.
+    func testMergeOrderDefaultsBlockScaleOfDefaultsScaleOfBlock() throws {
+        let defaults = try SpecNode.compose(yaml: """
+            train: {steps: 1, batch: 8}
+            model: {width: 64, depth: 4}
+            scales:
+              ci: {train: {steps: 3}, model: {width: 16, depth: 2}}
+            """, origin: SourceLocation(file: "notes.md", line: 3, column: 3), block: "defaults")
+        let body = """
+            train: {steps: 2}
+            model: {width: 256}
+            scales:
+              ci: {train: {steps: 4}}
+            """
+        let full = try ExperimentSpec.decode(cell(body), defaults: defaults, scale: "full")
+        XCTAssertEqual(full.train.steps, 2)        // block over defaults
+        XCTAssertEqual(full.train.batch, 8)        // defaults where the block is silent
+        XCTAssertEqual(full.model.width, [256])
+        let ci = try ExperimentSpec.decode(cell(body), defaults: defaults, scale: "ci")
+        XCTAssertEqual(ci.train.steps, 4)          // the block's scale over the defaults' scale
+        XCTAssertEqual(ci.model.depth, [2])        // the defaults' scale over defaults
+        // The issue's case: front matter `defaults: {scales: {ci: {model: {width: 16}}}}` is the
+        // notebook's CI size, so it shrinks the block's full-scale `width: 256` at ci …
+        XCTAssertEqual(ci.model.width, [16])
+        // … and a block that needs its width at every scale says so in its own `scales.ci`.
+        let pinned = body.replacingOccurrences(of: "ci: {train: {steps: 4}}", with: "ci: {train: {steps: 4}, model: {width: 256}}")
+        XCTAssertEqual(try ExperimentSpec.decode(cell(pinned), defaults: defaults, scale: "ci").model.width, [256])
+        XCTAssertEqual(try ExperimentSpec.decode(cell(body), defaults: defaults, scale: "ci").scaleNames, ["ci"])
+    }
+
     func testAnInactiveScaleIsStillValidated() {
         XCTAssertEqual(message("scales:\n  ci: {train: {stesp: 5}}"),
                        "notes.md:14:16: block 2: scales.ci.train.stesp: unknown key stesp; did you mean steps?")
