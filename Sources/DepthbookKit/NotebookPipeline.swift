@@ -215,7 +215,8 @@ public final class NotebookPipeline: Sendable {
         let provider = ExecutedBlocks(results: results, pageName: linksSideFiles && !results.isEmpty ? pageName : nil,
                                       showSource: prepared.notebook.frontMatter.showSource)
         let page = try PageRenderer.renderPage(notebook: prepared.notebook, provider: provider, options: options)
-        let diagnostics = page.warnings.map { Diagnostic(.warning, $0.hasPrefix("warning: ") ? String($0.dropFirst(9)) : $0) }
+        let edgeWarnings = results.compactMap { BlockAnalysis($0).gridEdgeWarning() }
+        let diagnostics = (page.warnings + edgeWarnings).map { Diagnostic(.warning, $0.hasPrefix("warning: ") ? String($0.dropFirst(9)) : $0) }
         for diagnostic in diagnostics { observer.diagnostic(diagnostic) }
         let sideFiles = results.isEmpty ? [] : provider.sideFiles(pageName: pageName, notebookFile: prepared.notebook.file)
         return RenderedNotebook(notebook: prepared.notebook, results: results, page: page,

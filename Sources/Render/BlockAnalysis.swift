@@ -132,6 +132,54 @@ public struct BlockAnalysis {
         return best?.group
     }
 
+    /// The end of its learning-rate grid an optimum sits on: the true optimum may lie beyond it,
+    /// so the rate is only a bound (≤ for the lowest rate, ≥ for the highest).
+    public enum GridEdge: Equatable {
+        case low, high
+    }
+
+    /// The optimum of one learning-rate curve and the grid edge it sits on (nil: inside, i.e. a
+    /// lower and a higher rate were both run and both did worse or diverged).
+    public static func optimum(_ groups: [Group]) -> (group: Group, edge: GridEdge?)? {
+        guard let best = best(groups) else { return nil }
+        let rates = Set(groups.map(\.spec.learningRate))
+        guard rates.count >= 2, let low = rates.min(), let high = rates.max() else { return (best, nil) }
+        let rate = best.spec.learningRate
+        return (best, rate == low ? .low : rate == high ? .high : nil)
+    }
+
+    /// max − min of log₂ η* over optima, honest about bounds: with an optimum on a grid edge the
+    /// true spread is only known to be at least max(lower bounds) − min(upper bounds), where a
+    /// low-edge optimum has no lower bound and a high-edge one no upper bound. Nil for < 2 optima.
+    public static func spread(_ optima: [(exponent: Double, edge: GridEdge?)]) -> (octaves: Double, isLowerBound: Bool)? {
+        guard optima.count >= 2 else { return nil }
+        let exact = optima.map(\.exponent)
+        guard let high = exact.max(), let low = exact.min() else { return nil }
+        guard optima.contains(where: { $0.edge != nil }) else { return (high - low, false) }
+        let lowerBounds = optima.compactMap { $0.edge == .low ? nil : $0.exponent }
+        let upperBounds = optima.compactMap { $0.edge == .high ? nil : $0.exponent }
+        guard let top = lowerBounds.max(), let bottom = upperBounds.min() else { return (0, true) }
+        return (max(0, top - bottom), true)
+    }
+
+    /// One warning per block whose optima sit on the edge of the learning-rate grid: at the
+    /// block's fence, naming the curves, the bound and the side of `optimizer.lr` to extend.
+    public func gridEdgeWarning() -> String? {
+        guard hasAxis("lr") else { return nil }
+        var low: [String] = [], high: [String] = []
+        for curve in partition(by: axisNames(excluding: ["lr"])) {
+            guard let (best, edge) = Self.optimum(curve.groups), let edge else { continue }
+            let text = "\(title(of: curve.key)) at \(NumberFormat.learningRate(best.spec.learningRate))"
+            if edge == .low { low.append(text) } else { high.append(text) }
+        }
+        guard !low.isEmpty || !high.isEmpty else { return nil }
+        var sides: [String] = []
+        if !low.isEmpty { sides.append("the lowest rate for \(low.joined(separator: ", ")) (extend it below)") }
+        if !high.isEmpty { sides.append("the highest rate for \(high.joined(separator: ", ")) (extend it above)") }
+        let start = block.cell.range.start
+        return "\(start.file):\(start.line):\(start.column): block \(block.cell.label): optimizer.lr: the optimum is on the edge of the grid, so only a bound (≤ or ≥), at \(sides.joined(separator: "; and at "))"
+    }
+
     /// Least-squares slope of log y against log x over the finite positive pairs.
     public static func logSlope(_ pairs: [(x: Double, y: Double)]) -> Double? {
         let usable = pairs.filter { $0.x > 0 && $0.y > 0 && $0.x.isFinite && $0.y.isFinite }

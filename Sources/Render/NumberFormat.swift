@@ -104,6 +104,16 @@ public enum NumberFormat {
         return trimmed(rate)
     }
 
+    /// A value that is only a bound, marked with its side: `≤ 2⁻¹³` for an optimum on the low
+    /// edge of its grid, `≥ 2⁻⁵` on the high edge; the text unchanged inside the grid.
+    public static func bound(_ text: String, _ edge: BlockAnalysis.GridEdge?) -> String {
+        switch edge {
+        case .low: return "≤ \(text)"
+        case .high: return "≥ \(text)"
+        case nil: return text
+        }
+    }
+
     /// The shortest text that reads back as the same Double (JSON, CSV), `null` for non-finite.
     public static func exact(_ value: Double) -> String {
         guard value.isFinite else { return "null" }

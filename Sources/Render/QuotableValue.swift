@@ -266,13 +266,17 @@ enum QuotableValue {
                       series: String, step: Int? = nil) -> String {
         let missing = "n/a"
         switch quantity {
-        case "best_lr": return BlockAnalysis.best(groups).map { NumberFormat.learningRate($0.spec.learningRate) } ?? missing
-        case "best_log2_lr": return BlockAnalysis.best(groups).map { NumberFormat.minus(NumberFormat.trimmed(log2($0.spec.learningRate))) } ?? missing
+        case "best_lr":
+            return BlockAnalysis.optimum(groups).map { NumberFormat.bound(NumberFormat.learningRate($0.group.spec.learningRate), $0.edge) } ?? missing
+        case "best_log2_lr":
+            return BlockAnalysis.optimum(groups).map { NumberFormat.bound(NumberFormat.minus(NumberFormat.trimmed(log2($0.group.spec.learningRate))), $0.edge) } ?? missing
         case "best_loss": return BlockAnalysis.best(groups)?.usableLoss.map { NumberFormat.prose($0, digits: 4) } ?? missing
         case "spread_octaves":
-            let exponents = analysis.partition(by: [series], of: groups).compactMap { BlockAnalysis.best($0.groups).map { log2($0.spec.learningRate) } }
-            guard exponents.count >= 2, let high = exponents.max(), let low = exponents.min() else { return missing }
-            return NumberFormat.counted(high - low, "octave")
+            let optima = analysis.partition(by: [series], of: groups).compactMap { part in
+                BlockAnalysis.optimum(part.groups).map { (exponent: log2($0.group.spec.learningRate), edge: $0.edge) }
+            }
+            guard let spread = BlockAnalysis.spread(optima) else { return missing }
+            return (spread.isLowerBound ? "≥ " : "") + NumberFormat.counted(spread.octaves, "octave")
         case "final_loss": return groups.first.map { ResultViews.lossCell($0).text } ?? missing
         case "test_loss": return groups.first?.mean { $0.testLoss }.map { NumberFormat.prose($0, digits: 4) } ?? missing
         case "test_accuracy": return groups.first?.mean { $0.testAccuracy }.map { NumberFormat.prose($0, digits: 3) } ?? missing

@@ -92,11 +92,17 @@ public enum ResultViews {
         let series = analysis.seriesAxis
         let panelAxes = analysis.axisNames(excluding: ["lr", series].compactMap { $0 })
         var panels: [SVGPlot.Panel] = []
+        var bounds: [String] = []
         for part in analysis.partition(by: panelAxes) {
             var lines: [SVGPlot.Series] = []
             for curve in analysis.partition(by: [series].compactMap { $0 }, of: part.groups) {
                 let groups = curve.groups.sorted { lrOf($0) < lrOf($1) }
-                let best = BlockAnalysis.best(groups)
+                let optimum = BlockAnalysis.optimum(groups)
+                let best = optimum?.group
+                if let optimum, let edge = optimum.edge {
+                    let name = [analysis.title(of: part.key), seriesName(series, series.flatMap { curve.key[$0] })].filter { !$0.isEmpty && $0 != "all points" }
+                    bounds.append("\(name.joined(separator: " · ")): \(NumberFormat.bound(NumberFormat.learningRate(lrOf(optimum.group)), edge))")
+                }
                 let points = groups.map { (x: log2(lrOf($0)), y: $0.usableLoss ?? .nan) }
                 let marked = best.flatMap { best in groups.firstIndex { lrOf($0) == lrOf(best) } }
                 lines.append(SVGPlot.Series(name: seriesName(series, series.flatMap { curve.key[$0] }), points: points, marked: marked))
@@ -107,6 +113,9 @@ public enum ResultViews {
                            panels: panels, description: "\(figureName(analysis)): final train loss against learning rate")
         plot.yCeiling = lossCeiling(panels)
         var caption = "Final train loss (mean of the last 10% of steps\(analysis.block.spec.train.seeds.count > 1 ? ", averaged over \(analysis.block.spec.train.seeds.count) seeds" : "")) against the learning rate $\\eta$; rings mark each curve's optimum; diverged runs are left out."
+        if !bounds.isEmpty {
+            caption += " Rings on the edge of the η grid are only bounds (\(bounds.joined(separator: "; "))): extend optimizer.lr on that side."
+        }
         if plot.hasOffScalePoints, let top = plot.axisTop {
             caption += " Losses above y = \(NumberFormat.minus(NumberFormat.trimmed(top))) are drawn as ▲ on the top edge, one per curve, side by side; their values are in the CSV."
         }
@@ -138,16 +147,20 @@ public enum ResultViews {
         var columns = [TableView.Column(series ?? "", isNumber: true, heading: series.map(DisplayName.heading))]
         columns += panels.map { TableView.Column(analysis.csvTitle(of: $0.key), isNumber: true, heading: analysis.title(of: $0.key)) }
         var rows: [[TableView.Cell]] = seriesValues.map { [TableView.Cell(text: $0)] }
-        var exponents: [[Double?]] = Array(repeating: [], count: panels.count)
+        var exponents: [[(exponent: Double, edge: BlockAnalysis.GridEdge?)?]] = Array(repeating: [], count: panels.count)
+        var anyEdge = false
         var losses: [[Double?]] = Array(repeating: [], count: panels.count)
         for (column, panel) in panels.enumerated() {
             for (row, value) in seriesValues.enumerated() {
                 let groups = panel.groups.filter { group in series.map { group.values[$0] == value } ?? true }
-                let best = BlockAnalysis.best(groups)
-                exponents[column].append(best.map { log2(lrOf($0)) })
+                let optimum = BlockAnalysis.optimum(groups)
+                let best = optimum?.group
+                exponents[column].append(optimum.map { (log2(lrOf($0.group)), $0.edge) })
                 losses[column].append(best?.usableLoss)
-                if let best {
-                    rows[row].append(TableView.Cell(text: NumberFormat.learningRate(lrOf(best)), csv: NumberFormat.exact(lrOf(best))))
+                if let optimum, let best {
+                    anyEdge = anyEdge || optimum.edge != nil
+                    rows[row].append(TableView.Cell(text: NumberFormat.bound(NumberFormat.learningRate(lrOf(best)), optimum.edge),
+                                                    csv: NumberFormat.exact(lrOf(best))))
                 } else {
                     rows[row].append(TableView.Cell(text: groups.isEmpty ? "—" : "none (all diverged)", csv: ""))
                 }
@@ -157,14 +170,15 @@ public enum ResultViews {
         var spreads: [Double?] = []
         var spreadRow = [TableView.Cell(text: "spread (octaves)")]  // of log₂ η*, in the caption
         for column in panels.indices {
-            let known = exponents[column].compactMap { $0 }
-            let spread = known.count >= 2 ? known.max().flatMap { high in known.min().map { high - $0 } } : nil
-            spreads.append(spread)
-            spreadRow.append(spread.map { TableView.Cell(text: NumberFormat.minus(NumberFormat.trimmed($0)), csv: NumberFormat.exact($0)) }
+            let spread = BlockAnalysis.spread(exponents[column].compactMap { $0 })
+            spreads.append(spread?.octaves)
+            spreadRow.append(spread.map { TableView.Cell(text: ($0.isLowerBound ? "≥ " : "") + NumberFormat.minus(NumberFormat.trimmed($0.octaves)),
+                                                         csv: NumberFormat.exact($0.octaves)) }
                              ?? TableView.Cell(text: "—", csv: ""))
         }
         if series != nil { rows.append(spreadRow) }
-        let caption = "Best learning rate $\\eta^*$ (lowest final train loss) per \(axisPhrase(series)) and \(panelAxes.isEmpty ? "block" : panelAxes.map(DisplayName.axis).joined(separator: ", ")); ★: the \(series.map { $0.replacingOccurrences(of: "_", with: " ") } ?? "row") whose best run has the lowest loss in its column\(series != nil ? "; last row: the spread of $\\log_2\\eta^*$ across \(axisPhrase(series)), in octaves" : "")."
+        let edgeNote = anyEdge ? " ≤ / ≥: the optimum is the lowest / highest rate of the grid, so only a bound (the spread then a lower bound); extend optimizer.lr on that side." : ""
+        let caption = "Best learning rate $\\eta^*$ (lowest final train loss) per \(axisPhrase(series)) and \(panelAxes.isEmpty ? "block" : panelAxes.map(DisplayName.axis).joined(separator: ", ")); ★: the \(series.map { $0.replacingOccurrences(of: "_", with: " ") } ?? "row") whose best run has the lowest loss in its column\(series != nil ? "; last row: the spread of $\\log_2\\eta^*$ across \(axisPhrase(series)), in octaves" : "")." + edgeNote
         return (TableView(caption: caption, columns: columns, rows: rows), spreads)
     }
 

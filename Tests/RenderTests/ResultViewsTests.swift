@@ -312,6 +312,40 @@ final class InlineReferenceTests: XCTestCase {
         XCTAssertEqual(try value("lr-transfer.best_log2_lr[sp, over=width, depth=16]", widthByDepth), "−8")
     }
 
+    /// Issue 15, 3: on the grid 2⁻⁸ … 2⁻², sp's optimum at L = 16 (2⁻⁸) is the lowest rate, so
+    /// only a bound; at L = 4 (2⁻⁷) and under depth-μP (2⁻⁷) it is inside.
+    let edgeGrid = lrTransfer.replacingOccurrences(of: "{log2: [-10, -2]}", with: "{log2: [-8, -2]}")
+
+    func testOptimaOnTheGridEdgeAreBounds() throws {
+        XCTAssertEqual(try value("lr-transfer.best_lr[sp, 16]", edgeGrid), "≤ 2⁻⁸")
+        XCTAssertEqual(try value("lr-transfer.best_log2_lr[sp, 16]", edgeGrid), "≤ −8")
+        XCTAssertEqual(try value("lr-transfer.best_lr[sp, 4]", edgeGrid), "2⁻⁷")
+        // The true spread is at least −7 − (−8): a lower bound.
+        XCTAssertEqual(try value("lr-transfer.spread_octaves[sp]", edgeGrid), "≥ 1 octave")
+        XCTAssertEqual(try value("lr-transfer.spread_octaves[depth-mup]", edgeGrid), "0 octaves")
+        let table = try XCTUnwrap(ResultViews.bestLRTable(BlockAnalysis(try fixtureBlock(edgeGrid)))).table
+        let html = table.html()
+        XCTAssertTrue(html.contains("≤ 2⁻⁸"), html)
+        XCTAssertTrue(html.contains("≥ 1"), html)
+        XCTAssertTrue(table.caption.contains("only a bound"), table.caption)
+        let plot = ResultViews.render(.lossVsLR, BlockAnalysis(try fixtureBlock(edgeGrid))).html
+        XCTAssertTrue(plot.contains("only bounds (SP · L = 16: ≤ 2⁻⁸)"), plot)
+        XCTAssertEqual(BlockAnalysis(try fixtureBlock(edgeGrid)).gridEdgeWarning(),
+                       "notes.md:10:1: block lr-transfer: optimizer.lr: the optimum is on the edge of the grid, so only a bound (≤ or ≥), at the lowest rate for SP · L = 16 at 2⁻⁸ (extend it below)")
+        // Inside the grid: no warning, no marks.
+        XCTAssertNil(BlockAnalysis(try fixtureBlock(lrTransfer)).gridEdgeWarning())
+        XCTAssertFalse(try XCTUnwrap(ResultViews.bestLRTable(BlockAnalysis(try fixtureBlock(lrTransfer)))).table.html().contains("≤"))
+    }
+
+    func testSpreadBoundsFromEdges() {
+        XCTAssertEqual(BlockAnalysis.spread([(-9, nil), (-13, .low)])?.octaves, 4)
+        XCTAssertEqual(BlockAnalysis.spread([(-9, nil), (-13, .low)])?.isLowerBound, true)
+        XCTAssertEqual(BlockAnalysis.spread([(-13, .low), (-13, .low)])?.octaves, 0)
+        XCTAssertEqual(BlockAnalysis.spread([(-5, .high), (-9, nil)])?.octaves, 4)
+        XCTAssertEqual(BlockAnalysis.spread([(-5, nil), (-9, nil)])?.isLowerBound, false)
+        XCTAssertNil(BlockAnalysis.spread([(-5, nil)]))
+    }
+
     /// Issue 15, 1: the hint for a wrong argument names the fix.
     func testOverHintsNameTheFix() throws {
         let cases: [(String, String)] = [
