@@ -15,35 +15,9 @@ extension SpecDecoder {
         }
     }
 
-    /// The closest name within edit distance 2 (or one that starts alike), for "did you mean".
+    /// The closest name, for "did you mean" (``DidYouMean/suggestion(for:among:)``).
     static func suggestion(for word: String, among candidates: [String]) -> String? {
-        let lowered = word.lowercased().replacingOccurrences(of: "_", with: "-")
-        var best: (name: String, distance: Int)?
-        for candidate in candidates {
-            let normalized = candidate.replacingOccurrences(of: "_", with: "-")
-            let distance = editDistance(lowered, normalized)
-            if distance <= max(2, normalized.count / 3), distance < (best?.distance ?? .max) {
-                best = (candidate, distance)
-            }
-        }
-        return best?.name
-    }
-
-    /// Levenshtein distance over Unicode scalars.
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)
-        guard !a.isEmpty else { return b.count }
-        guard !b.isEmpty else { return a.count }
-        var previous = Array(0...b.count)
-        for i in 1...a.count {
-            var current = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...b.count {
-                current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1,
-                                       previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
+        DidYouMean.suggestion(for: word, among: candidates)
     }
 }
 

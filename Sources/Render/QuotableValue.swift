@@ -94,10 +94,12 @@ enum QuotableValue {
         let quantityName = String(head[head.index(after: dot)...]).trimmingCharacters(in: .whitespaces)
         guard let block = blocks.results.first(where: { $0.names.contains(blockName) }),
               let analysis = blocks.analyses[block.cell.index] else {
-            throw error(reference, "unknown block \"\(blockName)\"", hint: names.isEmpty ? "this notebook has no executed blocks" : "blocks: \(names.joined(separator: ", "))")
+            let near = DidYouMean.suggestion(for: blockName, among: names).map { "did you mean \($0)? " } ?? ""
+            throw error(reference, "unknown block \"\(blockName)\"", hint: names.isEmpty ? "this notebook has no executed blocks" : "\(near)blocks: \(names.joined(separator: ", "))")
         }
         guard let quantity = quantities.first(where: { $0.name == quantityName }) else {
-            throw error(reference, "unknown quantity \"\(quantityName)\"", hint: "quantities: \(quantities.map(\.name).joined(separator: ", "))")
+            let near = DidYouMean.suggestion(for: quantityName, among: quantities.map(\.name)).map { "did you mean \($0)? " } ?? ""
+            throw error(reference, "unknown quantity \"\(quantityName)\"", hint: "\(near)quantities: \(quantities.map(\.name).joined(separator: ", "))")
         }
         if quantity.free == ["*"] {
             guard arguments.isEmpty else { throw error(reference, "\(quantity.name) takes no arguments", hint: nil) }

@@ -1,0 +1,39 @@
+/// "Did you mean" hints: the one closeness rule for every name an author can mistype (block
+/// keys, front matter keys, views, quantities, blocks, parametrizations).
+public enum DidYouMean {
+    /// The candidate closest to `word` within edit distance max(2, a third of its length),
+    /// comparing case-insensitively with `_` and `-` alike; nil when none is that close.
+    ///
+    /// ```swift
+    /// DidYouMean.suggestion(for: "best_lrr", among: ["best_lr", "best_loss"])  // "best_lr"
+    /// ```
+    public static func suggestion(for word: String, among candidates: [String]) -> String? {
+        let lowered = word.lowercased().replacingOccurrences(of: "_", with: "-")
+        var best: (name: String, distance: Int)?
+        for candidate in candidates {
+            let normalized = candidate.lowercased().replacingOccurrences(of: "_", with: "-")
+            let distance = editDistance(lowered, normalized)
+            if distance <= max(2, normalized.count / 3), distance < (best?.distance ?? .max) {
+                best = (candidate, distance)
+            }
+        }
+        return best?.name
+    }
+
+    /// Levenshtein distance over Unicode scalars (insertions, deletions, substitutions cost 1).
+    public static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)
+        guard !a.isEmpty else { return b.count }
+        guard !b.isEmpty else { return a.count }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...b.count {
+                current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1,
+                                       previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}
