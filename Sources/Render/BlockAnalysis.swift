@@ -169,7 +169,7 @@ public struct BlockAnalysis {
         var low: [String] = [], high: [String] = []
         for curve in partition(by: axisNames(excluding: ["lr"])) {
             guard let (best, edge) = Self.optimum(curve.groups), let edge else { continue }
-            let text = "\(title(of: curve.key)) at \(NumberFormat.learningRate(best.spec.learningRate))"
+            let text = "\(curve.key.isEmpty ? "its one curve" : title(of: curve.key)) at \(NumberFormat.learningRate(best.spec.learningRate))"
             if edge == .low { low.append(text) } else { high.append(text) }
         }
         guard !low.isEmpty || !high.isEmpty else { return nil }

@@ -83,6 +83,25 @@ final class NotebookPipelineTests: XCTestCase {
         XCTAssertEqual(observer.events.suffix(2), ["started lr 3 3", "finished lr ok"])
     }
 
+    /// Issue 15, 3: the fake's optimum is 2⁻⁶; on the grid 2⁻⁶, 2⁻⁵, 2⁻⁴ it is the lowest rate,
+    /// so `render` warns at the block's fence, names the side to extend, and the page says ≤.
+    func testRenderWarnsOfAnOptimumOnTheGridEdge() throws {
+        let path = try write(Self.notebook.replacingOccurrences(of: "{log2: [-8, -4], step: 2}", with: "{log2: [-6, -4], step: 1}"))
+        let observer = RecordingObserver()
+        var request = RenderRequest(notebookPath: path)
+        request.page.fragment = true
+        let rendered = try NotebookPipeline(executors: .always(FakeExecutor()), observer: observer).render(request)
+        let warnings = observer.events.filter { $0.hasPrefix("diagnostic ") }
+        XCTAssertEqual(warnings.count, 1, "\(observer.events)")
+        XCTAssertTrue(warnings[0].contains("\(path):5:1: block lr: optimizer.lr: the optimum is on the edge of the grid"), warnings[0])
+        XCTAssertTrue(warnings[0].contains("the lowest rate for its one curve at 2⁻⁶ (extend it below)"), warnings[0])
+        XCTAssertTrue(rendered.page.html.contains("≤ 2⁻⁶"), rendered.page.html)
+        // The notebook above, with its optimum inside the grid, warns of nothing.
+        let inside = RecordingObserver()
+        _ = try NotebookPipeline(executors: .always(FakeExecutor()), observer: inside).render(RenderRequest(notebookPath: try write(Self.notebook, "inside.md")))
+        XCTAssertEqual(inside.events.filter { $0.hasPrefix("diagnostic ") }, [])
+    }
+
     func testFailingPointIsAValueNotAThrow() throws {
         let path = try write(Self.notebook.replacingOccurrences(of: "depth: 4", with: "depth: 5"))
         let fake = FakeExecutor()
