@@ -19,8 +19,9 @@ public final class EngineExecutor: PointExecutor, @unchecked Sendable {
     public init(baseDirectory: URL, files: IDXCache = IDXCache()) {
         self.baseDirectory = baseDirectory
         self.files = files
-        // Explicit, once per process in effect: picks OpenBLAS's kernels (GEMM.coreSelection)
-        // and one thread per GEMM, since points already run side by side.
+        // OpenBLAS's kernels, chosen once per process, and one thread per GEMM, since points
+        // already run side by side.
+        BLAS.selectKernels()
         BLAS.setThreadCount(1)
     }
 

@@ -29,6 +29,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
+        BLAS.selectKernels()
         BLAS.setThreadCount(1)
         let shapes = [(128, 16, 64), (256, 64, 128), (512, 8, 256)]
         var rows: [[String: Any]] = []

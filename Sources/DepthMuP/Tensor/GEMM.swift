@@ -22,7 +22,6 @@ enum GEMM {
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         if m == 0 || n == 0 { return }
-        _ = coreSelection
         cblas_sgemm(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
@@ -39,36 +38,35 @@ enum GEMM {
     static func multiplyVector(m: Int, n: Int, a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>,
                                y: UnsafeMutablePointer<Float>) {
         if m == 0 { return }
-        _ = coreSelection
         cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(n), 1, a, Int32(lda), x, 1, 0, y, 1)
     }
 
     /// Sets the number of OpenBLAS threads for the whole process (`openblas_set_num_threads`).
     static func setThreadCount(_ count: Int) {
-        _ = coreSelection
         openblas_set_num_threads(Int32(max(1, count)))
     }
 
     /// The kernel family OpenBLAS uses (`openblas_get_corename`), e.g. "SkylakeX".
     static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
 
-    /// Runs once before the first GEMM: when OpenBLAS (a DYNAMIC_ARCH build) fell back to its
-    /// generic SSE3 "Prescott" kernels on a CPU it does not know, re-selects AVX-512 ("SkylakeX")
-    /// or AVX2 ("Haswell") kernels from /proc/cpuinfo.
+    /// The kernels chosen for this process, computed once, on first use of ``BLAS/selectKernels()``.
+    ///
+    /// When OpenBLAS (a DYNAMIC_ARCH build) fell back to its generic SSE3 "Prescott" kernels on a
+    /// CPU it does not know, re-selects AVX-512 ("SkylakeX") or AVX2 ("Haswell") kernels from
+    /// /proc/cpuinfo.
     ///
     /// NOTE: Debian's OpenBLAS 0.3.21 does not recognize recent Xeons (family 6 model 207) and
     /// picks Prescott, 3× slower. The fix is what `OPENBLAS_CORETYPE` does at load time:
     /// `gotoblas_dynamic_quit()`, set the variable, `gotoblas_dynamic_init()` (exported symbols,
     /// found with dlsym). A user-set `OPENBLAS_CORETYPE` is respected; nothing changes when the
-    /// symbols are absent.
-    nonisolated(unsafe) static var overrodeCoreType = false
-
-    static let coreSelection: String = {
+    /// symbols are absent. An immutable `let`: Swift runs its initializer exactly once, thread-safely.
+    static let kernelSelection: BLAS.KernelSelection = {
         let current = coreName
+        let unchanged = BLAS.KernelSelection(coreName: current, overrodeCoreType: false)
         guard current == "Prescott", getenv("OPENBLAS_CORETYPE") == nil,
               let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
               let flagsLine = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
-        else { return current }
+        else { return unchanged }
         let flags = Set(flagsLine.split(separator: " ").map(String.init))
         let target: String
         if flags.contains("avx512f") && flags.contains("avx512bw") && flags.contains("avx512vl") {
@@ -76,18 +74,17 @@ enum GEMM {
         } else if flags.contains("avx2") && flags.contains("fma") {
             target = "Haswell"
         } else {
-            return current
+            return unchanged
         }
         guard let handle = dlopen(nil, RTLD_NOW),
               let quit = dlsym(handle, "gotoblas_dynamic_quit"),
               let initialize = dlsym(handle, "gotoblas_dynamic_init")
-        else { return current }
+        else { return unchanged }
         typealias Hook = @convention(c) () -> Void
         setenv("OPENBLAS_CORETYPE", target, 1)
-        overrodeCoreType = true
         unsafeBitCast(quit, to: Hook.self)()
         unsafeBitCast(initialize, to: Hook.self)()
-        return coreName
+        return BLAS.KernelSelection(coreName: coreName, overrodeCoreType: true)
     }()
 
     /// The current number of OpenBLAS threads (`openblas_get_num_threads`).
@@ -109,14 +106,25 @@ public enum BLAS {
 }
 
 extension BLAS {
-    /// The OpenBLAS kernel family in use (e.g. "SkylakeX"), after the engine's core selection.
-    public static var coreName: String { GEMM.coreSelection }
-
-    /// Whether the engine replaced OpenBLAS's generic "Prescott" fallback kernels and exported
-    /// `OPENBLAS_CORETYPE` for that (child processes inherit it; remove it for them if unwanted).
-    public static var overrodeCoreType: Bool {
-        _ = GEMM.coreSelection
-        return GEMM.overrodeCoreType
+    /// Which OpenBLAS kernels the engine runs on.
+    public struct KernelSelection: Sendable, Equatable {
+        /// The kernel family in use (`openblas_get_corename`), e.g. "SkylakeX".
+        public var coreName: String
+        /// Whether the engine replaced OpenBLAS's generic "Prescott" fallback kernels and exported
+        /// `OPENBLAS_CORETYPE` for that (child processes inherit it; remove it for them if unwanted).
+        public var overrodeCoreType: Bool
     }
-}
 
+    /// Chooses OpenBLAS's kernels for this process, once (later calls return the same value).
+    ///
+    /// Called explicitly where engine work starts: ``Trainer`` before every run, the executors
+    /// and the benchmarks at set-up. GEMMs before it run on the kernels OpenBLAS picked itself.
+    @discardableResult
+    public static func selectKernels() -> KernelSelection { GEMM.kernelSelection }
+
+    /// The OpenBLAS kernel family in use (e.g. "SkylakeX"), after ``selectKernels()``.
+    public static var coreName: String { selectKernels().coreName }
+
+    /// Whether ``selectKernels()`` replaced OpenBLAS's generic "Prescott" fallback kernels.
+    public static var overrodeCoreType: Bool { selectKernels().overrodeCoreType }
+}

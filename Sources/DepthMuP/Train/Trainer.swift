@@ -65,6 +65,7 @@ public enum Trainer {
                                hint: "lower width, depth or batch")
         // One BLAS thread per run, whatever the process chose: results must not depend on it
         // (see BLAS.setThreadCount), and parallel runs must not oversubscribe the cores.
+        BLAS.selectKernels()
         if GEMM.threadCount != 1 { GEMM.setThreadCount(1) }
         let parametrization = config.resolvedParametrization
         let modelConfig = config.model
