@@ -87,14 +87,7 @@ public struct TableView: Sendable {
         var width = 0
         for (index, column) in columns.enumerated() {
             let header = (column.heading ?? column.title).filter { $0 != "$" && $0 != "\\" }.count
-            // NOTE: a bound (`≤ 2⁻¹³`, `≥ 1`) is counted 6 characters wider: measured in Chromium,
-            // 02-learning-rate-transfer's best-lr table at ci scale came to 412 px with the
-            // plain count, past the 351 px column.
-            let cells = rows.map { row -> Int in
-                guard row.indices.contains(index) else { return 0 }
-                let text = row[index].text
-                return text.count + (row[index].isBest ? 2 : 0) + (text.hasPrefix("≤ ") || text.hasPrefix("≥ ") ? 6 : 0)
-            }.max() ?? 0
+            let cells = rows.map { $0.indices.contains(index) ? $0[index].text.count + ($0[index].isBest ? 2 : 0) : 0 }.max() ?? 0
             width += 8 * min(max(header, cells), 24) + 19
         }
         return width <= 330
