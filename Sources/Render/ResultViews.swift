@@ -143,8 +143,14 @@ public enum ResultViews {
             spreadRow.append(spread.map { TableView.Cell(text: NumberFormat.trimmed($0), csv: NumberFormat.exact($0)) }
                              ?? TableView.Cell(text: "—", csv: ""))
         }
-        if series != nil { rows.append(spreadRow) }
-        let caption = "Best learning rate (argmin of final train loss) per \(series ?? "curve") and \(panelAxes.isEmpty ? "block" : panelAxes.joined(separator: ", ")); ★ marks the lowest loss in each column; last row: spread of log₂ η* in octaves."
+        var driftRow = [TableView.Cell(text: "octaves per doubling")]
+        for panel in panels {
+            let drift = series.flatMap { BlockAnalysis.octavesPerDoubling(panel.groups, series: $0) }
+            driftRow.append(drift.map { TableView.Cell(text: "\(NumberFormat.fixed($0.slope)) ± \(NumberFormat.fixed($0.halfWidth))",
+                                                       csv: NumberFormat.exact($0.slope)) } ?? TableView.Cell(text: "—", csv: ""))
+        }
+        if series != nil { rows.append(spreadRow); rows.append(driftRow) }
+        let caption = "Best learning rate (argmin of final train loss) per \(series ?? "curve") and \(panelAxes.isEmpty ? "block" : panelAxes.joined(separator: ", ")); ★ marks the lowest loss in each column; last rows: spread of log₂ η* in octaves, and its least-squares slope against log₂ \(series ?? "depth") in octaves per doubling (± the 95% bootstrap interval over seeds)."
         return (TableView(caption: caption, columns: columns, rows: rows), spreads)
     }
 
