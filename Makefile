@@ -7,7 +7,7 @@ TEST_PACKAGES := chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NOTEBOOKS := $(sort $(wildcard notebooks/*.md))
 
-.PHONY: all deps test-deps build release demo test bench bench-render bench-runs clean
+.PHONY: all deps test-deps build release demo test bench bench-render bench-runs bench-preview clean
 
 all: build
 
@@ -57,6 +57,11 @@ test: test-deps
 # Times `render` of a 40-point notebook: --jobs 2 vs 1, and a cached re-render vs prose only.
 bench-runs: release
 	Benchmarks/render_bench.sh
+
+# Save-to-update latency of `depthbook preview` in headless Chromium (p50/p95 of 50 prose edits).
+bench-preview: test-deps
+	swift build --build-tests
+	DEPTHBOOK_PREVIEW_BENCH=1 swift test --skip-build --filter PreviewLatencyBenchmark
 
 bench: release
 	.build/release/depthbook bench

@@ -13,7 +13,7 @@ public struct PreviewOptions: Sendable {
     /// Jobs, timeout and the other run flags.
     public var run: RunOptions
     /// Seconds between two looks at the watched files.
-    public var pollInterval: Double = 0.1
+    public var pollInterval: Double = 0.05
     /// Least seconds between two partial pages of a running block (the issue asks ≤ 2 s).
     public var partialInterval: Double = 1
 

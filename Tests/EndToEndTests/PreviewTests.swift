@@ -131,3 +131,46 @@ final class PreviewTests: XCTestCase {
         XCTAssertTrue(exposed.stderr.contains("warning: --host 0.0.0.0"), exposed.stderr)
     }
 }
+
+/// The save → browser-update latency of `preview` (issue 10): 50 prose edits on tutorial 02 at
+/// ci scale, all points cached, each timed from the file's write to the page's
+/// `depthbook:update` event in headless Chromium. A benchmark, not a timed test: it runs only
+/// with `DEPTHBOOK_PREVIEW_BENCH=1` (`make bench-preview`) and prints p50/p95.
+final class PreviewLatencyBenchmark: XCTestCase {
+    func testSaveToUpdateLatency() throws {
+        guard ProcessInfo.processInfo.environment["DEPTHBOOK_PREVIEW_BENCH"] == "1" else {
+            throw XCTSkip("a benchmark: DEPTHBOOK_PREVIEW_BENCH=1 (make bench-preview) runs it")
+        }
+        guard let chromium = BrowserTests.chromium() else { throw XCTSkip("Chromium is not installed") }
+        let directory = try CommandRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let source = try String(contentsOf: CommandRunner.repositoryRoot.appendingPathComponent("notebooks/02-learning-rate-transfer.md"), encoding: .utf8)
+        let marker = "The practical promise of depth-μP"
+        XCTAssertTrue(source.contains(marker))
+        let notebook = directory.appendingPathComponent("02.md")
+        try source.write(to: notebook, atomically: false, encoding: .utf8)
+        let preview = try PreviewProcess(["02.md", "--scale", "ci"], in: directory)
+        defer { _ = preview.interrupt() }
+        let browser = try DevToolsBrowser(chromium: chromium, profile: directory.appendingPathComponent("profile"))
+        try browser.open(preview.url)
+        // The first render runs the ci points; every later one finds them cached.
+        XCTAssertNotNil(try browser.waitFor("document.body && document.body.innerText.includes('practical promise') && !document.querySelector('.depthbook-progress') && !document.body.innerText.includes('Running:')", timeout: 600), preview.stderr)
+        var latencies: [Double] = []
+        for edit in 1...50 {
+            try browser.evaluate("""
+                window.__nextUpdate = new Promise(function (resolve) {
+                  document.addEventListener('depthbook:update', function () { resolve(performance.timeOrigin + performance.now()); }, { once: true });
+                }); true
+                """)
+            let saved = Date().timeIntervalSince1970 * 1000
+            try source.replacingOccurrences(of: marker, with: "Edit \(edit): \(marker)").write(to: notebook, atomically: false, encoding: .utf8)
+            let updated = try XCTUnwrap(try browser.evaluate("window.__nextUpdate") as? Double)
+            XCTAssertEqual(try browser.evaluate("document.body.innerText.includes('Edit \(edit):')") as? Bool, true)
+            latencies.append(updated - saved)
+        }
+        latencies.sort()
+        let p50 = latencies[latencies.count / 2], p95 = latencies[Int(Double(latencies.count) * 0.95) - 1]
+        print(String(format: "preview latency over %d prose edits (tutorial 02, ci scale, cached): p50 %.0f ms, p95 %.0f ms, max %.0f ms",
+                     latencies.count, p50, p95, latencies.last ?? 0))
+    }
+}
