@@ -1,49 +1,29 @@
 import Foundation
+import Runner
 
-/// What changes when a file is saved: device, inode, size, modification and change time.
+/// Polls a set of files for changes: the notebook and every file its render read.
 ///
-/// An editor that saves by writing in place changes the size or mtime; one that writes a new
-/// file and renames it changes the inode; `touch -d` with an old time still changes the ctime.
-/// A missing file has no stamp, so deleting or creating a watched file is a change too.
-struct FileStamp: Hashable {
-    var device: UInt64, inode: UInt64, size: Int64
-    var modified: timespec, changed: timespec
-
-    init?(path: String) {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        device = UInt64(info.st_dev)
-        inode = UInt64(info.st_ino)
-        size = Int64(info.st_size)
-        modified = info.st_mtim
-        changed = info.st_ctim
-    }
-
-    static func == (a: FileStamp, b: FileStamp) -> Bool {
-        a.device == b.device && a.inode == b.inode && a.size == b.size
-            && a.modified.tv_sec == b.modified.tv_sec && a.modified.tv_nsec == b.modified.tv_nsec
-            && a.changed.tv_sec == b.changed.tv_sec && a.changed.tv_nsec == b.changed.tv_nsec
-    }
-
-    func hash(into hasher: inout Hasher) {
-        hasher.combine(inode); hasher.combine(size); hasher.combine(modified.tv_nsec)
-    }
-}
-
-/// Polls a set of files for changes (``FileStamp``): the notebook and every file its render read.
+/// A file's stamp is ``ResultCache/fileIdentity(_:)`` (device, inode, size, mtime and ctime in
+/// ns, or missing), the one identity the cache's data memo also uses: an editor that saves in
+/// place changes the size or mtime, one that writes a new file and renames it changes the
+/// inode, `touch -d` with an old time still changes the ctime, and deleting or creating a
+/// watched file is a change too.
 ///
-/// Polling rather than inotify: a handful of `stat` calls every 100 ms costs nothing
+/// Polling rather than inotify: a handful of `stat` calls every 50 ms costs nothing
 /// measurable, works the same on every file system (network mounts, bind mounts in containers,
 /// where inotify misses writes), and survives editors that replace the file by renaming, which
 /// drops an inotify watch on the old inode.
 final class FileWatcher: @unchecked Sendable {
     private let lock = NSLock()
-    private var stamps: [String: FileStamp?] = [:]
+    private var stamps: [String: String] = [:]
 
-    /// Starts watching exactly `paths` (the stamps they have now), forgetting other files.
+    /// Watches exactly `paths`, forgetting other files; a file already watched keeps its last
+    /// stamp (so a change seen during a render is not lost), a new one is stamped now.
     func watch(_ paths: [String]) {
-        let fresh = Dictionary(paths.map { ($0, FileStamp(path: $0)) }, uniquingKeysWith: { first, _ in first })
-        lock.lock(); stamps = fresh; lock.unlock()
+        lock.lock(); defer { lock.unlock() }
+        var fresh: [String: String] = [:]
+        for path in paths { fresh[path] = stamps[path] ?? ResultCache.fileIdentity(path) }
+        stamps = fresh
     }
 
     /// The watched files whose stamp differs from the last look (each change is reported once).
@@ -51,7 +31,7 @@ final class FileWatcher: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         var changed: [String] = []
         for (path, old) in stamps {
-            let now = FileStamp(path: path)
+            let now = ResultCache.fileIdentity(path)
             if now != old {
                 changed.append(path)
                 stamps[path] = now
