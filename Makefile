@@ -6,7 +6,7 @@ APT_PACKAGES := pkg-config libcmark-dev libopenblas-dev zlib1g-dev libjs-katex f
 TEST_PACKAGES := chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps test-deps build release demo test bench bench-render bench-runs twin clean
+.PHONY: all deps test-deps build release demo test bench bench-render bench-runs bench-preview twin clean
 
 all: build
 
@@ -55,6 +55,11 @@ twin:
 # Times `render` of a 40-point notebook: --jobs 2 vs 1, and a cached re-render vs prose only.
 bench-runs: release
 	Benchmarks/render_bench.sh
+
+# Save-to-update latency of `depthbook preview` in headless Chromium (p50/p95 of 50 prose edits).
+bench-preview: test-deps
+	swift build --build-tests
+	DEPTHBOOK_PREVIEW_BENCH=1 swift test --skip-build --filter PreviewLatencyBenchmark
 
 bench: release
 	.build/release/depthbook bench

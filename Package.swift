@@ -12,6 +12,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        // The preview server (`depthbook preview`): HTTP and server-sent events.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Hummingbird's own dependencies, named for the preview's logger and bind errors.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // System libraries from Debian; each is imported by exactly one Swift file.
@@ -44,10 +49,20 @@ let package = Package(
         .target(name: "FuzzSupport", dependencies: ["Notebook", "Runner", "Render"]),
         // The render/check pipeline as a library: the CLI, a preview server and tests drive it.
         .target(name: "DepthbookKit", dependencies: ["Notebook", "Runner", "Render", "DepthMuP"]),
+        // `depthbook preview`: serves a notebook or book, re-renders on save, pushes updates (SSE).
+        .target(
+            name: "DepthbookPreview",
+            dependencies: [
+                "DepthbookKit", "Notebook", "Runner", "Render",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "depthbook",
             dependencies: [
-                "DepthbookKit", "Notebook", "Runner", "Render", "DepthMuP",
+                "DepthbookKit", "DepthbookPreview", "Notebook", "Runner", "Render", "DepthMuP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -59,6 +74,7 @@ let package = Package(
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "Notebook", "DepthMuP", "TestSupport"]),
         .testTarget(name: "DepthbookKitTests", dependencies: ["DepthbookKit", "Runner", "Notebook", "Render", "TestSupport"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Runner", "Notebook", "DepthMuP", "FuzzSupport"], exclude: ["Snapshots"]),
+        .testTarget(name: "DepthbookPreviewTests", dependencies: ["DepthbookPreview", "DepthbookKit", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["depthbook"]),
     ],
     swiftLanguageModes: [.v5]

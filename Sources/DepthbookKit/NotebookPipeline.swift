@@ -141,7 +141,7 @@ public final class NotebookPipeline: Sendable {
 
     /// What a render reads, which no output may overwrite: the notebook, the template and every
     /// data file of its blocks.
-    static func inputs(_ prepared: PreparedNotebook, template: String?) -> [(path: String, role: String)] {
+    public static func inputs(_ prepared: PreparedNotebook, template: String?) -> [(path: String, role: String)] {
         var inputs = [(path: prepared.path, role: "notebook")]
         if let template { inputs.append((template, "template")) }
         for block in prepared.blocks {
@@ -203,17 +203,19 @@ public final class NotebookPipeline: Sendable {
     /// Renders the page of a notebook whose blocks have run (or partly run: a preview shows
     /// partial results by rendering the outcomes it has).
     ///
-    /// - Parameter pageName: the page's file name without extension: side files are
-    ///   `NAME.results.json`, `NAME.<block>.<view>.csv`, assets go in `NAME_files/`.
-    /// - Parameter linksSideFiles: figures link their CSV and `NAME.results.json` (false for a
-    ///   page that goes to a stream, with nothing beside it).
+    /// - Parameters:
+    ///   - pageName: the page's file name without extension: side files are
+    ///     `NAME.results.json`, `NAME.<block>.<view>.csv`, assets go in `NAME_files/`.
+    ///   - linksSideFiles: figures link their CSV and `NAME.results.json` (false for a
+    ///     page that goes to a stream, with nothing beside it).
+    ///   - running: cell indexes of blocks still running: their figures say "Running", not "Interrupted".
     /// - Throws: ``RenderError`` (an unreadable KaTeX font).
     public func render(_ prepared: PreparedNotebook, results: [BlockResult], page: RenderOptions,
-                       pageName: String, linksSideFiles: Bool = true) throws -> RenderedNotebook {
+                       pageName: String, linksSideFiles: Bool = true, running: Set<Int> = []) throws -> RenderedNotebook {
         var options = page
         options.assetFolder = "\(pageName)_files"
         let provider = ExecutedBlocks(results: results, pageName: linksSideFiles && !results.isEmpty ? pageName : nil,
-                                      showSource: prepared.notebook.frontMatter.showSource)
+                                      showSource: prepared.notebook.frontMatter.showSource, running: running)
         let page = try PageRenderer.renderPage(notebook: prepared.notebook, provider: provider, options: options)
         let edgeWarnings = results.compactMap { BlockAnalysis($0).gridEdgeWarning() }
         let diagnostics = (page.warnings + edgeWarnings).map { Diagnostic(.warning, $0.hasPrefix("warning: ") ? String($0.dropFirst(9)) : $0) }

@@ -16,6 +16,9 @@ import Runner
 /// ```
 public struct ExecutedBlocks: BlockContentProvider {
     public let results: [BlockResult]
+    /// Cell indexes of blocks still running (a preview's partial page): their unfinished points
+    /// are pending, not interrupted.
+    public let running: Set<Int>
     let analyses: [Int: BlockAnalysis]
     let views: [Int: [(kind: ViewKind, output: ViewOutput)]]
     /// The page's file name without `.html`: each figure then links its CSV files and the
@@ -25,10 +28,11 @@ public struct ExecutedBlocks: BlockContentProvider {
     /// (front matter `show-source`).
     public var showSource = true
 
-    public init(results: [BlockResult], pageName: String? = nil, showSource: Bool = true) {
+    public init(results: [BlockResult], pageName: String? = nil, showSource: Bool = true, running: Set<Int> = []) {
         self.results = results
         self.pageName = pageName
         self.showSource = showSource
+        self.running = running
         var analyses: [Int: BlockAnalysis] = [:]
         var views: [Int: [(kind: ViewKind, output: ViewOutput)]] = [:]
         for block in results {
@@ -54,6 +58,8 @@ public struct ExecutedBlocks: BlockContentProvider {
             html += "<div class=\"error\" role=\"alert\"><strong>Experiment failed.</strong> <code>\(HTMLEscaping.escape(message))</code></div>\n"
         case .timedOut(let seconds):
             html += "<div class=\"error timeout\" role=\"alert\"><strong>Timed out</strong> after \(NumberFormat.exact(seconds)) s: \(finished) of \(counted(block.points.count, "point")) finished.</div>\n"
+        case .cancelled where running.contains(cell.index):
+            html += "<div class=\"running\" role=\"status\"><strong>Running:</strong> \(finished) of \(counted(block.points.count, "point")) finished.</div>\n"
         case .cancelled:
             html += "<div class=\"error\" role=\"alert\"><strong>Interrupted:</strong> \(finished) of \(counted(block.points.count, "point")) finished.</div>\n"
         }
@@ -90,13 +96,13 @@ public struct ExecutedBlocks: BlockContentProvider {
     }
 
     /// `incomplete: 686 of 10000 points finished (timed out)`, or nil for a block that finished.
-    static func incompleteNote(_ block: BlockResult) -> String? {
+    static func incompleteNote(_ block: BlockResult, running: Bool = false) -> String? {
         let why: String
         switch block.status {
         case .ok: return nil
         case .failed: why = "failed"
         case .timedOut: why = "timed out"
-        case .cancelled: why = "interrupted"
+        case .cancelled: why = running ? "running" : "interrupted"
         }
         let finished = finishedCount(block)
         guard finished < block.points.count else { return nil }
@@ -112,7 +118,8 @@ public struct ExecutedBlocks: BlockContentProvider {
         let value = try QuotableValue.resolve(reference, in: self)
         // A quantity over a block that did not finish describes only the points that did
         // (a best rate among 686 of 10,000 points): the page says so next to the number.
-        if let block = QuotableValue.block(of: reference, in: self), let note = Self.incompleteNote(block) {
+        if let block = QuotableValue.block(of: reference, in: self),
+           let note = Self.incompleteNote(block, running: running.contains(block.cell.index)) {
             return "<span class=\"reference incomplete\" title=\"\(HTMLEscaping.escape(reference.text))\">\(HTMLEscaping.escape(value))"
                 + " <em class=\"incomplete-note\">(\(note))</em></span>"
         }

@@ -10,6 +10,9 @@ import Notebook
 public protocol RunObserver: AnyObject, Sendable {
     /// A block begins: `total` points, `cached` of them already in the cache.
     func blockStarted(_ label: String, total: Int, cached: Int)
+    /// A point was found in the cache (before ``blockStarted(_:total:cached:)``): a preview
+    /// shows it at once.
+    func pointCached(_ label: String, point: Point, result: PointResult)
     /// A point starts running.
     func pointStarted(_ label: String, point: Point)
     /// A point finished (or failed or stopped) with its outcome; `done` counts points run now so far.
@@ -21,6 +24,7 @@ public protocol RunObserver: AnyObject, Sendable {
 }
 
 extension RunObserver {
+    public func pointCached(_ label: String, point: Point, result: PointResult) {}
     public func pointStarted(_ label: String, point: Point) {}
 }
 

@@ -213,8 +213,9 @@ public struct ResultCache: Sendable {
         return fingerprint
     }
 
-    /// `path|device|inode|size|mtime ns|ctime ns`, or `path|missing`.
-    static func fileIdentity(_ path: String) -> String {
+    /// `path|device|inode|size|mtime ns|ctime ns`, or `path|missing`: what changes when a
+    /// file's bytes may have (the data-fingerprint memo, the preview's file watcher).
+    public static func fileIdentity(_ path: String) -> String {
         var info = stat()
         guard stat(path, &info) == 0 else { return "\(path)|missing" }
         let modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)

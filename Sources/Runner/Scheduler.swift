@@ -105,6 +105,7 @@ public final class Scheduler: @unchecked Sendable {
             switch lookup {
             case .hit(let pointResult):
                 result.outcomes[point.index] = .finished(pointResult)
+                progress.pointCached(label, point: point, result: pointResult)
             case .miss(let reason):
                 toRun.append(point.index)
                 let name = point.label.isEmpty ? "" : " (\(point.label))"

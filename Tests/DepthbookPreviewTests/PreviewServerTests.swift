@@ -1,0 +1,304 @@
+import DepthbookKit
+import Foundation
+import Runner
+import TestSupport
+import XCTest
+@testable import DepthbookPreview
+
+/// Notebooks the preview tests serve.
+enum PreviewFixtures {
+    static let prose = """
+        ---
+        title: Preview
+        ---
+        First words.
+
+        """
+
+    /// One block of four fake points (depths 2, 4 × two rates).
+    static func block(steps: Int = 2, extra: String = "") -> String {
+        """
+        ---
+        title: Preview
+        ---
+        Prose before.
+
+        ```experiment {#sweep}
+        model: {width: 4, depth: [2, 4]}
+        optimizer: {lr: [0.001, 0.01]}
+        train: {steps: \(steps), batch: 2}
+        show: [loss-table]\(extra)
+        ```
+
+        """
+    }
+}
+
+/// A GET over a raw socket: the path goes out exactly as written (URLSession, through libcurl,
+/// would resolve `..` itself and never send it).
+func rawGET(port: Int, path: String) throws -> (status: Int, body: String) {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw RunnerError("socket failed") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else { throw RunnerError("connect to \(port) failed") }
+    let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    _ = request.withCString { send(fd, $0, strlen($0), 0) }
+    var received = Data()
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = recv(fd, &buffer, buffer.count, 0)
+        if count <= 0 { break }
+        received.append(buffer, count: count)
+    }
+    let text = String(decoding: received, as: UTF8.self)
+    let statusLine = text.prefix { $0 != "\r" }
+    let status = Int(statusLine.split(separator: " ").dropFirst().first ?? "") ?? -1
+    let body = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
+    return (status, body)
+}
+
+/// A running server on a free port, stopped by ``stop()``.
+final class RunningServer: @unchecked Sendable {
+    let session: PreviewSession
+    private(set) var port = 0
+    private var task: Task<Void, Never>?
+    private(set) var failure: Error?
+
+    init(session: PreviewSession, port: Int = 0) throws {
+        self.session = session
+        let bound = DispatchSemaphore(value: 0)
+        let server = PreviewServer(session: session, port: port)
+        task = Task { [self] in
+            do {
+                try await server.run { port in self.port = port; bound.signal() }
+            } catch is CancellationError {
+            } catch {
+                self.failure = error
+                bound.signal()
+            }
+        }
+        _ = bound.wait(timeout: .now() + 20)
+        if let failure { throw failure }
+    }
+
+    func stop() {
+        session.shutdown()
+        task?.cancel()
+        let done = DispatchSemaphore(value: 0)
+        let task = self.task
+        Task { _ = await task?.value; done.signal() }
+        _ = done.wait(timeout: .now() + 5)
+    }
+}
+
+final class PreviewRouteTests: XCTestCase {
+    let assets: Set<String> = ["notes_files/katex.min.js", "notes_files/fonts/KaTeX_Main-Regular.woff2"]
+
+    func route(_ path: String) -> PreviewRoute { PreviewRoute.resolve(path, pageName: "notes", assets: assets) }
+
+    func testPageEventsScriptAndAssetsResolve() {
+        XCTAssertEqual(route("/"), .page)
+        XCTAssertEqual(route("/notes.html"), .page)
+        XCTAssertEqual(route("/index.html?x=1"), .page)
+        XCTAssertEqual(route("/__depthbook/events"), .events)
+        XCTAssertEqual(route("/__depthbook/live.js"), .liveScript)
+        XCTAssertEqual(route("/notes_files/katex.min.js"), .asset("notes_files/katex.min.js"))
+        XCTAssertEqual(route("/notes_files/fonts/KaTeX%5FMain-Regular.woff2"), .asset("notes_files/fonts/KaTeX_Main-Regular.woff2"))
+    }
+
+    func testTraversalAbsoluteAndUnknownPathsAreNotFound() {
+        for path in ["/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/%2E%2E/etc/passwd", "/notes_files/../notes.md",
+                     "/notes_files/%2e%2e/notes.md", "//etc/passwd", "/etc/passwd", "/notes.md", "/.depthbook/cache",
+                     "/notes_files/./katex.min.js", "/notes_files\\katex.min.js", "/%00", "/%zz", "etc/passwd",
+                     "http://127.0.0.1/etc/passwd", "/nope", "/notes_files/"] {
+            XCTAssertEqual(route(path), .notFound, path)
+        }
+    }
+}
+
+final class PreviewServerTests: XCTestCase {
+    func makeNotebook(_ text: String, name: String = "notes.md") throws -> URL {
+        let directory = try makeTemporaryDirectory("preview")
+        let url = directory.appendingPathComponent(name)
+        try text.write(to: url, atomically: false, encoding: .utf8)
+        return url
+    }
+
+    func session(_ notebook: URL, executor: FakeExecutor = FakeExecutor()) -> PreviewSession {
+        var options = PreviewOptions(notebookPath: notebook.path, run: RunOptions(jobs: 1))
+        options.pollInterval = 0.02
+        options.partialInterval = 0.1
+        return PreviewSession(options: options, executors: .always(executor), log: { _ in })
+    }
+
+    func testHTTPServesThePageAndAssetsAndRefusesEverythingElse() throws {
+        let notebook = try makeNotebook(PreviewFixtures.prose)
+        let session = session(notebook)
+        session.start()
+        XCTAssertGreaterThanOrEqual(session.waitForVersion(atLeast: 1, timeout: 20), 1)
+        let server = try RunningServer(session: session)
+        defer { server.stop() }
+        XCTAssertGreaterThan(server.port, 0)
+        let page = try rawGET(port: server.port, path: "/")
+        XCTAssertEqual(page.status, 200)
+        XCTAssertTrue(page.body.contains("First words."), page.body)
+        XCTAssertTrue(page.body.contains(LiveScript.path))
+        XCTAssertEqual(try rawGET(port: server.port, path: "/__depthbook/live.js").status, 200)
+        if let asset = session.snapshot().assets.keys.first {
+            XCTAssertEqual(try rawGET(port: server.port, path: "/" + asset).status, 200, asset)
+        }
+        // A real file beside the notebook, and the system's: neither is reachable.
+        for path in ["/../../etc/passwd", "/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "//etc/passwd", "/etc/passwd",
+                     "/notes.md", "/\(notebook.path)", "/notes_files/../notes.md", "/nope"] {
+            let response = try rawGET(port: server.port, path: path)
+            XCTAssertEqual(response.status, 404, path)
+            XCTAssertFalse(response.body.contains("root:"), path)
+            XCTAssertFalse(response.body.contains("First words"), path)
+        }
+    }
+
+    func testPortInUseIsAClearError() throws {
+        let notebook = try makeNotebook(PreviewFixtures.prose)
+        let first = try RunningServer(session: session(notebook))
+        defer { first.stop() }
+        XCTAssertThrowsError(try RunningServer(session: session(notebook), port: first.port)) { error in
+            XCTAssertEqual(error as? PreviewError, .portInUse(host: "127.0.0.1", port: first.port))
+            XCTAssertTrue("\(error)".contains("--port 0"), "\(error)")
+        }
+    }
+
+    func testLoopbackHosts() {
+        XCTAssertTrue(PreviewServer.isLoopback("127.0.0.1"))
+        XCTAssertTrue(PreviewServer.isLoopback("localhost"))
+        XCTAssertTrue(PreviewServer.isLoopback("::1"))
+        XCTAssertFalse(PreviewServer.isLoopback("0.0.0.0"))
+        XCTAssertFalse(PreviewServer.isLoopback("::"))
+    }
+}
+
+final class PreviewSessionTests: XCTestCase {
+    func makeNotebook(_ text: String) throws -> URL {
+        let url = try makeTemporaryDirectory("preview").appendingPathComponent("notes.md")
+        try text.write(to: url, atomically: false, encoding: .utf8)
+        return url
+    }
+
+    func session(_ notebook: URL, executor: FakeExecutor) -> PreviewSession {
+        var options = PreviewOptions(notebookPath: notebook.path, run: RunOptions(jobs: 1))
+        options.pollInterval = 0.02
+        options.partialInterval = 0.1
+        return PreviewSession(options: options, executors: .always(executor), log: { _ in })
+    }
+
+    /// Waits until `condition` holds of the session's state.
+    func wait(_ session: PreviewSession, timeout: Double = 20, _ what: String,
+              until condition: (PreviewState) -> Bool) -> PreviewState {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let state = session.snapshot()
+            if condition(state) { return state }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        XCTFail("timed out waiting for \(what)")
+        return session.snapshot()
+    }
+
+    func testProseEditBrokenYAMLAndFixEachUpdateThePage() throws {
+        let notebook = try makeNotebook(PreviewFixtures.block())
+        let executor = FakeExecutor()
+        let session = session(notebook, executor: executor)
+        session.start()
+        defer { session.shutdown() }
+        var state = wait(session, "first page") { $0.html?.contains("Prose before.") == true }
+        XCTAssertEqual(executor.runCount, 4)
+        XCTAssertEqual(state.errors, [])
+
+        try PreviewFixtures.block().replacingOccurrences(of: "Prose before.", with: "Prose after.")
+            .write(to: notebook, atomically: false, encoding: .utf8)
+        state = wait(session, "prose edit") { $0.html?.contains("Prose after.") == true }
+        XCTAssertEqual(executor.runCount, 4, "a prose edit runs nothing")
+
+        // Line 7 of the file is `model: …`; a typo in its key is reported there.
+        try PreviewFixtures.block().replacingOccurrences(of: "model:", with: "modle:")
+            .write(to: notebook, atomically: false, encoding: .utf8)
+        state = wait(session, "error") { !$0.errors.isEmpty }
+        XCTAssertTrue(state.errors[0].contains("notes.md:7:1"), state.errors[0])
+        XCTAssertTrue(state.errors[0].contains("modle"), state.errors[0])
+        XCTAssertTrue(state.html?.contains("Prose after.") == true, "the last good page stays under the overlay")
+
+        try PreviewFixtures.block().write(to: notebook, atomically: false, encoding: .utf8)
+        state = wait(session, "fixed") { $0.errors.isEmpty && $0.html?.contains("Prose before.") == true }
+        XCTAssertEqual(executor.runCount, 4, "fixing the file finds every point in the cache")
+    }
+
+    func testDataFileChangeReRunsThePoints() throws {
+        let notebook = try makeNotebook(PreviewFixtures.block())
+        let data = notebook.deletingLastPathComponent().appendingPathComponent("data.txt")
+        try "one".write(to: data, atomically: false, encoding: .utf8)
+        let executor = FakeExecutor()
+        executor.files = [data.path]
+        let session = session(notebook, executor: executor)
+        session.start()
+        defer { session.shutdown() }
+        let first = wait(session, "first page") { $0.html != nil }
+        XCTAssertEqual(executor.runCount, 4)
+        try "two!".write(to: data, atomically: false, encoding: .utf8)
+        _ = wait(session, "re-render") { $0.version > first.version && $0.html != nil && executor.runCount == 8 }
+        XCTAssertEqual(executor.runCount, 8, "the data's fingerprint changed, so every point runs again")
+    }
+
+    func testRunningBlockStreamsPartialResultsAndAnEditCancelsIt() throws {
+        let notebook = try makeNotebook(PreviewFixtures.block(steps: 20))
+        let executor = FakeExecutor()
+        executor.secondsPerStep = 0.01   // 0.2 s a point, 0.8 s the block
+        let session = session(notebook, executor: executor)
+        let started = Date()
+        session.start()
+        defer { session.shutdown() }
+        let partial = wait(session, "a partial page") { state in
+            state.html?.contains("Running:") == true && !state.progress.isEmpty
+        }
+        let firstPartial = Date().timeIntervalSince(started)
+        XCTAssertNil(partial.html?.range(of: "4 of 4 points finished"))
+        let progress = try XCTUnwrap(partial.progress["sweep"])
+        XCTAssertEqual(progress.total, 4)
+        XCTAssertLessThan(firstPartial, 0.6, "partial results arrive before the block's 0.8 s are over")
+        let final = wait(session, "the final page") { $0.html?.contains("Running:") == false }
+        XCTAssertTrue(final.progress.isEmpty)
+        XCTAssertEqual(executor.runCount, 4)
+
+        // Widen the sweep while it runs, then narrow it back: finished points stay cached.
+        try PreviewFixtures.block(steps: 20).replacingOccurrences(of: "depth: [2, 4]", with: "depth: [2, 4, 8, 16]")
+            .write(to: notebook, atomically: false, encoding: .utf8)
+        _ = wait(session, "the wider sweep starts") { $0.progress["sweep"]?.total == 8 }
+        try PreviewFixtures.block(steps: 20).write(to: notebook, atomically: false, encoding: .utf8)
+        _ = wait(session, "the narrow page") { $0.html?.contains("Running:") == false && $0.progress.isEmpty
+            && $0.html?.contains("depth=16") == false }
+        XCTAssertLessThan(executor.runCount, 8, "the edit stopped the wider sweep before it finished")
+    }
+}
+
+final class PreviewEventTests: XCTestCase {
+    /// Regression: a run's final page must tell the browser that no block runs any more, or the
+    /// progress bars of the partial pages stay up (the end-to-end test hung on that).
+    func testPageEventCarriesTheBlocksStillRunning() throws {
+        let text = PreviewEvent.page(version: 3, html: "<p>a\nb</p>", errors: [], running: []).serverSentEvent
+        XCTAssertTrue(text.hasPrefix("event: page\ndata: {"), text)
+        XCTAssertTrue(text.hasSuffix("}\n\n"), text)
+        XCTAssertEqual(text.components(separatedBy: "\n").count, 4, "one data line: JSON escapes the newline")
+        let json = try XCTUnwrap(text.split(separator: "\n")[1].dropFirst(6).data(using: .utf8))
+        let fields = try XCTUnwrap(JSONSerialization.jsonObject(with: json) as? [String: Any])
+        XCTAssertEqual(fields["running"] as? [String], [])
+        XCTAssertEqual(fields["version"] as? Int, 3)
+        XCTAssertEqual(fields["html"] as? String, "<p>a\nb</p>")
+        XCTAssertTrue(PreviewEvent.error(version: 1, messages: ["x"]).serverSentEvent.hasPrefix("event: problem\n"),
+                      "not `error`, which EventSource also fires for a lost connection")
+    }
+}
