@@ -104,9 +104,20 @@ public enum PointWorker {
     ///
     /// - Throws: ``RunnerError`` for a bad spec; the engine's error (bad data, bad
     ///   configuration) for a run that cannot proceed.
-    public static func run(spec: Data, baseDirectory: URL, shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> String {
+    ///   - store: a cache to store the result in (a cluster task's `--store-in`), keyed with
+    ///     this data fingerprint; the engine version must be `engineVersion` (the render's), or
+    ///     the entry would never be found.
+    public static func run(spec: Data, baseDirectory: URL, store: (cache: ResultCache, dataFingerprint: String, engineVersion: String?)? = nil,
+                           shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> String {
         let point = try PointCodec.decodeSpec(spec)
-        let result = try EngineExecutor(baseDirectory: baseDirectory).run(point, progress: { _ in }, shouldStop: shouldStop)
+        let engine = EngineExecutor(baseDirectory: baseDirectory)
+        if let expected = store?.engineVersion, expected != engine.engineVersion {
+            throw RunnerError("this worker's engine is \(engine.engineVersion), the render's \(expected); hint: --worker must be the same depthbook build as the render")
+        }
+        let result = try engine.run(point, progress: { _ in }, shouldStop: shouldStop)
+        if let store {
+            try store.cache.store(result, for: point, engineVersion: engine.engineVersion, dataFingerprint: store.dataFingerprint)
+        }
         return PointCodec.encodeResult(result) + "\n"
     }
 }

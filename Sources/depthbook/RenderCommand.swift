@@ -66,8 +66,13 @@ struct RenderCommand: ParsableCommand {
             request.templatePath = template
             if let note = execution.jobCount.note { printError(note) }
             let interrupt = InterruptHandler()
-            let pipeline = NotebookPipeline(executors: try execution.executors(), observer: StderrProgress(mode: quiet ? .quiet : nil),
+            let pipeline = NotebookPipeline(executors: try execution.executors(), observer: execution.dryRun ? SilentProgress() : StderrProgress(mode: quiet ? .quiet : nil),
                                             stop: interrupt.stop)
+            if execution.dryRun {
+                // The arrays' scripts and points are printed by the executor; nothing is written.
+                _ = pipeline.run(try pipeline.prepare(path: notebook, scale: execution.scale, parse: request.parse), options: request.run)
+                return
+            }
             let rendered = try pipeline.render(request)
             if destination == "-" {
                 FileHandle.standardOutput.write(Data(rendered.page.html.utf8))

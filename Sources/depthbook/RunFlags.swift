@@ -29,27 +29,69 @@ struct RunFlags: ParsableArguments {
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+        if let cpusPerTask, cpusPerTask < 1 { throw ValidationError("--cpus-per-task must be at least 1") }
+        if let maxParallel, maxParallel < 1 { throw ValidationError("--max-parallel must be at least 1") }
+        let slurmOnly = [partition.map { _ in "--partition" }, time.map { _ in "--time" }, cpusPerTask.map { _ in "--cpus-per-task" },
+                         maxParallel.map { _ in "--max-parallel" }, sbatchArg.isEmpty ? nil : "--sbatch-arg", dryRun ? "--dry-run" : nil]
+        if executor != .slurm, let flag = slurmOnly.compactMap({ $0 }).first {
+            throw ValidationError("\(flag) needs --executor slurm")
+        }
     }
 
-    @Option(help: "Where points run: local (in this process, the default) or process (each point a child `depthbook run-point`).")
+    @Option(help: "Where points run: local (in this process, the default), process (each point a child `depthbook run-point`) or slurm (a block's missing points as one Slurm job array).")
     var executor: ExecutorName = .local
 
-    @Option(help: "The depthbook binary --executor process runs (default: this one).")
+    @Option(help: "The depthbook binary --executor process or slurm runs (default: this one; for slurm on a file system the nodes share).")
     var worker: String?
 
-    enum ExecutorName: String, ExpressibleByArgument, CaseIterable { case local, process }
+    @Option(help: "Slurm partition of the array (default: the cluster's default).")
+    var partition: String?
+
+    @Option(help: "Slurm time limit of each task, HH:MM:SS (or any form sbatch --time takes).")
+    var time: String?
+
+    @Option(help: "CPUs of each Slurm task (default 1).")
+    var cpusPerTask: Int?
+
+    @Option(help: "At most K tasks of an array run at once (sbatch --array=0-(N-1)%K).")
+    var maxParallel: Int?
+
+    @Option(help: "An extra #SBATCH argument, verbatim (repeatable), e.g. --sbatch-arg=--mem=2G.")
+    var sbatchArg: [String] = []
+
+    @Flag(help: "With --executor slurm: print each array's sbatch script and point list, submit nothing, write no page.")
+    var dryRun = false
+
+    enum ExecutorName: String, ExpressibleByArgument, CaseIterable { case local, process, slurm }
+
+    /// The worker binary: `--worker`, else this executable.
+    func workerBinary() throws -> URL {
+        let binary = worker.map { URL(fileURLWithPath: $0).standardizedFileURL }
+            ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw ValidationError("--worker \(binary.path): not an executable file")
+        }
+        return binary
+    }
+
+    /// The Slurm flags as ``SlurmOptions``.
+    var slurmOptions: SlurmOptions {
+        var options = SlurmOptions()
+        options.partition = partition
+        options.time = time
+        if let cpusPerTask { options.cpusPerTask = cpusPerTask }
+        options.maxParallel = maxParallel
+        options.sbatchArguments = sbatchArg
+        options.dryRun = dryRun
+        return options
+    }
 
     /// The executors `--executor` names.
     func executors() throws -> ExecutorFactory {
         switch executor {
         case .local: return .inProcess
-        case .process:
-            let binary = worker.map { URL(fileURLWithPath: $0).standardizedFileURL }
-                ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-                throw ValidationError("--worker \(binary.path): not an executable file")
-            }
-            return .process(worker: binary)
+        case .process: return .process(worker: try workerBinary())
+        case .slurm: return .slurm(worker: try workerBinary(), options: slurmOptions)
         }
     }
 
