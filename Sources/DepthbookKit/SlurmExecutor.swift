@@ -12,6 +12,10 @@ public struct SlurmOptions: Sendable, Hashable {
     public var cpusPerTask = 1
     /// `--max-parallel K`: at most K tasks of the array run at once (`--array=0-(N-1)%K`).
     public var maxParallel: Int?
+    /// `--points-per-task M`: each array task trains M points one after another (the last
+    /// task fewer), so points of a second or less are not dominated by the scheduler's cycle
+    /// (about a second per start even on an idle cluster).
+    public var pointsPerTask = 1
     /// Extra `#SBATCH` arguments, verbatim (`--mem=2G`, `--account=abc`).
     public var sbatchArguments: [String] = []
     /// `--dry-run`: print the script and the points, submit nothing.
@@ -20,6 +24,9 @@ public struct SlurmOptions: Sendable, Hashable {
     public var pollSeconds = 3.0
     /// Seconds of failing `squeue` calls after which the controller counts as lost.
     public var controllerGraceSeconds = 30.0
+
+    /// Where `sbatch`, `squeue` and `scancel` are (nil: found on PATH); tests put fakes here.
+    public var commandDirectory: String?
 
     public init() {}
 }
@@ -78,7 +85,7 @@ public final class SlurmExecutor: BatchPointExecutor, @unchecked Sendable {
     /// The sbatch script of an array over `count` points whose files live in `job`.
     func script(count: Int, block: String, job: URL, cache: URL, dataFingerprint: String, dataFiles: [String]) -> String {
         var header = ["--job-name=depthbook-\(Self.safeName(block))",
-                      "--array=0-\(count - 1)" + (options.maxParallel.map { "%\($0)" } ?? ""),
+                      "--array=0-\(taskCount(points: count) - 1)" + (options.maxParallel.map { "%\($0)" } ?? ""),
                       "--output=\(job.path)/logs/%a.log", "--chdir=\(baseDirectory.path)",
                       "--cpus-per-task=\(options.cpusPerTask)", "--ntasks=1"]
         if let partition = options.partition { header.append("--partition=\(partition)") }
@@ -102,11 +109,22 @@ public final class SlurmExecutor: BatchPointExecutor, @unchecked Sendable {
                 exit 3
               fi
             fi
-            exec \(quote(worker.path)) run-point \(quote(job.path))/specs/${SLURM_ARRAY_TASK_ID}.json \\
-              --store-in \(quote(cache.path)) --data-fingerprint \(quote(dataFingerprint)) --engine-version \(quote(engineVersion)) -o /dev/null
+            # Task t trains points t*\(options.pointsPerTask) … (t+1)*\(options.pointsPerTask)-1 (of \(count)); a failing point does not stop the others.
+            status=0
+            first=$(( SLURM_ARRAY_TASK_ID * \(options.pointsPerTask) ))
+            last=$(( first + \(options.pointsPerTask) < \(count) ? first + \(options.pointsPerTask) - 1 : \(count - 1) ))
+            for point in $(seq "$first" "$last"); do
+              \(quote(worker.path)) run-point \(quote(job.path))/specs/${point}.json \\
+                --store-in \(quote(cache.path)) --data-fingerprint \(quote(dataFingerprint)) --engine-version \(quote(engineVersion)) -o /dev/null \\
+                || { code=$?; if [ "$code" -gt 128 ]; then echo "error: point $point: run-point killed by signal $(( code - 128 ))" >&2; else echo "error: point $point: run-point exited with status $code" >&2; fi; status=1; }
+            done
+            exit $status
 
             """
     }
+
+    /// Array tasks for `points` points.
+    func taskCount(points: Int) -> Int { (points + options.pointsPerTask - 1) / options.pointsPerTask }
 
     public func runBatch(_ points: [PointSpec], block: String, cache: ResultCache?, dataFingerprint: String,
                          shouldStop: @escaping @Sendable () -> Bool,
@@ -121,9 +139,9 @@ public final class SlurmExecutor: BatchPointExecutor, @unchecked Sendable {
             for position in points.indices { finished(position, .failure(RunnerError(message))) }
         }
         if options.dryRun {
-            print("# block \(block): \(points.count) points to submit as one array; sbatch script:")
+            print("# block \(block): \(points.count) points to submit as one array of \(taskCount(points: points.count)) tasks; sbatch script:")
             print(text)
-            for (position, point) in points.enumerated() { print("# task \(position): \(point.canonicalJSON)") }
+            for (position, point) in points.enumerated() { print("# point \(position) (task \(position / options.pointsPerTask)): \(point.canonicalJSON)") }
             for position in points.indices { finished(position, .failure(RunnerError("not submitted (--dry-run)"))) }
             return
         }
@@ -137,12 +155,12 @@ public final class SlurmExecutor: BatchPointExecutor, @unchecked Sendable {
         } catch {
             return failAll("cannot write the job's files in \(job.path); hint: the notebook's cache folder must be writable")
         }
-        let submitted = Self.command("sbatch", ["--parsable", job.appendingPathComponent("job.sbatch").path])
+        let submitted = command("sbatch", ["--parsable", job.appendingPathComponent("job.sbatch").path])
         guard submitted.status == 0, let id = submitted.output.split(separator: ";").first.map({ String($0).trimmingCharacters(in: .whitespacesAndNewlines) }),
               !id.isEmpty else {
             return failAll("sbatch refused the array: \(Self.lastLine(submitted.error, or: "exit status \(submitted.status)"))")
         }
-        FileHandle.standardError.write(Data("block \(block): submitted \(points.count) points as Slurm array \(id) (scripts and logs in \(job.path))\n".utf8))
+        FileHandle.standardError.write(Data("block \(block): submitted \(points.count) point\(points.count == 1 ? "" : "s") as Slurm array \(id) (scripts and logs in \(job.path))\n".utf8))
         watch(points, id: id, job: job, cache: cache, dataFingerprint: dataFingerprint, shouldStop: shouldStop, finished: finished)
     }
 
@@ -165,14 +183,14 @@ public final class SlurmExecutor: BatchPointExecutor, @unchecked Sendable {
             collect()
             if pending.isEmpty { break }
             if shouldStop() {
-                _ = Self.command("scancel", [id])
+                _ = command("scancel", [id])
                 collect()
                 for position in pending.sorted() { finished(position, .failure(RunnerError("cancelled (scancel \(id))"))) }
                 return
             }
             if Date().timeIntervalSince(lastQuery) >= options.pollSeconds {
                 lastQuery = Date()
-                let answer = Self.command("squeue", ["-h", "-r", "--states=all", "-j", id, "-o", "%K|%T|%r"])
+                let answer = command("squeue", ["-h", "-r", "--states=all", "-j", id, "-o", "%K|%T|%r"])
                 if answer.status != 0 {
                     if Date().timeIntervalSince(lastAnswer) > options.controllerGraceSeconds {
                         collect()
@@ -191,18 +209,19 @@ public final class SlurmExecutor: BatchPointExecutor, @unchecked Sendable {
                     seenInQueue = seenInQueue || !states.isEmpty
                     collect()
                     for position in pending.sorted() {
-                        let state = states[position]?.state
+                        let task = position / self.options.pointsPerTask
+                        let state = states[task]?.state
                         if let state, Self.activeStates.contains(state) { continue }
                         if state == nil && !seenInQueue { continue }
                         // Final, or gone from the queue, and no result in the cache.
                         pending.remove(position)
-                        let log = job.appendingPathComponent("logs/\(position).log")
+                        let log = job.appendingPathComponent("logs/\(task).log")
                         let tail = Self.tail(of: log)
                         let what: String
                         if state == "COMPLETED" {
-                            what = "Slurm task \(id)_\(position) completed but its result is not in \(cache.directory.path); hint: the cache must be on a file system the nodes share"
+                            what = "Slurm task \(id)_\(task) completed but its result is not in \(cache.directory.path); hint: the cache must be on a file system the nodes share"
                         } else {
-                            what = "Slurm task \(id)_\(position) \(state ?? "left the queue without a result")"
+                            what = "Slurm task \(id)_\(task) \(state ?? "left the queue without a result")"
                         }
                         finished(position, .failure(RunnerError(what + (tail.isEmpty ? "" : "; log \(log.path) ends: \(tail)"))))
                     }
@@ -233,12 +252,17 @@ public final class SlurmExecutor: BatchPointExecutor, @unchecked Sendable {
     /// `'…'` with embedded quotes closed and escaped, for bash.
     static func shellQuote(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
-    /// Runs a Slurm command (found on PATH) with a 20-second limit, so a hung controller is a
-    /// failure, not a hang.
-    static func command(_ name: String, _ arguments: [String]) -> (status: Int32, output: String, error: String) {
+    /// Runs a Slurm command (in ``SlurmOptions/commandDirectory``, else found on PATH) with a
+    /// 20-second limit, so a hung controller is a failure, not a hang.
+    func command(_ name: String, _ arguments: [String]) -> (status: Int32, output: String, error: String) {
         let child = Process()
-        child.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        child.arguments = [name] + arguments
+        if let directory = options.commandDirectory {
+            child.executableURL = URL(fileURLWithPath: directory).appendingPathComponent(name)
+            child.arguments = arguments
+        } else {
+            child.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            child.arguments = [name] + arguments
+        }
         let output = Pipe(), error = Pipe()
         child.standardOutput = output
         child.standardError = error

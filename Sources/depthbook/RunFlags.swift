@@ -31,8 +31,9 @@ struct RunFlags: ParsableArguments {
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
         if let cpusPerTask, cpusPerTask < 1 { throw ValidationError("--cpus-per-task must be at least 1") }
         if let maxParallel, maxParallel < 1 { throw ValidationError("--max-parallel must be at least 1") }
+        if let pointsPerTask, pointsPerTask < 1 { throw ValidationError("--points-per-task must be at least 1") }
         let slurmOnly = [partition.map { _ in "--partition" }, time.map { _ in "--time" }, cpusPerTask.map { _ in "--cpus-per-task" },
-                         maxParallel.map { _ in "--max-parallel" }, sbatchArg.isEmpty ? nil : "--sbatch-arg", dryRun ? "--dry-run" : nil]
+                         maxParallel.map { _ in "--max-parallel" }, pointsPerTask.map { _ in "--points-per-task" }, sbatchArg.isEmpty ? nil : "--sbatch-arg", dryRun ? "--dry-run" : nil]
         if executor != .slurm, let flag = slurmOnly.compactMap({ $0 }).first {
             throw ValidationError("\(flag) needs --executor slurm")
         }
@@ -55,6 +56,9 @@ struct RunFlags: ParsableArguments {
 
     @Option(help: "At most K tasks of an array run at once (sbatch --array=0-(N-1)%K).")
     var maxParallel: Int?
+
+    @Option(help: "Points each Slurm task trains one after another (default 1; raise it for points of a second or less).")
+    var pointsPerTask: Int?
 
     @Option(help: "An extra #SBATCH argument, verbatim (repeatable), e.g. --sbatch-arg=--mem=2G.")
     var sbatchArg: [String] = []
@@ -81,6 +85,7 @@ struct RunFlags: ParsableArguments {
         options.time = time
         if let cpusPerTask { options.cpusPerTask = cpusPerTask }
         options.maxParallel = maxParallel
+        if let pointsPerTask { options.pointsPerTask = pointsPerTask }
         options.sbatchArguments = sbatchArg
         options.dryRun = dryRun
         return options

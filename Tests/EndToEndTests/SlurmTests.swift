@@ -55,7 +55,7 @@ final class SlurmTests: XCTestCase {
         try FileManager.default.removeItem(at: slurm.appendingPathComponent(".depthbook/cache/notes/\(entries[0])"))
         let again = try CommandRunner.run(["render", "notes.md", "--executor", "slurm"], in: slurm)
         XCTAssertEqual(again.status, 0, again.stderr)
-        XCTAssertTrue(again.stderr.contains("submitted 1 points as Slurm array"), again.stderr)
+        XCTAssertTrue(again.stderr.contains("submitted 1 point as Slurm array"), again.stderr)
         XCTAssertFalse(again.stderr.contains("submitted 12") || again.stderr.contains("submitted 6"), again.stderr)
         XCTAssertEqual(try Data(contentsOf: slurm.appendingPathComponent("notes.html")), try Data(contentsOf: local.appendingPathComponent("notes.html")))
     }
@@ -81,12 +81,12 @@ final class SlurmTests: XCTestCase {
         let result = try CommandRunner.run(["render", "notes.md", "--executor", "slurm", "--dry-run", "--max-parallel", "3",
                                             "--partition", "gpu", "--sbatch-arg=--mem=2G"], in: directory)
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertTrue(result.stdout.contains("# block lr: 12 points to submit as one array; sbatch script:"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("# block lr: 12 points to submit as one array of 12 tasks; sbatch script:"), result.stdout)
         XCTAssertTrue(result.stdout.contains("#SBATCH --array=0-11%3\n"), result.stdout)
         XCTAssertTrue(result.stdout.contains("#SBATCH --array=0-5%3\n"), result.stdout)
         XCTAssertTrue(result.stdout.contains("#SBATCH --partition=gpu\n#SBATCH --mem=2G\n"), result.stdout)
-        XCTAssertTrue(result.stdout.contains(#"# task 0: {"batch":16,"data":{"classes":4,"input_dim":16,"train":256},"depth":4,"#), result.stdout)
-        XCTAssertEqual(result.stdout.components(separatedBy: "\n# task ").count - 1, 18)
+        XCTAssertTrue(result.stdout.contains(#"# point 0 (task 0): {"batch":16,"data":{"classes":4,"input_dim":16,"train":256},"depth":4,"#), result.stdout)
+        XCTAssertEqual(result.stdout.components(separatedBy: "\n# point ").count - 1, 18)
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("notes.html").path))
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent(".depthbook/cache/notes/slurm").path))
 
