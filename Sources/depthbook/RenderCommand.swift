@@ -66,7 +66,7 @@ struct RenderCommand: ParsableCommand {
             request.templatePath = template
             if let note = execution.jobCount.note { printError(note) }
             let interrupt = InterruptHandler()
-            let pipeline = NotebookPipeline(executors: try execution.executors(), observer: execution.dryRun ? SilentProgress() : StderrProgress(mode: quiet ? .quiet : nil),
+            let pipeline = NotebookPipeline(executors: try execution.executors(try Notebook.load(path: notebook, options: request.parse).frontMatter.executor), observer: execution.dryRun ? SilentProgress() : StderrProgress(mode: quiet ? .quiet : nil),
                                             stop: interrupt.stop)
             if execution.dryRun {
                 // The arrays' scripts and points are printed by the executor; nothing is written.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DepthbookKit
 import Foundation
+import Notebook
 import Runner
 
 /// Flags of `render` that control execution.
@@ -32,15 +33,13 @@ struct RunFlags: ParsableArguments {
         if let cpusPerTask, cpusPerTask < 1 { throw ValidationError("--cpus-per-task must be at least 1") }
         if let maxParallel, maxParallel < 1 { throw ValidationError("--max-parallel must be at least 1") }
         if let pointsPerTask, pointsPerTask < 1 { throw ValidationError("--points-per-task must be at least 1") }
-        let slurmOnly = [partition.map { _ in "--partition" }, time.map { _ in "--time" }, cpusPerTask.map { _ in "--cpus-per-task" },
-                         maxParallel.map { _ in "--max-parallel" }, pointsPerTask.map { _ in "--points-per-task" }, sbatchArg.isEmpty ? nil : "--sbatch-arg", dryRun ? "--dry-run" : nil]
-        if executor != .slurm, let flag = slurmOnly.compactMap({ $0 }).first {
+        if let executor, executor != .slurm, let flag = slurmOnlyFlag {
             throw ValidationError("\(flag) needs --executor slurm")
         }
     }
 
     @Option(help: "Where points run: local (in this process, the default), process (each point a child `depthbook run-point`) or slurm (a block's missing points as one Slurm job array).")
-    var executor: ExecutorName = .local
+    var executor: ExecutorName?
 
     @Option(help: "The depthbook binary --executor process or slurm runs (default: this one; for slurm on a file system the nodes share).")
     var worker: String?
@@ -66,11 +65,18 @@ struct RunFlags: ParsableArguments {
     @Flag(help: "With --executor slurm: print each array's sbatch script and point list, submit nothing, write no page.")
     var dryRun = false
 
+    /// The first Slurm-only flag given, if any.
+    var slurmOnlyFlag: String? {
+        [partition.map { _ in "--partition" }, time.map { _ in "--time" }, cpusPerTask.map { _ in "--cpus-per-task" },
+         maxParallel.map { _ in "--max-parallel" }, pointsPerTask.map { _ in "--points-per-task" },
+         sbatchArg.isEmpty ? nil : "--sbatch-arg", dryRun ? "--dry-run" : nil].compactMap { $0 }.first
+    }
+
     enum ExecutorName: String, ExpressibleByArgument, CaseIterable { case local, process, slurm }
 
-    /// The worker binary: `--worker`, else this executable.
-    func workerBinary() throws -> URL {
-        let binary = worker.map { URL(fileURLWithPath: $0).standardizedFileURL }
+    /// The worker binary: `--worker`, else the front matter's `worker:`, else this executable.
+    func workerBinary(_ settings: ExecutorSettings?) throws -> URL {
+        let binary = (worker ?? settings?.worker).map { URL(fileURLWithPath: $0).standardizedFileURL }
             ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw ValidationError("--worker \(binary.path): not an executable file")
@@ -78,25 +84,30 @@ struct RunFlags: ParsableArguments {
         return binary
     }
 
-    /// The Slurm flags as ``SlurmOptions``.
-    var slurmOptions: SlurmOptions {
+    /// The Slurm flags as ``SlurmOptions``, each over the front matter's `executor:` key.
+    func slurmOptions(_ settings: ExecutorSettings?) -> SlurmOptions {
         var options = SlurmOptions()
-        options.partition = partition
-        options.time = time
-        if let cpusPerTask { options.cpusPerTask = cpusPerTask }
-        options.maxParallel = maxParallel
-        if let pointsPerTask { options.pointsPerTask = pointsPerTask }
-        options.sbatchArguments = sbatchArg
+        options.partition = partition ?? settings?.partition
+        options.time = time ?? settings?.time
+        if let cpus = cpusPerTask ?? settings?.cpusPerTask { options.cpusPerTask = cpus }
+        options.maxParallel = maxParallel ?? settings?.maxParallel
+        if let count = pointsPerTask ?? settings?.pointsPerTask { options.pointsPerTask = count }
+        options.sbatchArguments = sbatchArg.isEmpty ? settings?.sbatchArgs ?? [] : sbatchArg
         options.dryRun = dryRun
         return options
     }
 
-    /// The executors `--executor` names.
-    func executors() throws -> ExecutorFactory {
-        switch executor {
+    /// The executor `--executor` names, else the front matter's `executor:` (flags win key by
+    /// key), else local.
+    func executors(_ settings: ExecutorSettings? = nil) throws -> ExecutorFactory {
+        let name = executor ?? settings.flatMap { ExecutorName(rawValue: $0.name) } ?? .local
+        if name != .slurm, let flag = slurmOnlyFlag {
+            throw ValidationError("\(flag) needs --executor slurm (or front matter executor: {name: slurm})")
+        }
+        switch name {
         case .local: return .inProcess
-        case .process: return .process(worker: try workerBinary())
-        case .slurm: return .slurm(worker: try workerBinary(), options: slurmOptions)
+        case .process: return .process(worker: try workerBinary(settings))
+        case .slurm: return .slurm(worker: try workerBinary(settings), options: slurmOptions(settings))
         }
     }
 

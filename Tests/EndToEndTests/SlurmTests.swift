@@ -90,8 +90,27 @@ final class SlurmTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("notes.html").path))
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent(".depthbook/cache/notes/slurm").path))
 
-        let misuse = try CommandRunner.run(["render", "notes.md", "--partition", "gpu"], in: directory)
-        XCTAssertEqual(misuse.status, 2)
-        XCTAssertTrue(misuse.stderr.contains("--partition needs --executor slurm"), misuse.stderr)
+        // Front matter `executor:` picks slurm and its options; flags win key by key.
+        let fromMatter = RunTests.twoBlocks.replacingOccurrences(of: "title: Two blocks\n",
+            with: "title: Two blocks\nexecutor: {name: slurm, partition: short, max-parallel: 4, points-per-task: 5, sbatch-args: [--mem=1G]}\n")
+        try write(fromMatter, in: directory)
+        let matter = try CommandRunner.run(["render", "notes.md", "--dry-run", "--partition", "long"], in: directory)
+        XCTAssertEqual(matter.status, 0, matter.stderr)
+        XCTAssertTrue(matter.stdout.contains("#SBATCH --array=0-2%4\n"), matter.stdout)   // 12 points, 5 per task
+        XCTAssertTrue(matter.stdout.contains("#SBATCH --partition=long\n"), matter.stdout)
+        XCTAssertTrue(matter.stdout.contains("#SBATCH --mem=1G\n"), matter.stdout)
+        XCTAssertTrue(matter.stdout.contains("# point 11 (task 2): "), matter.stdout)
+        try write(fromMatter.replacingOccurrences(of: "max-parallel", with: "max-paralel"), in: directory)
+        let typo = try CommandRunner.run(["render", "notes.md", "--dry-run"], in: directory)
+        XCTAssertEqual(typo.status, 2)
+        XCTAssertTrue(typo.stderr.contains("notes.md:3:"), typo.stderr)
+        XCTAssertTrue(typo.stderr.contains("front matter key executor: unknown key \"max-paralel\""), typo.stderr)
+        try write(RunTests.twoBlocks, in: directory)
+
+        for arguments in [["--partition", "gpu", "--executor", "local"], ["--partition", "gpu"]] {
+            let misuse = try CommandRunner.run(["render", "notes.md"] + arguments, in: directory)
+            XCTAssertEqual(misuse.status, 2)
+            XCTAssertTrue(misuse.stderr.contains("--partition needs --executor slurm"), misuse.stderr)
+        }
     }
 }
