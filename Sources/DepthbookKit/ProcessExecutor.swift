@@ -16,10 +16,10 @@ import Runner
 /// ```swift
 /// let pipeline = NotebookPipeline(executors: .process(worker: URL(fileURLWithPath: "/usr/bin/depthbook")))
 /// ```
-public final class ProcessExecutor: PointExecutor, @unchecked Sendable {
+public final class ProcessExecutor: LocalDataAnswers, @unchecked Sendable {
     public let worker: URL
     public let baseDirectory: URL
-    private let local: EngineExecutor
+    public let local: EngineExecutor
 
     public init(worker: URL, baseDirectory: URL) {
         self.worker = worker
@@ -27,12 +27,6 @@ public final class ProcessExecutor: PointExecutor, @unchecked Sendable {
         local = EngineExecutor(baseDirectory: baseDirectory)
     }
 
-    public var engineVersion: String { local.engineVersion }
-    public func dataFiles(for data: DataSpec) -> [String] { local.dataFiles(for: data) }
-    public func missingDataFiles(for data: DataSpec) -> [(key: String, path: String)] { local.missingDataFiles(for: data) }
-    public func dataProblem(for data: DataSpec) -> (key: String, message: String)? { local.dataProblem(for: data) }
-    public func dataFingerprint(for data: DataSpec) throws -> String { try local.dataFingerprint(for: data) }
-    public func flopsPerStep(_ point: PointSpec) throws -> Double { try local.flopsPerStep(point) }
 
     /// Runs `depthbook run-point SPEC -o RESULT` in the notebook's folder; polls `shouldStop`
     /// every 20 ms and terminates the child (SIGTERM) when it says so.
@@ -87,6 +81,22 @@ public final class ProcessExecutor: PointExecutor, @unchecked Sendable {
         }
         return try PointCodec.decodeResult(data)
     }
+}
+
+/// An executor that runs points elsewhere but answers every data question (files, missing
+/// files, problems, fingerprint, FLOPs, engine version) with an in-process ``EngineExecutor``
+/// over the notebook's folder, so cache keys and `check` do not depend on where points run.
+public protocol LocalDataAnswers: PointExecutor {
+    var local: EngineExecutor { get }
+}
+
+extension LocalDataAnswers {
+    public var engineVersion: String { local.engineVersion }
+    public func dataFiles(for data: DataSpec) -> [String] { local.dataFiles(for: data) }
+    public func missingDataFiles(for data: DataSpec) -> [(key: String, path: String)] { local.missingDataFiles(for: data) }
+    public func dataProblem(for data: DataSpec) -> (key: String, message: String)? { local.dataProblem(for: data) }
+    public func dataFingerprint(for data: DataSpec) throws -> String { try local.dataFingerprint(for: data) }
+    public func flopsPerStep(_ point: PointSpec) throws -> Double { try local.flopsPerStep(point) }
 }
 
 extension ExecutorFactory {

@@ -47,13 +47,13 @@ public struct SlurmOptions: Sendable, Hashable {
 /// (`specs/<task>.json`) and one log per task (`logs/<task>.log`). Data questions
 /// (fingerprint, FLOPs, missing files) are answered in this process by an ``EngineExecutor``,
 /// so cache keys are those of `--executor local` and pages are byte-identical.
-public final class SlurmExecutor: BatchPointExecutor, @unchecked Sendable {
+public final class SlurmExecutor: BatchPointExecutor, LocalDataAnswers, @unchecked Sendable {
     public let worker: URL
     public let baseDirectory: URL
     public let options: SlurmOptions
     /// Where `--dry-run` prints and diagnostics go.
     let print: @Sendable (String) -> Void
-    private let local: EngineExecutor
+    public let local: EngineExecutor
 
     public init(worker: URL, baseDirectory: URL, options: SlurmOptions,
                 print: @escaping @Sendable (String) -> Void = { Swift.print($0) }) {
@@ -64,12 +64,6 @@ public final class SlurmExecutor: BatchPointExecutor, @unchecked Sendable {
         local = EngineExecutor(baseDirectory: baseDirectory)
     }
 
-    public var engineVersion: String { local.engineVersion }
-    public func dataFiles(for data: DataSpec) -> [String] { local.dataFiles(for: data) }
-    public func missingDataFiles(for data: DataSpec) -> [(key: String, path: String)] { local.missingDataFiles(for: data) }
-    public func dataProblem(for data: DataSpec) -> (key: String, message: String)? { local.dataProblem(for: data) }
-    public func dataFingerprint(for data: DataSpec) throws -> String { try local.dataFingerprint(for: data) }
-    public func flopsPerStep(_ point: PointSpec) throws -> Double { try local.flopsPerStep(point) }
 
     /// One point alone: an array of one.
     public func run(_ point: PointSpec, progress: @escaping @Sendable (Int) -> Void,
