@@ -6,9 +6,8 @@ APT_PACKAGES := pkg-config libcmark-dev libopenblas-dev zlib1g-dev libjs-katex f
 # starts a one-node cluster from them); each test skips with a message when its packages cannot be installed.
 TEST_PACKAGES := chromium slurmctld slurmd slurm-client munge
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-NOTEBOOKS := $(sort $(wildcard notebooks/*.md))
 
-.PHONY: all deps test-deps build release demo test bench bench-render bench-runs clean
+.PHONY: all deps test-deps build release demo test bench bench-render bench-runs twin clean
 
 all: build
 
@@ -34,18 +33,13 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-# Renders every notebooks/*.md at full scale to out/NAME.html (KaTeX assets in out/NAME_files/,
-# results JSON and CSV beside it) and writes out/index.html linking them. Results are cached in
-# notebooks/.depthbook/, so a second `make demo` only re-renders.
+# Renders the book: every notebooks/*.md (but index.md, its introduction) at full scale to
+# out/NAME.html with previous/next links, out/index.html, KaTeX in out/NAME_files/, results JSON
+# and CSV beside each page. Results are cached in notebooks/.depthbook/, so a second `make demo`
+# only re-renders.
 demo: release
-	@mkdir -p out
-	@set -e; for nb in $(NOTEBOOKS); do \
-	  name=$$(basename "$$nb" .md); start=$$(date +%s); \
-	  .build/release/depthbook render "$$nb" -o "out/$$name.html"; \
-	  echo "rendered $$nb -> out/$$name.html in $$(( $$(date +%s) - start )) s"; \
-	done
-	.build/release/depthbook index $(NOTEBOOKS) -o out/index.html
-	@echo "open out/index.html"
+	@start=$$(date +%s); .build/release/depthbook render notebooks/ -o out/; \
+	echo "rendered the book in $$(( $$(date +%s) - start )) s; open out/index.html"
 
 # Times rendering a generated 5,000-line prose-and-math notebook against plain cmark.
 bench-render: release
@@ -54,6 +48,10 @@ bench-render: release
 test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# Regenerates Tests/Fixtures/twin/twin.json from the PyTorch twin (needs PyTorch; ~1 min).
+twin:
+	python3 Benchmarks/torch_twin.py
 
 # Times `render` of a 40-point notebook: --jobs 2 vs 1, and a cached re-render vs prose only.
 bench-runs: release

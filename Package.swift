@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 let package = Package(
@@ -39,6 +40,8 @@ let package = Package(
             name: "Render",
             dependencies: ["Notebook", "Runner", "DepthMuP", .product(name: "Mustache", package: "swift-mustache")]
         ),
+        // The notebook fuzzer's checks and generator (tests and the libFuzzer target share it).
+        .target(name: "FuzzSupport", dependencies: ["Notebook", "Runner", "Render"]),
         // The render/check pipeline as a library: the CLI, a preview server and tests drive it.
         .target(name: "DepthbookKit", dependencies: ["Notebook", "Runner", "Render", "DepthMuP"]),
         .executableTarget(
@@ -55,8 +58,16 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Runner", "Notebook"], path: "Tests/TestSupport"),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "Notebook", "DepthMuP", "TestSupport"]),
         .testTarget(name: "DepthbookKitTests", dependencies: ["DepthbookKit", "Runner", "Notebook", "Render", "TestSupport"]),
-        .testTarget(name: "RenderTests", dependencies: ["Render", "Runner", "Notebook", "DepthMuP"], exclude: ["Snapshots"]),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "Runner", "Notebook", "DepthMuP", "FuzzSupport"], exclude: ["Snapshots"]),
         .testTarget(name: "EndToEndTests", dependencies: ["depthbook"]),
     ],
     swiftLanguageModes: [.v5]
 )
+
+// libFuzzer's target: libFuzzer supplies `main`, so it exists only when asked for
+// (`DEPTHBOOK_FUZZ=1 swift build -Xswiftc -sanitize=fuzzer --product depthbook-fuzz`).
+if ProcessInfo.processInfo.environment["DEPTHBOOK_FUZZ"] != nil {
+    package.targets.append(.executableTarget(
+        name: "depthbook-fuzz", dependencies: ["FuzzSupport"],
+        swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+}

@@ -21,7 +21,7 @@ public struct CheckReport: Sendable {
 
     /// The report as `check` prints it, one string per line.
     public var lines: [String] {
-        ["\(path): \(cellCount) cells (\(experimentCount) experiment), \(mathCount) math spans, \(referenceCount) inline references"]
+        ["\(path): \(counted(cellCount, "cell")) (\(counted(experimentCount, "experiment"))), \(counted(mathCount, "math span")), \(counted(referenceCount, "inline reference"))"]
             + cells.map { "  " + $0 }
     }
 }
@@ -89,7 +89,7 @@ extension NotebookPipeline {
     static func estimate(_ spec: ExperimentSpec, executor: any PointExecutor, cache: ResultCache, jobs: Int,
                          calibrate: Bool) -> String {
         let points = Sweep.points(of: spec)
-        var text = "\(points.count) point\(points.count == 1 ? "" : "s")"
+        var text = counted(points.count, "point")
         let flops: [Double]
         do {
             flops = try points.map { try executor.flopsPerStep($0.spec) * Double($0.spec.steps) }
@@ -125,7 +125,7 @@ extension NotebookPipeline {
                 let perFLOP = perStep / max(1, flops[largest] / Double(steps))
                 let uncachedFLOPs = zip(flops, isCached).filter { !$0.1 }.reduce(0.0) { $0 + $1.0 }
                 let remaining = uncachedFLOPs * perFLOP / Double(min(jobs, points.count - cached))
-                text += ", ~\(secondsText(remaining)) with \(jobs) job\(jobs == 1 ? "" : "s")"
+                text += ", ~\(secondsText(remaining)) with \(counted(jobs, "job"))"
             }
         }
         if cached > 0 { text += " (\(cached) cached)" }

@@ -103,6 +103,8 @@ public final class NotebookPipeline: Sendable {
         var options = RenderOptions()
         options.fragment = true
         _ = try PageRenderer.renderPage(notebook: notebook, provider: ExecutedBlocks(results: unrun), options: options)
+        // The front matter's book headline quotes results too.
+        _ = try Book.headlineHTML(Book.Chapter(path: notebook.file, notebook: notebook), provider: ExecutedBlocks(results: unrun))
     }
 
     /// Refuses blocks whose data files do not exist, asking the executor which are missing.
@@ -125,9 +127,16 @@ public final class NotebookPipeline: Sendable {
             let hint = block.spec.data.name == .fashionMNIST && block.spec.data.directory == nil
                 ? "install Debian's dataset-fashion-mnist (make deps does), or set data.directory"
                 : "fix the path (relative paths are read from the notebook's folder)"
-            throw SpecError(location: block.cell.range.start, block: block.cell.label, path: missing.key,
+            // At the key that names the file (or, for a default, `data:`), not at the fence.
+            throw SpecError(location: dataKeyLocation(block.cell, missing.key), block: block.cell.label, path: missing.key,
                             message: "no such file \(missing.path); hint: \(hint)")
         }
+    }
+
+    /// Where the block names data key `path` (`data.images`), else its `data:` key, else the fence.
+    static func dataKeyLocation(_ cell: ExperimentCell, _ path: String) -> SourceLocation {
+        let body = try? SpecNode.compose(yaml: cell.body, origin: cell.bodyStart, block: cell.label)
+        return body?.keyLocation(of: path) ?? body?.keyLocation(of: "data") ?? cell.range.start
     }
 
     /// What a render reads, which no output may overwrite: the notebook, the template and every
@@ -169,6 +178,12 @@ public final class NotebookPipeline: Sendable {
     public func render(_ request: RenderRequest) throws -> RenderedNotebook {
         let notebook = try Notebook.load(path: request.notebookPath, options: request.parse)
         let prepared = try prepare(notebook, path: request.notebookPath, scale: request.scale)
+        return try render(prepared, request: request)
+    }
+
+    /// Checks `request.destination`, runs `prepared` and renders it (``render(_:)`` after parsing
+    /// and preparing; a book prepares every chapter first).
+    func render(_ prepared: PreparedNotebook, request: RenderRequest) throws -> RenderedNotebook {
         let outputs = OutputSet(inputs: Self.inputs(prepared, template: request.templatePath))
         if let destination = request.destination {
             let sideFolder = URL(fileURLWithPath: destination).deletingLastPathComponent()
@@ -177,7 +192,10 @@ public final class NotebookPipeline: Sendable {
         }
         let results = run(prepared, options: request.run)
         if stop.isSet { throw Interrupted() }
-        var rendered = try render(prepared, results: results, page: request.page, pageName: request.pageName)
+        // Figures link their CSV and the results JSON, which go beside a page written to a file.
+        let linksSideFiles = !(request.destination.map(OutputSet.isStream) ?? false)
+        var rendered = try render(prepared, results: results, page: request.page, pageName: request.pageName,
+                                  linksSideFiles: linksSideFiles)
         rendered.outputs = outputs
         return rendered
     }
@@ -187,12 +205,15 @@ public final class NotebookPipeline: Sendable {
     ///
     /// - Parameter pageName: the page's file name without extension: side files are
     ///   `NAME.results.json`, `NAME.<block>.<view>.csv`, assets go in `NAME_files/`.
+    /// - Parameter linksSideFiles: figures link their CSV and `NAME.results.json` (false for a
+    ///   page that goes to a stream, with nothing beside it).
     /// - Throws: ``RenderError`` (an unreadable KaTeX font).
     public func render(_ prepared: PreparedNotebook, results: [BlockResult], page: RenderOptions,
-                       pageName: String) throws -> RenderedNotebook {
+                       pageName: String, linksSideFiles: Bool = true) throws -> RenderedNotebook {
         var options = page
         options.assetFolder = "\(pageName)_files"
-        let provider = ExecutedBlocks(results: results)
+        let provider = ExecutedBlocks(results: results, pageName: linksSideFiles && !results.isEmpty ? pageName : nil,
+                                      showSource: prepared.notebook.frontMatter.showSource)
         let page = try PageRenderer.renderPage(notebook: prepared.notebook, provider: provider, options: options)
         let diagnostics = page.warnings.map { Diagnostic(.warning, $0.hasPrefix("warning: ") ? String($0.dropFirst(9)) : $0) }
         for diagnostic in diagnostics { observer.diagnostic(diagnostic) }
@@ -212,6 +233,13 @@ public final class NotebookPipeline: Sendable {
     public func write(_ rendered: RenderedNotebook, to destination: String) throws {
         precondition(destination != "-", "write(_:to:) takes a path; print rendered.page.html for standard output")
         var outputs = rendered.outputs
+        Self.stage(rendered, to: destination, in: &outputs)
+        try outputs.commit()
+    }
+
+    /// Adds the page, its assets and side files to `outputs`, beside `destination` (a stream
+    /// takes the page alone).
+    static func stage(_ rendered: RenderedNotebook, to destination: String, in outputs: inout OutputSet) {
         if !OutputSet.isStream(destination) {
             let directory = URL(fileURLWithPath: destination).deletingLastPathComponent()
             for asset in rendered.page.assets {
@@ -222,7 +250,6 @@ public final class NotebookPipeline: Sendable {
             }
         }
         outputs.add(Data(rendered.page.html.utf8), to: destination)
-        try outputs.commit()
     }
 }
 

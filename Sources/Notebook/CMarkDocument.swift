@@ -3,58 +3,40 @@ import Foundation
 
 /// The bridge to libcmark 0.30 (the only file that imports `CCmark`).
 ///
-/// A notebook is parsed twice with `cmark_parse_document(…, CMARK_OPT_SOURCEPOS)`: first the
+/// Block structure has one source of truth, cmark's own AST. A notebook that may hold math or
+/// references is parsed twice with `cmark_parse_document(…, CMARK_OPT_SOURCEPOS)`: first the
 /// unprotected text, to learn which lines are code, HTML, paragraphs or headings (so math is only
 /// looked for in prose); then the protected text (see `MathProtection`), whose top-level blocks
 /// become cells and whose HTML comes from one `cmark_render_html` of the whole document (code
-/// blocks framed by separator blocks, so the HTML splits into cells). Only block nodes are
-/// walked (`cmark_node_first_child`/`cmark_node_next`, into containers); `cmark_iter` walks a
-/// heading's inlines for its text. Both trees are freed before returning.
+/// blocks framed by separator blocks, so the HTML splits into cells). A notebook without `$`,
+/// `{`, `@` or `\\` is parsed once. Only block nodes are walked (`cmark_node_first_child`/
+/// `cmark_node_next`, into containers); `cmark_iter` walks a heading's inlines for its text.
+/// Both trees are freed before returning.
+///
+/// NOTE: cmark 0.30 reports the end of an HTML block of kinds 2–5 (`<!--`, `<?`, `<!X`,
+/// `<![CDATA[`) as the end of the line *before* its last line (even line 0); `endLine` derives
+/// such a block's end from its literal instead, and every range is clamped to run forwards.
 enum CMarkDocument {
     /// Parses the normalized notebook bytes (front matter blanked) into a `Notebook`.
     static func notebook(
         bytes: [UInt8], file: String, frontMatter: FrontMatter,
-        math: FrontMatter.MathDelimiters, rawHTML: Bool, exactBlockStructure: Bool = false
+        math: FrontMatter.MathDelimiters, rawHTML: Bool, pipeTables: Bool = true
     ) throws -> Notebook {
         let source = SourceLines(bytes: bytes)
         guard needsProtection(bytes) else {
-            return try exactCells(
-                protected: bytes, source: source, file: file, frontMatter: frontMatter, inlines: [], rawHTML: rawHTML)
+            return try cells(
+                protected: bytes, source: source, file: file, frontMatter: frontMatter, inlines: [], rawHTML: rawHTML,
+                pipeTables: pipeTables)
         }
-        func protect(_ structure: Structure) -> ([UInt8], [InlineItem]) {
-            var protection = MathProtection(
-                bytes: bytes, lineStarts: source.lineStarts, kinds: structure.kinds,
-                leafStarts: structure.leafStarts, experimentIDs: structure.experimentIDs,
-                brackets: math == .brackets, file: file)
-            protection.run()
-            return (protection.output, protection.items)
-        }
-        // Fast path: lines classified by a conservative scan, then one cmark parse. If any token
-        // did not land in prose (it sat in a code or HTML block the scan did not see), parse the
-        // text once more to learn its exact block structure and protect again.
-        if !exactBlockStructure, let fastStructure = LineClassifier.structure(bytes: bytes, lines: source) {
-            let (fastText, fastItems) = protect(fastStructure)
-            if let notebook = try cells(
-                protected: fastText, source: source, file: file, frontMatter: frontMatter,
-                inlines: fastItems, rawHTML: rawHTML, verifyTokens: true) {
-                return notebook
-            }
-        }
-        let (protected, inlines) = protect(blockStructure(bytes: bytes, lines: source))
-        return try exactCells(
-            protected: protected, source: source, file: file, frontMatter: frontMatter, inlines: inlines, rawHTML: rawHTML)
-    }
-
-    /// `cells` without token verification, which therefore always returns a notebook.
-    private static func exactCells(
-        protected: [UInt8], source: SourceLines, file: String, frontMatter: FrontMatter,
-        inlines: [InlineItem], rawHTML: Bool
-    ) throws -> Notebook {
-        guard let notebook = try cells(
-            protected: protected, source: source, file: file, frontMatter: frontMatter,
-            inlines: inlines, rawHTML: rawHTML, verifyTokens: false)
-        else { preconditionFailure("cells(verifyTokens: false) returned nil") }
-        return notebook
+        let structure = blockStructure(bytes: bytes, lines: source)
+        var protection = MathProtection(
+            bytes: bytes, lineStarts: source.lineStarts, kinds: structure.kinds,
+            leafStarts: structure.leafStarts, experimentIDs: structure.experimentIDs,
+            brackets: math == .brackets, file: file)
+        protection.run()
+        return try cells(
+            protected: protection.output, source: source, file: file, frontMatter: frontMatter,
+            inlines: protection.items, rawHTML: rawHTML, pipeTables: pipeTables)
     }
 
     /// cmark's HTML for `markdown`, without any protection.
@@ -67,7 +49,7 @@ enum CMarkDocument {
 
     // MARK: - Pass 1: block structure of the unprotected text
 
-    struct Structure {
+    struct Structure: Equatable {
         var kinds: [MathProtection.LineKind]
         var leafStarts: [Int]
         var experimentIDs: Set<String>
@@ -77,10 +59,13 @@ enum CMarkDocument {
         bytes.contains { $0 == UInt8(ascii: "$") || $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: "\\") }
     }
 
-    static func blockStructure(bytes: [UInt8], lines: SourceLines) -> Structure {
+    /// Which lines are code or HTML, which paragraphs and headings: from cmark's parse of
+    /// `structureText(bytes)` (or of `bytes` itself when `neutralize` is false, for the test
+    /// that they agree).
+    static func blockStructure(bytes: [UInt8], lines: SourceLines, neutralize: Bool = true) -> Structure {
         var structure = Structure(
             kinds: Array(repeating: .other, count: lines.count), leafStarts: [], experimentIDs: [])
-        guard let document = parse(bytes) else { return structure }
+        guard let document = parse(neutralize ? structureText(bytes, lines: lines) : bytes) else { return structure }
         defer { cmark_node_free(document) }
         // Only blocks matter here: descend into containers, never into inline content.
         func visit(_ parent: OpaquePointer) {
@@ -89,7 +74,7 @@ enum CMarkDocument {
                 child = cmark_node_next(node)
                 let type = cmark_node_get_type(node)
                 let first = Int(cmark_node_get_start_line(node)) - 1
-                let last = min(Int(cmark_node_get_end_line(node)) - 1, lines.count - 1)
+                let last = min(endLine(node) - 1, lines.count - 1)
                 guard first >= 0, first < lines.count else { continue }
                 switch type {
                 case CMARK_NODE_PARAGRAPH, CMARK_NODE_HEADING:
@@ -102,8 +87,8 @@ enum CMarkDocument {
                 case CMARK_NODE_CODE_BLOCK, CMARK_NODE_HTML_BLOCK:
                     for line in first...max(first, last) { structure.kinds[line] = .verbatim }
                     // Only top-level fences are experiment cells, so only their ids can be cited.
-                    if type == CMARK_NODE_CODE_BLOCK, parent == document,
-                       case .experiment(let id?) = ExperimentInfo(string(cmark_node_get_fence_info(node))) {
+                    if type == CMARK_NODE_CODE_BLOCK, parent == document, cmark_node_get_fence_info(node)?.pointee ?? 0 != 0,
+                       case .experiment(let id?) = ExperimentInfo(fenceInfo(line: first, lines: lines)) {
                         structure.experimentIDs.insert(id)
                     }
                 case CMARK_NODE_BLOCK_QUOTE, CMARK_NODE_LIST, CMARK_NODE_ITEM:
@@ -117,12 +102,91 @@ enum CMarkDocument {
         return structure
     }
 
+    /// The text pass 1 gives cmark: `bytes` with `\\`, `_`, `*` and `&` replaced by `x` where they
+    /// cannot matter to block structure, so cmark's inline pass (which pass 1 does not use, and
+    /// which costs most of a parse in math-heavy prose: every `\\` and `_` is a node) is cheap.
+    ///
+    /// NOTE: why the blocks stay the same. A byte is replaced only after the first letter or
+    /// non-ASCII byte of its line (not a digit: `1. ***` is a list item holding a thematic
+    /// break), so every block start (indentation, `>`, list markers, `#`, fences, escaped
+    /// markers) is left as it is, and lines without such a byte
+    /// (thematic breaks, setext underlines, closing fences, blank lines) are not touched. Lines
+    /// with a `<` are kept whole (HTML block starts, where `a*b` → `axb` could turn an invalid tag
+    /// into a valid one); HTML block ends (`-->`, `?>`, `>`, `]]>`, `</script>`…) use none of the
+    /// four bytes. Link reference definitions, whose labels, destinations and titles do read
+    /// escapes, are kept whole: every run of non-blank lines that holds `]:`. Fence info
+    /// strings are read from the original line (`fenceInfo`). The replacement is byte for byte,
+    /// so every column is the original's. `BlockStructureTests` checks the two parses give the
+    /// same structure on every CommonMark example, with math, and on random documents.
+    static func structureText(_ bytes: [UInt8], lines: SourceLines) -> [UInt8] {
+        var output = bytes
+        var line = 0
+        while line < lines.count {
+            // One run of non-blank lines.
+            func isBlank(_ line: Int) -> Bool {
+                bytes[lines.lineStarts[line]..<lines.lineStarts[line + 1]].allSatisfy { $0 == 32 || $0 == 9 || $0 == 10 }
+            }
+            if isBlank(line) { line += 1; continue }
+            var end = line
+            var referenceDefinition = false
+            while end < lines.count, !isBlank(end) {
+                let text = bytes[lines.lineStarts[end]..<lines.lineStarts[end + 1]]
+                var index = text.startIndex
+                while !referenceDefinition, index + 1 < text.endIndex {
+                    referenceDefinition = text[index] == UInt8(ascii: "]") && text[index + 1] == UInt8(ascii: ":")
+                    index += 1
+                }
+                end += 1
+            }
+            if !referenceDefinition {
+                for current in line..<end {
+                    let start = lines.lineStarts[current], stop = lines.lineStarts[current + 1]
+                    guard !bytes[start..<stop].contains(UInt8(ascii: "<")),
+                          let content = bytes[start..<stop].firstIndex(where: { isASCIILetter($0) || $0 >= 0x80 })
+                    else { continue }
+                    for index in content..<stop {
+                        let byte = bytes[index]
+                        if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "*") || byte == UInt8(ascii: "&") {
+                            output[index] = UInt8(ascii: "x")
+                        }
+                    }
+                }
+            }
+            line = end
+        }
+        return output
+    }
+
+    /// The info string of the fence opening on 0-based `line`, from the original bytes:
+    /// after the fence's backticks or tildes, with backslash escapes of punctuation resolved.
+    private static func fenceInfo(line: Int, lines: SourceLines) -> String {
+        var index = lines.lineStarts[line]
+        var end = lines.lineStarts[line + 1]
+        if end > index, lines.original[end - 1] == UInt8(ascii: "\n") { end -= 1 }
+        while index < end, lines.original[index] == 32 { index += 1 }
+        if index < end, lines.original[index] == UInt8(ascii: "`") || lines.original[index] == UInt8(ascii: "~") {
+            let fence = lines.original[index]
+            while index < end, lines.original[index] == fence { index += 1 }
+        }
+        var info: [UInt8] = []
+        while index < end {
+            let byte = lines.original[index]
+            if byte == UInt8(ascii: "\\"), index + 1 < end, isASCIIPunctuation(lines.original[index + 1]) {
+                index += 1
+                continue
+            }
+            info.append(byte)
+            index += 1
+        }
+        return String(decoding: info, as: UTF8.self)
+    }
+
     // MARK: - Pass 2: cells of the protected text
 
     private static func cells(
         protected: [UInt8], source: SourceLines, file: String, frontMatter: FrontMatter,
-        inlines: [InlineItem], rawHTML: Bool, verifyTokens: Bool
-    ) throws -> Notebook? {
+        inlines: [InlineItem], rawHTML: Bool, pipeTables: Bool
+    ) throws -> Notebook {
         guard let document = parse(protected) else {
             throw NotebookError.located(
                 SourceLocation(file: file, line: 1, column: 1), message: "cmark could not parse the notebook", hint: nil)
@@ -133,9 +197,12 @@ enum CMarkDocument {
             SourceLocation(file: file, line: max(Int(line), 1), column: max(Int(column), 1))
         }
         func range(_ node: OpaquePointer) -> SourceRange {
-            SourceRange(
-                start: location(line: cmark_node_get_start_line(node), column: cmark_node_get_start_column(node)),
-                end: location(line: cmark_node_get_end_line(node), column: cmark_node_get_end_column(node)))
+            let start = location(line: cmark_node_get_start_line(node), column: cmark_node_get_start_column(node))
+            let reportedEnd = Int32(clamping: endLine(node))
+            var end = location(line: reportedEnd, column: cmark_node_get_end_column(node))
+            if reportedEnd != cmark_node_get_end_line(node) { end.column = 1 }
+            if end.line < start.line { end = start }
+            return SourceRange(start: start, end: end)
         }
 
         // Headings (blocks only: descend into containers): text now, a marker right after
@@ -159,7 +226,7 @@ enum CMarkDocument {
                 level: Int(cmark_node_get_heading_level(node)), text: plainText(node, inlines: inlines), html: "",
                 location: range(node).start))
             if let marker = cmark_node_new(CMARK_NODE_CUSTOM_INLINE) {
-                cmark_node_set_on_enter(marker, "\u{E002}\(index)\u{E001}")
+                cmark_node_set_on_enter(marker, Placeholder.string(.heading(index)))
                 cmark_node_prepend_child(node, marker)
             }
         }
@@ -179,19 +246,21 @@ enum CMarkDocument {
                 entries.append(.code(node, nodeRange))
                 for insert in [cmark_node_insert_before, cmark_node_insert_after] {
                     if let separator = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK) {
-                        cmark_node_set_on_enter(separator, "\u{E004}\n")
+                        cmark_node_set_on_enter(separator, Placeholder.string(.separator))
                         _ = insert(node, separator)
                     }
                 }
             } else if case .prose(let previous)? = entries.last {
-                entries[entries.count - 1] = .prose(SourceRange(start: previous.start, end: nodeRange.end))
+                let end = nodeRange.end.line >= previous.end.line ? nodeRange.end : previous.end
+                entries[entries.count - 1] = .prose(SourceRange(start: previous.start, end: end))
             } else {
                 entries.append(.prose(nodeRange))
             }
         }
+        // After the ranges are taken: a table's custom block has no source position.
+        if pipeTables { convertTables(document, protected: protected, options: options) }
         let html = Array(render(document, options: options).utf8)
-        let (segments, tokensInProse) = split(html, headings: &headings)
-        if verifyTokens, tokensInProse != inlines.count { return nil }
+        let segments = split(html, headings: &headings)
 
         var cells: [Cell] = []
         var experimentLines: [String: Int] = [:]
@@ -240,67 +309,148 @@ enum CMarkDocument {
             rawHTMLAllowed: rawHTML)
     }
 
-    /// Splits the document's HTML at the separator lines (`U+E004` + LF) and fills in each
-    /// heading's inner HTML (from its marker to `</hN>`).
-    ///
-    /// - Returns: the segments and how many inline tokens sit outside `<code>` elements.
-    private static func split(_ html: [UInt8], headings: inout [Heading]) -> ([String], Int) {
+    /// Splits the document's HTML at the separator tokens and fills in each heading's inner
+    /// HTML (from its marker to `</hN>`).
+    private static func split(_ html: [UInt8], headings: inout [Heading]) -> [String] {
         var segments: [String] = []
         var start = 0
         var index = 0
-        var tokens = 0
-        var inCode = false
-        let codeOpen = Array("<code".utf8), codeClose = Array("</code>".utf8)
-        func matches(_ needle: [UInt8], at offset: Int) -> Bool {
-            offset + needle.count <= html.count && html[offset..<offset + needle.count].elementsEqual(needle)
-        }
         while index < html.count {
-            if html[index] == UInt8(ascii: "<") {
-                if matches(codeOpen, at: index) { inCode = true } else if matches(codeClose, at: index) { inCode = false }
+            guard html[index] == Placeholder.lead.0, let (token, end) = Placeholder.decode(html, at: index) else {
                 index += 1
                 continue
             }
-            guard html[index] == 0xEE, index + 3 < html.count, html[index + 1] == 0x80 else {
-                index += 1
-                continue
-            }
-            if html[index + 2] == 0x80, !inCode { tokens += 1 }
-            if html[index + 2] == 0x84, html[index + 3] == UInt8(ascii: "\n") {
+            switch token {
+            case .separator:
                 segments.append(String(decoding: html[start..<index], as: UTF8.self))
-                index += 4
-                start = index
-            } else if html[index + 2] == 0x82 {
-                var end = index + 3
-                var number = 0
-                while end < html.count, html[end] >= 48, html[end] <= 57 {
-                    number = number * 10 + Int(html[end]) - 48
-                    end += 1
-                }
-                let contentStart = end + 3  // after U+E001
-                var close = contentStart
+                start = end
+            case .heading(let number):
+                var close = end
                 while close + 2 < html.count, !(html[close] == UInt8(ascii: "<") && html[close + 1] == UInt8(ascii: "/")
                         && html[close + 2] == UInt8(ascii: "h")) { close += 1 }
-                if number < headings.count, contentStart <= close {
-                    headings[number].html = String(decoding: html[contentStart..<close], as: UTF8.self)
+                if number < headings.count {
+                    headings[number].html = String(decoding: html[end..<close], as: UTF8.self)
                 }
-                index = end
-            } else {
-                index += 3
+            case .inline, .filler:
+                break
             }
+            index = end
         }
         segments.append(String(decoding: html[start..<html.count], as: UTF8.self))
-        return (segments, tokens)
+        return segments
+    }
+
+    // MARK: - Pipe tables
+
+    /// Replaces each paragraph that is a pipe table (`PipeTable`) by a custom block holding the
+    /// table's HTML; the cells' inline HTML comes from cmark.
+    ///
+    /// The cells are parsed in one extra document: one ATX heading line per cell (a heading's
+    /// content is inline-parsed exactly like a paragraph's, and cannot start a block), followed
+    /// by the whole protected text so that link reference definitions resolve as in the page.
+    private static func convertTables(_ document: OpaquePointer, protected: [UInt8], options: Int32) {
+        guard protected.contains(UInt8(ascii: "|")) else { return }
+        let lines = SourceLines(bytes: protected)
+        var found: [(node: OpaquePointer, table: PipeTable)] = []
+        func visit(_ parent: OpaquePointer) {
+            var child = cmark_node_first_child(parent)
+            while let node = child {
+                child = cmark_node_next(node)
+                switch cmark_node_get_type(node) {
+                case CMARK_NODE_PARAGRAPH:
+                    if let table = PipeTable.recognize(paragraphLines(node, lines: lines)) { found.append((node, table)) }
+                case CMARK_NODE_BLOCK_QUOTE, CMARK_NODE_LIST, CMARK_NODE_ITEM:
+                    visit(node)
+                default:
+                    break
+                }
+            }
+        }
+        visit(document)
+        guard !found.isEmpty else { return }
+
+        var cellText: [UInt8] = []
+        for (_, table) in found {
+            for cell in table.allCells where !cell.isEmpty {
+                var content = cell
+                // A trailing `#` would be read as the heading's closing sequence.
+                if content.last == UInt8(ascii: "#"), content.dropLast().last != UInt8(ascii: "\\") {
+                    content.insert(UInt8(ascii: "\\"), at: content.count - 1)
+                }
+                cellText += Array("# ".utf8) + content + [UInt8(ascii: "\n")]
+            }
+        }
+        cellText += [UInt8(ascii: "\n")] + protected
+        var cellHTML: [String] = []
+        if let cellDocument = parse(cellText, options: options) {
+            defer { cmark_node_free(cellDocument) }
+            var heading = cmark_node_first_child(cellDocument)
+            while let node = heading, cellHTML.count < cellText.count {
+                guard cmark_node_get_type(node) == CMARK_NODE_HEADING else { break }
+                let html = render(node, options: options)  // "<h1>…</h1>\n"
+                cellHTML.append(String(html.dropFirst(4).dropLast(6)))
+                heading = cmark_node_next(node)
+            }
+        }
+        var next = cellHTML.makeIterator()
+        for (node, table) in found {
+            let rendered = table.allCells.map { $0.isEmpty ? "" : (next.next() ?? "") }
+            guard let block = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK) else { continue }
+            cmark_node_set_on_enter(block, table.html(cells: rendered))
+            if cmark_node_insert_before(node, block) == 1 {
+                cmark_node_unlink(node)
+                cmark_node_free(node)
+            } else {
+                cmark_node_free(block)
+            }
+        }
+    }
+
+    /// The lines of `paragraph` in `lines`, without their container prefixes (as many prefix
+    /// bytes as the first line has before the paragraph's column) and line breaks.
+    private static func paragraphLines(_ paragraph: OpaquePointer, lines: SourceLines) -> [ArraySlice<UInt8>] {
+        let first = Int(cmark_node_get_start_line(paragraph)) - 1
+        let last = min(Int(cmark_node_get_end_line(paragraph)) - 1, lines.count - 1)
+        guard first >= 0, first < lines.count, last > first else { return [] }
+        let prefix = max(Int(cmark_node_get_start_column(paragraph)) - 1, 0)
+        return (first...last).map { line in
+            let start = lines.lineStarts[line]
+            var end = lines.lineStarts[line + 1]
+            if end > start, lines.original[end - 1] == UInt8(ascii: "\n") { end -= 1 }
+            var content = start
+            while content < end, content - start < prefix,
+                  lines.original[content] == 32 || lines.original[content] == 9 || lines.original[content] == 62 { content += 1 }
+            return lines.original[content..<end]
+        }
     }
 
     // MARK: - Helpers
 
-    private static func parse(_ bytes: [UInt8]) -> OpaquePointer? {
+    private static func parse(_ bytes: [UInt8], options: Int32 = CMARK_OPT_SOURCEPOS) -> OpaquePointer? {
         let padded = bytes + [0]  // never an empty buffer, so the base address exists
         return padded.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { chars in
-                cmark_parse_document(chars.baseAddress, bytes.count, CMARK_OPT_SOURCEPOS)
+                cmark_parse_document(chars.baseAddress, bytes.count, options)
             }
         }
+    }
+
+    /// The 1-based last line of `node`, as cmark reports it except for HTML blocks (see the
+    /// NOTE above): for those, the start line plus the literal's line count, less one.
+    private static func endLine(_ node: OpaquePointer) -> Int {
+        let reported = Int(cmark_node_get_end_line(node))
+        guard cmark_node_get_type(node) == CMARK_NODE_HTML_BLOCK, let literal = cmark_node_get_literal(node) else {
+            return reported
+        }
+        var newlines = 0, length = 0
+        var cursor = literal
+        while cursor.pointee != 0 {
+            if cursor.pointee == 10 { newlines += 1 }
+            length += 1
+            cursor += 1
+        }
+        let lines = max(1, newlines + (length > 0 && literal[length - 1] != 10 ? 1 : 0))
+        return Int(cmark_node_get_start_line(node)) + lines - 1
     }
 
     private static func render(_ node: OpaquePointer, options: Int32) -> String {
@@ -328,7 +478,7 @@ enum CMarkDocument {
             default: break
             }
         }
-        return PlaceholderText.replacingTokens(in: text) { index in
+        return Placeholder.replacingTokens(in: text) { index in
             guard index < inlines.count else { return "" }
             switch inlines[index] {
             case .math(let tex, _, _): return tex
@@ -390,4 +540,12 @@ struct SourceLines {
         if slice.last == UInt8(ascii: "\n") { slice = slice.dropLast() }
         return String(decoding: slice, as: UTF8.self)
     }
+}
+
+private func isASCIILetter(_ byte: UInt8) -> Bool {
+    (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122)
+}
+
+private func isASCIIPunctuation(_ byte: UInt8) -> Bool {
+    (byte >= 33 && byte <= 47) || (byte >= 58 && byte <= 64) || (byte >= 91 && byte <= 96) || (byte >= 123 && byte <= 126)
 }

@@ -49,7 +49,14 @@ extension ExperimentSpec {
         let unscaled = SpecNode.mapping(base, location)
         var active = try decoder.decodeSpec(unscaled, fenceID: cell.id)
         for overlay in overlays {
-            let spec = try decoder.decodeSpec(unscaled.merged(with: overlay.node), fenceID: cell.id)
+            let spec: ExperimentSpec
+            do {
+                spec = try decoder.decodeSpec(unscaled.merged(with: overlay.node), fenceID: cell.id)
+            } catch var error as SpecError where overlay.node.locates(error.location) {
+                // The offending key or value is the overlay's: name it by its full path.
+                error.path = "scales.\(overlay.name)" + (error.path.isEmpty ? "" : ".\(error.path)")
+                throw error
+            }
             if overlay.name == scale { active = spec }
         }
         active.scaleNames = overlays.map(\.name)
@@ -171,9 +178,21 @@ struct SpecDecoder {
 
     func boolean(_ node: SpecNode, _ path: String) throws -> Bool {
         guard case .scalar(.bool(let value), _) = node else {
+            if case .scalar(.string(let text), _) = node, let old = SpecDecoder.yaml11Boolean(text) {
+                throw error(node, path, "expected true/false, got \(node.kindDescription); hint: YAML 1.1 would have read \"\(text)\" as \(old), YAML 1.2 (used here) reads a string: write \(old)")
+            }
             throw error(node, path, "expected true/false, got \(node.kindDescription)")
         }
         return value
+    }
+
+    /// What YAML 1.1's boolean type reads `text` as (`yes`, `No`, `ON`, `off`, `y`, `N`, …), if anything.
+    static func yaml11Boolean(_ text: String) -> Bool? {
+        switch text {
+        case "y", "Y", "yes", "Yes", "YES", "on", "On", "ON": return true
+        case "n", "N", "no", "No", "NO", "off", "Off", "OFF": return false
+        default: return nil
+        }
     }
 
     func string(_ node: SpecNode, _ path: String) throws -> String {
@@ -315,14 +334,30 @@ struct SpecDecoder {
             }
         }
         if let entry = keys["epsilon"] { optimizer.epsilon = try positive(entry.value, join(path, "epsilon")) }
+        if let entry = keys["momentum"], optimizer.name == .adam {
+            throw SpecError(location: entry.keyLocation, block: block, path: join(path, "momentum"),
+                            message: "momentum is SGD's; Adam keeps its own moment estimates; hint: write name: sgd, or drop momentum")
+        }
         return optimizer
+    }
+
+    /// A learning rate: a number, or `2^-9` / `2**-9` as on the command line (`LearningRate.parse`).
+    ///
+    /// Only the power form is read from text: a quoted `"1e-3"` stays a string (and an error).
+    func rate(_ node: SpecNode, _ path: String) throws -> Double {
+        if case .scalar(.string(let text), _) = node, text.contains("^") || text.contains("**"),
+           let value = LearningRate.parse(text) {
+            guard value.isFinite, value > 0 else { throw error(node, path, "must be a finite rate > 0, got \(text)") }
+            return value
+        }
+        return try positive(node, path)
     }
 
     /// `lr:` — a number, a list of numbers, or a log2 grid `{log2: [lo, hi], step: s}`.
     func decodeLearningRates(_ node: SpecNode, path: String) throws -> [Double] {
         guard case .mapping = node else {
             return try sweep(node, path: path) { value, keyPath in
-                let rate = try positive(value, keyPath)
+                let rate = try self.rate(value, keyPath)
                 guard rate >= Self.learningRateRange.lowerBound, rate <= Self.learningRateRange.upperBound else {
                     throw error(value, keyPath, "learning rate \(SpecDecoder.text(rate)) is out of range; hint: use a rate in [1e-30, 1e6]")
                 }
@@ -408,5 +443,42 @@ extension Double {
             return Double(sign: .plus, exponent: Int(exponent), significand: 1)
         }
         return Foundation.pow(2, exponent)
+    }
+}
+
+/// Learning rates as people write them: `2^-9`, `2**-9` or a decimal number (`0.002`, `1e-3`);
+/// one parser for `--lr` and for `lr:` in experiment blocks.
+public enum LearningRate {
+    public static func parse(_ text: String) -> Double? {
+        let t = text.replacingOccurrences(of: "**", with: "^").replacingOccurrences(of: " ", with: "")
+        if let caret = t.firstIndex(of: "^") {
+            guard let base = Double(t[..<caret]), let exponent = Double(t[t.index(after: caret)...]) else { return nil }
+            return pow(base, exponent)
+        }
+        return Double(t)
+    }
+}
+
+extension SpecNode {
+    /// Whether `location` is this node's, one of its keys' or a descendant's.
+    func locates(_ location: SourceLocation) -> Bool {
+        if self.location == location { return true }
+        switch self {
+        case .scalar: return false
+        case .sequence(let items, _): return items.contains { $0.locates(location) }
+        case .mapping(let entries, _): return entries.contains { $0.keyLocation == location || $0.value.locates(location) }
+        }
+    }
+
+    /// The location of the key at dotted `path` (`data.images`), if this mapping has it.
+    public func keyLocation(of path: String) -> SourceLocation? {
+        var node = self
+        var found: SourceLocation?
+        for key in path.split(separator: ".") {
+            guard case .mapping(let entries, _) = node, let entry = entries.first(where: { $0.key == key }) else { return nil }
+            found = entry.keyLocation
+            node = entry.value
+        }
+        return found
     }
 }

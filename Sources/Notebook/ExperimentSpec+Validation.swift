@@ -6,7 +6,7 @@ extension SpecDecoder {
     func validate(_ spec: ExperimentSpec, node: SpecNode, keys: [String: SpecEntry]) throws {
         let points = spec.pointCount
         guard points <= 100_000 else {
-            throw error(node, "", "the sweep has \(points) points; narrow it (at most 100000)")
+            throw error(node, "", "the sweep has \(counted(points, "point")); narrow it (at most 100000)")
         }
         if let steps = spec.measure.coordinateCheckSteps, let last = steps.last, last > spec.train.steps {
             let location = keys["measure"]?.value ?? node

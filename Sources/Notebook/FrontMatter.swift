@@ -38,12 +38,23 @@ public struct FrontMatter: @unchecked Sendable {
     /// `executor: {name: slurm, partition: …}`: where the notebook's points run unless
     /// `render --executor` says otherwise; nil when the key is absent.
     public var executor: ExecutorSettings?
+    /// Position in a book (`depthbook render FOLDER`): notebooks sort by `order`, then by file
+    /// name; one without `order` comes after those with one.
+    public var order: Int?
+    /// Whether each experiment figure shows its block's YAML in a collapsed `<details>` (default true).
+    public var showSource = true
+    /// One sentence for the book's index page, quoting a result with `{{block.quantity}}`,
+    /// e.g. `"depth-μP's optimum moves by {{lr-transfer.spread_octaves[depth-mup]}}"`.
+    public var headline: String?
+    /// Where `headline`'s text starts in the notebook file, to locate its reference errors.
+    public var headlineLocation: SourceLocation?
     /// The line after the closing `---`, or 1 without front matter.
     public var bodyStartLine: Int = 1
 
     /// The keys a front matter may hold.
     public static let knownKeys = [
-        "title", "author", "date", "description", "math", "unsafe-html", "defaults", "scale", "executor",
+        "title", "author", "date", "description", "math", "unsafe-html", "defaults", "scale",
+        "order", "show-source", "headline", "executor",
     ]
 
     public init() {}
@@ -125,6 +136,17 @@ extension FrontMatter {
                 }
                 return scalar.string
             }
+            func boolean() throws -> Bool {
+                let text = try string()
+                guard case .scalar(let scalar) = value, scalar.style == .plain,
+                      text == "true" || text == "false" else {
+                    throw NotebookError.located(
+                        location(value.mark),
+                        message: "front matter key \(key): expected true/false, got \"\(text)\"",
+                        hint: "hint: write `\(key): true` or `\(key): false`")
+                }
+                return text == "true"
+            }
             switch key {
             case "title": matter.title = try string()
             case "author": matter.author = try string()
@@ -140,16 +162,19 @@ extension FrontMatter {
                         hint: "hint: use `dollars` (default) or `brackets`")
                 }
                 matter.math = math
-            case "unsafe-html":
+            case "unsafe-html": matter.unsafeHTML = try boolean()
+            case "show-source": matter.showSource = try boolean()
+            case "headline":
+                matter.headline = try string()
+                matter.headlineLocation = location(value.mark)
+            case "order":
                 let text = try string()
-                guard case .scalar(let scalar) = value, scalar.style == .plain,
-                      text == "true" || text == "false" else {
+                guard case .scalar(let scalar) = value, scalar.style == .plain, let number = Int(text) else {
                     throw NotebookError.located(
-                        location(value.mark),
-                        message: "front matter key unsafe-html: expected true/false, got \"\(text)\"",
-                        hint: "hint: write `unsafe-html: true` or `unsafe-html: false`")
+                        location(value.mark), message: "front matter key order: expected a whole number, got \"\(text)\"",
+                        hint: "hint: write `order: 2` to place this notebook second in its book")
                 }
-                matter.unsafeHTML = text == "true"
+                matter.order = number
             case "executor":
                 matter.executor = try ExecutorSettings.decode(value, location: location)
             case "defaults":

@@ -43,6 +43,35 @@ struct MathProtection {
     private(set) var output: [UInt8] = []
     private(set) var items: [InlineItem] = []
 
+    /// Whether failed searches are remembered (always, except in the test that checks the memo
+    /// changes nothing).
+    var memoize = true
+    /// Positions from which a search for a closer (keyed by closer and `sameLeaf`) is known to
+    /// fail. NOTE: a search's outcome depends only on the position it has reached (line kinds,
+    /// escapes and code spans ahead), so once a new search reaches a position an earlier failed
+    /// search passed through, it fails too; this keeps `{{ {{ {{ …` and unclosed
+    /// `\begin{equation}` lines linear instead of quadratic.
+    private(set) var failedFrom: [SearchKey: [Bool]] = [:]
+    /// Per (leaf, run length): the earliest opener position whose code span search failed.
+    private(set) var failedCodeSpans: [CodeSpanKey: Int] = [:]
+    /// A line and a position on it from which no `>` follows on that line.
+    private(set) var noAngleFrom: (line: Int, pos: Int) = (-1, 0)
+    /// The last location computed (line, byte offset, column), so columns are counted once
+    /// per line, not once per span.
+    private(set) var lastLocation: (line: Int, pos: Int, column: Int) = (-1, 0, 1)
+    /// The positions a search visits, reused from search to search.
+    private(set) var visited: [Int] = []
+
+    struct SearchKey: Hashable {
+        var needle: [UInt8]
+        var sameLeaf: Bool
+    }
+
+    struct CodeSpanKey: Hashable {
+        var leaf: Int
+        var run: Int
+    }
+
     static let mathEnvironments: Set<String> = [
         "equation", "align", "gather", "multline", "eqnarray", "alignat", "flalign", "math",
         "displaymath", "split", "aligned", "gathered", "cases", "CD",
@@ -190,20 +219,25 @@ struct MathProtection {
 
     /// The next unescaped occurrence of `needle` at or after `from`, skipping code spans; stays in
     /// the leaf of `line` when `sameLeaf`, else stops at a blank or verbatim line.
-    private func find(_ needle: [UInt8], from: Int, line: Int, sameLeaf: Bool) -> (Int, Int)? {
+    private mutating func find(_ needle: [UInt8], from: Int, line: Int, sameLeaf: Bool) -> (Int, Int)? {
+        let key = SearchKey(needle: needle, sameLeaf: sameLeaf)
+        var failed = memoize ? failedFrom[key] : nil
+        visited.removeAll(keepingCapacity: true)
         var pos = from
         var line = line
         let leaf = kinds[line]
-        while pos < bytes.count {
+        scan: while pos < bytes.count {
+            if let failed, failed[pos] { break scan }
+            if memoize { visited.append(pos) }
             let c = bytes[pos]
             if c == UInt8(ascii: "\n") {
                 line += 1
-                guard line < lineCount else { return nil }
+                guard line < lineCount else { break scan }
                 if sameLeaf {
                     // Only a paragraph or heading continues on the next line.
-                    guard case .leaf = leaf, kinds[line] == leaf else { return nil }
+                    guard case .leaf = leaf, kinds[line] == leaf else { break scan }
                 } else {
-                    guard kinds[line] != .verbatim, !isBlank(bytes[lineStarts[line]..<lineEnd(line)]) else { return nil }
+                    guard kinds[line] != .verbatim, !isBlank(bytes[lineStarts[line]..<lineEnd(line)]) else { break scan }
                 }
                 pos += 1
                 continue
@@ -225,21 +259,29 @@ struct MathProtection {
             }
             pos += 1
         }
+        guard memoize, !visited.isEmpty else { return nil }
+        failed = nil  // one reference to the marks, so they are updated in place
+        let positions = visited
+        failedFrom[key, default: Array(repeating: false, count: bytes.count + 1)].withUnsafeMutableBufferPointer { marks in
+            for position in positions { marks[position] = true }
+        }
         return nil
     }
 
     /// The end (exclusive) of the code span opened by `run` backticks at `pos`, if a closing run
     /// of exactly that length follows in the same leaf (CommonMark 6.1).
-    private func codeSpanEnd(at pos: Int, run: Int, line: Int) -> (Int, Int)? {
-        guard case .leaf = kinds[line] else { return nil }
+    private mutating func codeSpanEnd(at pos: Int, run: Int, line: Int) -> (Int, Int)? {
+        guard case .leaf(let leafID) = kinds[line] else { return nil }
         let leaf = kinds[line]
+        let key = CodeSpanKey(leaf: leafID, run: run)
+        if memoize, let failed = failedCodeSpans[key], pos >= failed { return nil }
         var index = pos + run
         var line = line
         while index < bytes.count {
             let c = bytes[index]
             if c == UInt8(ascii: "\n") {
                 line += 1
-                guard line < lineCount, kinds[line] == leaf else { return nil }
+                guard line < lineCount, kinds[line] == leaf else { break }
                 index += 1
             } else if c == UInt8(ascii: "`") {
                 let length = runLength(of: c, at: index)
@@ -249,19 +291,23 @@ struct MathProtection {
                 index += 1
             }
         }
+        if memoize { failedCodeSpans[key] = min(failedCodeSpans[key] ?? pos, pos) }
         return nil
     }
 
     /// The end (exclusive) of an autolink or a raw HTML tag at `pos` on the same line, so that a
     /// `$` inside (`<a title="$x$">`) is left alone.
-    private func rawHTMLEnd(at pos: Int, line: Int) -> Int? {
+    private mutating func rawHTMLEnd(at pos: Int, line: Int) -> Int? {
         let end = lineEnd(line)
         var index = pos + 1
         guard index < end else { return nil }
         let first = bytes[index]
         if first == UInt8(ascii: "!") || first == UInt8(ascii: "?") {
             // Comments, declarations, processing instructions: up to the next `>`.
+            if noAngleFrom.line == line, index >= noAngleFrom.pos { return nil }
+            let searchStart = index
             while index < end, bytes[index] != UInt8(ascii: ">") { index += 1 }
+            if index == end { noAngleFrom = (line, searchStart) }
             return index < end ? index + 1 : nil
         }
         if first == UInt8(ascii: "/") { index += 1 }
@@ -334,9 +380,7 @@ struct MathProtection {
 
     /// Appends the token for `item`, then a filler line for every line break in `from..<to`.
     private mutating func emit(_ item: InlineItem, from: Int, to: Int) {
-        output.append(contentsOf: [0xEE, 0x80, 0x80])  // U+E000
-        output.append(contentsOf: String(items.count).utf8)
-        output.append(contentsOf: [0xEE, 0x80, 0x81])  // U+E001
+        Placeholder.append(.inline(items.count), to: &output)
         items.append(item)
         guard bytes[from..<to].contains(UInt8(ascii: "\n")) else { return }
         var line = lineIndex(containing: from)
@@ -348,7 +392,7 @@ struct MathProtection {
             while prefixEnd < start + limit, prefixEnd < bytes.count, isPrefixByte(bytes[prefixEnd]) { prefixEnd += 1 }
             output.append(UInt8(ascii: "\n"))
             output.append(contentsOf: bytes[start..<prefixEnd])
-            output.append(contentsOf: [0xEE, 0x80, 0x83])  // U+E003
+            Placeholder.append(.filler, to: &output)
         }
     }
 
@@ -387,9 +431,10 @@ struct MathProtection {
 
     private func atLineStart(_ pos: Int, line: Int) -> Bool {
         if case .leaf(let id) = kinds[line], leafStarts[id] == pos { return true }
-        var index = lineStarts[line]
-        while index < pos, isPrefixByte(bytes[index]) { index += 1 }
-        return index == pos
+        // Backwards, so a line of many `\\b` costs one step each, not the line's length.
+        var index = pos
+        while index > lineStarts[line], isPrefixByte(bytes[index - 1]) { index -= 1 }
+        return index == lineStarts[line]
     }
 
     private func lineIndex(containing offset: Int) -> Int {
@@ -401,9 +446,12 @@ struct MathProtection {
         return low
     }
 
-    private func location(_ pos: Int, line: Int) -> SourceLocation {
+    private mutating func location(_ pos: Int, line: Int) -> SourceLocation {
         var column = 1
-        for index in lineStarts[line]..<pos where bytes[index] & 0xC0 != 0x80 { column += 1 }
+        var from = lineStarts[line]
+        if lastLocation.line == line, lastLocation.pos <= pos { (from, column) = (lastLocation.pos, lastLocation.column) }
+        for index in from..<pos where bytes[index] & 0xC0 != 0x80 { column += 1 }
+        lastLocation = (line, pos, column)
         return SourceLocation(file: file, line: line + 1, column: column)
     }
 

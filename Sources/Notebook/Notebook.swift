@@ -55,27 +55,14 @@ public struct ParseOptions: Sendable {
     public var allowRawHTML: Bool?
     /// Overrides the front matter's `math` when set.
     public var math: FrontMatter.MathDelimiters?
-
-    /// Always learn block structure from a cmark parse (the slow path); for tests.
-    var exactBlockStructure = false
+    /// Whether GFM pipe tables are recognised (always, except where a test compares with
+    /// plain cmark).
+    public var pipeTables = true
 
     public init(allowRawHTML: Bool? = nil, math: FrontMatter.MathDelimiters? = nil) {
         self.allowRawHTML = allowRawHTML
         self.math = math
     }
-}
-
-/// Placeholder tokens: Unicode private-use characters that cmark passes through as plain text.
-///
-/// `U+E000 n U+E001` stands for `inlines[n]`; `U+E002 n U+E001` marks heading `n` right after
-/// `<hN>`; `U+E003` fills lines that a multi-line span used to occupy (removed with the
-/// preceding line break); `U+E004` + LF separates cells in cmark's HTML (never leaves the
-/// Notebook module). These characters in a notebook file are read as U+FFFD.
-public enum Placeholder {
-    public static let inlineStart: Unicode.Scalar = "\u{E000}"
-    public static let end: Unicode.Scalar = "\u{E001}"
-    public static let headingStart: Unicode.Scalar = "\u{E002}"
-    public static let filler: Unicode.Scalar = "\u{E003}"
 }
 
 extension Notebook {
@@ -144,7 +131,7 @@ extension Notebook {
         let math = options.math ?? frontMatter.math
         return try CMarkDocument.notebook(
             bytes: bytes, file: file, frontMatter: frontMatter, math: math, rawHTML: rawHTML,
-            exactBlockStructure: options.exactBlockStructure)
+            pipeTables: options.pipeTables)
     }
 
     /// The plain cmark HTML of `markdown` (no math protection): the benchmark's baseline.
@@ -164,14 +151,16 @@ struct SourceText {
     init(_ text: String) {
         var input = Array(text.utf8)
         if input.starts(with: [0xEF, 0xBB, 0xBF]) { input.removeFirst(3) }
-        var output = [UInt8]()
+        // Most files have neither CR nor a placeholder character: nothing to rewrite.
+        let clean = !input.contains(where: { $0 == UInt8(ascii: "\r") || $0 == Placeholder.lead.0 })
+        var output = clean ? input : [UInt8]()
         output.reserveCapacity(input.count)
-        var index = 0
+        var index = clean ? input.count : 0
         while index < input.count {
             let byte = input[index]
-            // NOTE: U+E000…U+E004 are the placeholder characters; one in the file would be read as
+            // NOTE: U+E000…U+E004 are the placeholder characters (`Placeholder`); one in the file would be read as
             // a token, so it becomes U+FFFD.
-            if byte == 0xEE, index + 2 < input.count, input[index + 1] == 0x80, (0x80...0x84).contains(input[index + 2]) {
+            if byte == Placeholder.lead.0, Placeholder.isReserved(input, at: index) {
                 output.append(contentsOf: [0xEF, 0xBF, 0xBD])
                 index += 3
                 continue

@@ -1,24 +1,131 @@
-/// Finding and replacing placeholder tokens (`U+E000 n U+E001`) in text.
-public enum PlaceholderText {
-    /// `text` with each inline token replaced by `replacement(n)`; fillers are dropped.
-    public static func replacingTokens(in text: String, _ replacement: (Int) -> String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.value >= 0xE000 && $0.value <= 0xE003 }) else { return text }
-        var result = String.UnicodeScalarView()
-        var scalars = text.unicodeScalars.makeIterator()
-        while let scalar = scalars.next() {
-            switch scalar {
-            case Placeholder.inlineStart:
-                var number = 0
-                while let digit = scalars.next(), digit != Placeholder.end {
-                    number = number * 10 + Int(digit.value) - 48
-                }
-                result.append(contentsOf: replacement(number).unicodeScalars)
-            case Placeholder.filler:
-                continue
-            default:
-                result.append(scalar)
-            }
+/// The placeholder tokens: Unicode private-use characters that cmark passes through as plain
+/// text, and the one codec that writes and reads them.
+///
+/// `U+E000 n U+E001` stands for `inlines[n]`; `U+E002 n U+E001` marks heading `n` right after
+/// `<hN>`; `U+E003` fills lines that a multi-line span used to occupy (removed with the
+/// preceding line break); `U+E004` + LF separates cells in cmark's HTML (never leaves the
+/// Notebook module). These characters in a notebook file are read as U+FFFD (`isReserved`).
+///
+/// Every writer (`MathProtection`, `CMarkDocument`) calls `encode`, every reader
+/// (`CMarkDocument`, `HTMLRenderer`, `replacingTokens`) calls `decode`: the wire format lives
+/// only here. In UTF-8 each character is `EE 80 xx` with `xx` = 80…84.
+public enum Placeholder {
+    /// One token of the wire format.
+    public enum Token: Equatable, Sendable {
+        /// `U+E000 n U+E001`: inline item `n` (math, reference, cross-reference).
+        case inline(Int)
+        /// `U+E002 n U+E001`: heading `n`'s marker, right after `<hN>`.
+        case heading(Int)
+        /// `U+E003`: a line that a multi-line span used to occupy.
+        case filler
+        /// `U+E004` + LF: a cell boundary in cmark's HTML.
+        case separator
+    }
+
+    public static let inlineStart: Unicode.Scalar = "\u{E000}"
+    public static let end: Unicode.Scalar = "\u{E001}"
+    public static let headingStart: Unicode.Scalar = "\u{E002}"
+    public static let filler: Unicode.Scalar = "\u{E003}"
+    public static let separator: Unicode.Scalar = "\u{E004}"
+
+    /// The UTF-8 lead bytes shared by U+E000…U+E004.
+    static let lead: (UInt8, UInt8) = (0xEE, 0x80)
+    private static let inlineByte: UInt8 = 0x80, endByte: UInt8 = 0x81, headingByte: UInt8 = 0x82
+    private static let fillerByte: UInt8 = 0x83, separatorByte: UInt8 = 0x84
+
+    /// The UTF-8 bytes of `token`.
+    public static func encode(_ token: Token) -> [UInt8] {
+        var bytes: [UInt8] = []
+        append(token, to: &bytes)
+        return bytes
+    }
+
+    /// Appends the UTF-8 bytes of `token` to `output` (no temporary arrays: one per math span
+    /// adds up).
+    public static func append(_ token: Token, to output: inout [UInt8]) {
+        // A small string: no heap allocation for the digits.
+        func appendNumber(_ number: Int) { output.append(contentsOf: String(number).utf8) }
+        switch token {
+        case .inline(let number), .heading(let number):
+            output.append(lead.0)
+            output.append(lead.1)
+            output.append(token == .inline(number) ? inlineByte : headingByte)
+            appendNumber(number)
+            output.append(lead.0)
+            output.append(lead.1)
+            output.append(endByte)
+        case .filler:
+            output.append(lead.0)
+            output.append(lead.1)
+            output.append(fillerByte)
+        case .separator:
+            output.append(lead.0)
+            output.append(lead.1)
+            output.append(separatorByte)
+            output.append(UInt8(ascii: "\n"))
         }
-        return String(result)
+    }
+
+    /// `token` as a string (for cmark's custom nodes).
+    public static func string(_ token: Token) -> String {
+        String(decoding: encode(token), as: UTF8.self)
+    }
+
+    /// Whether `bytes[index...]` starts with one of the five reserved characters (3 bytes).
+    public static func isReserved(_ bytes: [UInt8], at index: Int) -> Bool {
+        index + 2 < bytes.count && bytes[index] == lead.0 && bytes[index + 1] == lead.1
+            && bytes[index + 2] >= inlineByte && bytes[index + 2] <= separatorByte
+    }
+
+    /// The token starting at `bytes[index]` and the index just after it, or `nil` when no
+    /// complete token starts there (plain text, or a stray `U+E001`).
+    ///
+    /// A numbered token needs its digits and its closing `U+E001`; a separator needs its LF.
+    public static func decode(_ bytes: [UInt8], at index: Int) -> (token: Token, end: Int)? {
+        guard isReserved(bytes, at: index) else { return nil }
+        let kind = bytes[index + 2]
+        switch kind {
+        case fillerByte:
+            return (.filler, index + 3)
+        case separatorByte:
+            guard index + 3 < bytes.count, bytes[index + 3] == UInt8(ascii: "\n") else { return nil }
+            return (.separator, index + 4)
+        case inlineByte, headingByte:
+            var cursor = index + 3
+            var number = 0
+            while cursor < bytes.count, bytes[cursor] >= 48, bytes[cursor] <= 57, number < Int.max / 20 {
+                number = number * 10 + Int(bytes[cursor]) - 48
+                cursor += 1
+            }
+            guard cursor > index + 3, cursor + 2 < bytes.count, bytes[cursor] == lead.0, bytes[cursor + 1] == lead.1,
+                  bytes[cursor + 2] == endByte else { return nil }
+            return (kind == inlineByte ? .inline(number) : .heading(number), cursor + 3)
+        default:
+            return nil
+        }
+    }
+
+    /// `text` with each inline token replaced by `replacement(n)`; fillers are dropped, heading
+    /// markers and separators kept.
+    public static func replacingTokens(in text: String, _ replacement: (Int) -> String) -> String {
+        let bytes = Array(text.utf8)
+        guard bytes.contains(lead.0) else { return text }
+        var output = [UInt8]()
+        output.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            guard let (token, end) = decode(bytes, at: index) else {
+                output.append(bytes[index])
+                index += 1
+                continue
+            }
+            switch token {
+            case .inline(let number): output.append(contentsOf: replacement(number).utf8)
+            case .filler: break
+            case .heading, .separator: output.append(contentsOf: bytes[index..<end])
+            }
+            index = end
+        }
+        return String(decoding: output, as: UTF8.self)
     }
 }

@@ -98,12 +98,20 @@ public struct BlockAnalysis {
         return parts
     }
 
-    /// Text for a partition key, axes in sweep order: `depth-mup`, `depth-mup · activation=abs`;
-    /// `all points` for the empty key.
+    /// Text for a partition key, axes in sweep order, as readers see it (``DisplayName``):
+    /// `depth-μP`, `depth-μP · |·|`, `SP · L = 16`; `all points` for the empty key.
     public func title(of key: [String: String]) -> String {
         let parts = axes.compactMap { axis -> String? in
-            guard let value = key[axis.name] else { return nil }
-            return axis.name == "parametrization" ? value : "\(axis.name)=\(value)"
+            key[axis.name].map { DisplayName.value($0, axis: axis.name) }
+        }
+        return parts.isEmpty ? "all points" : parts.joined(separator: " · ")
+    }
+
+    /// A partition key in spec names, for CSV (which keeps what authors type): `depth-mup`,
+    /// `depth-mup · activation=abs`; `all points` for the empty key.
+    public func csvTitle(of key: [String: String]) -> String {
+        let parts = axes.compactMap { axis -> String? in
+            key[axis.name].map { axis.name == "parametrization" ? $0 : "\(axis.name)=\($0)" }
         }
         return parts.isEmpty ? "all points" : parts.joined(separator: " · ")
     }

@@ -23,6 +23,7 @@ enum EmbeddedTemplates {
 {{{mathHead}}}
 </head>
 <body>
+{{{navigation}}}
 <header class="page-header">
 <h1 class="page-title">{{title}}</h1>
 {{#byline}}
@@ -38,6 +39,7 @@ enum EmbeddedTemplates {
 <main class="notebook">
 {{{body}}}
 </main>
+{{{navigation}}}
 {{{mathScripts}}}
 </body>
 </html>
@@ -53,16 +55,19 @@ enum EmbeddedTemplates {
   --accent: #1f5fbf;
   --rule: #d8dbe0;
   --code-bg: #f4f5f7;
-  --series-1: #1f77b4;
-  --series-2: #d62728;
-  --series-3: #2ca02c;
-  --series-4: #9467bd;
-  --series-5: #ff7f0e;
-  --series-6: #17becf;
-  --series-7: #8c564b;
-  --series-8: #e377c2;
+  --error: #b00020;
+  /* Okabe–Ito hues (colour-blind safe), darkened where needed for >= 3:1 against --bg. */
+  --series-1: #0072b2;
+  --series-2: #a86f00;
+  --series-3: #00845f;
+  --series-4: #b8588e;
+  --series-5: #c44e00;
+  --series-6: #8a7a00;
+  --series-7: #1d1f23;
+  --series-8: #5e4fa2;
 }
-@media (prefers-color-scheme: dark) {
+/* Dark on screens only: print keeps the light palette (black on white). */
+@media screen and (prefers-color-scheme: dark) {
   :root {
     --fg: #e4e6ea;
     --bg: #15171b;
@@ -70,14 +75,15 @@ enum EmbeddedTemplates {
     --accent: #7fb0ff;
     --rule: #353a42;
     --code-bg: #1f2228;
-    --series-1: #6cb4ee;
-    --series-2: #ff7b72;
-    --series-3: #7ee787;
-    --series-4: #d2a8ff;
-    --series-5: #ffa657;
-    --series-6: #56d4dd;
-    --series-7: #d4a373;
-    --series-8: #f778ba;
+    --error: #ff8a80;
+    --series-1: #56b4e9;
+    --series-2: #e69f00;
+    --series-3: #009e73;
+    --series-4: #cc79a7;
+    --series-5: #d55e00;
+    --series-6: #f0e442;
+    --series-7: #e4e6ea;
+    --series-8: #b9a5f2;
   }
 }
 html { background: var(--bg); color: var(--fg); }
@@ -100,23 +106,67 @@ nav.toc .toc-title { font-size: 1rem; margin: 0.3em 0; }
 nav.toc ul { list-style: none; padding-left: 0; margin: 0; }
 nav.toc .toc-level-2 { padding-left: 1.2em; }
 nav.toc .toc-level-3 { padding-left: 2.4em; }
-figure.experiment { margin: 1.5em 0; padding: 0.5rem 1rem; border: 1px solid var(--rule); border-radius: 4px; overflow-x: auto; }
+/* Book navigation: contents, previous and next page. */
+nav.book-nav { display: flex; flex-wrap: wrap; gap: 0.4em 1.2em; font: 0.9rem/1.4 system-ui, sans-serif; margin: 0.5rem 0 1rem; }
+nav.book-nav a[rel~="next"] { margin-left: auto; }
+ol.notebook-index li { margin: 0.8em 0; }
+ol.notebook-index .description, ol.notebook-index .headline { color: var(--muted); }
+/* Figures: no browser margins inside the experiment box; nothing wider than the column. */
+figure { margin: 0; }
+figure.experiment { margin: 1.5em 0; padding: 0.5rem 0.75rem; border: 1px solid var(--rule); border-radius: 4px; min-width: 0; }
 figure.experiment.not-executed figcaption::before { content: "⏸ "; }
 figure.experiment svg text { fill: var(--fg); }
-table.results { border-collapse: collapse; margin: 1em auto; font-variant-numeric: tabular-nums; font-size: 0.92em; }
-table.results caption { caption-side: top; padding-bottom: 0.4em; }
-table.results th, table.results td { padding: 0.25em 0.7em; border-bottom: 1px solid var(--rule); }
-table.results thead th { border-bottom: 2px solid var(--fg); }
+figure.plot, figure.table { margin: 1em 0; }
+figure.plot > figcaption, figure.table > figcaption { font-size: 0.92em; margin: 0.4em 0; }
+/* One SVG per panel: side by side when two fit (>= 280 px each), stacked on a phone. */
+.plot-panels { display: grid; grid-template-columns: repeat(auto-fill, minmax(280px, 1fr)); gap: 0.5rem 1rem; }
+.plot-panels svg.plot { width: 100%; height: auto; max-width: 420px; display: block; margin: 0 auto; }
+ul.legend { list-style: none; padding: 0; margin: 0.3em 0; display: flex; flex-wrap: wrap; gap: 0.2em 1.2em; font: 0.88rem/1.5 system-ui, sans-serif; }
+ul.legend .swatch { display: inline-block; width: 1.6em; height: 0; border-top: 3px solid; vertical-align: middle; margin-right: 0.4em; }
+ul.legend .off-scale-key { color: var(--muted); }
+.experiment-summary, .experiment-data { font: 0.85rem/1.5 system-ui, sans-serif; color: var(--muted); margin: 0.5em 0; }
+details.experiment-source { font-size: 0.9em; margin: 0.5em 0; }
+details.experiment-source summary { cursor: pointer; color: var(--accent); font: 0.85rem/1.5 system-ui, sans-serif; }
+/* Tables: the caption stays put, the table scrolls in its own wrapper (shadows at the edges
+   say there is more), the first column stays visible. */
+.table-scroll { overflow-x: auto; max-width: 100%;
+  background: linear-gradient(to right, var(--bg) 30%, transparent) left / 2em 100% no-repeat local,
+              linear-gradient(to left, var(--bg) 30%, transparent) right / 2em 100% no-repeat local,
+              linear-gradient(to right, var(--rule), transparent) left / 0.6em 100% no-repeat scroll,
+              linear-gradient(to left, var(--rule), transparent) right / 0.6em 100% no-repeat scroll; }
+table.results { border-collapse: collapse; margin: 0 auto; font-variant-numeric: tabular-nums; font-size: 0.9em; }
+table.results th, table.results td { padding: 0.25em 0.6em; border-bottom: 1px solid var(--rule); }
+table.results thead th { border-bottom: 2px solid var(--fg); vertical-align: bottom; }
+table.results th[scope="row"] { position: sticky; left: 0; background: var(--bg); text-align: left; }
 table.results td.number, table.results th.number { text-align: right; white-space: nowrap; }
 table.results .best { font-weight: bold; color: var(--accent); }
 .reference.unresolved { border: 1px dashed var(--muted); color: var(--muted); padding: 0 0.2em; }
-.error { color: #b00020; border-left: 3px solid #b00020; padding-left: 0.75em; }
+.error { color: var(--error); border-left: 3px solid var(--error); padding-left: 0.75em; }
+.error code { color: inherit; }
+/* A phone: each row of a table too wide for it (class reflow) becomes a card, every cell
+   labelled with its column, so no column is ever off screen. */
+@media (max-width: 600px) {
+  body { padding: 1rem 0.75rem 3rem; }
+  figure.experiment { padding: 0.5rem; }
+  table.results th, table.results td { padding: 0.25em 0.4em; }
+  table.reflow, table.reflow tbody, table.reflow tr, table.reflow td, table.reflow th[scope="row"] { display: block; }
+  table.reflow { width: 100%; }
+  table.reflow thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  table.reflow tr { border-bottom: 2px solid var(--rule); padding: 0.3em 0; }
+  table.reflow th[scope="row"] { position: static; border: 0; padding: 0.2em 0.4em; text-align: left; }
+  table.reflow td { border: 0; padding: 0.1em 0.4em; text-align: right; }
+  table.reflow td::before { content: attr(data-label); float: left; margin-right: 1em; color: var(--muted); font-weight: normal; }
+}
+/* Print: one column, no navigation, vector plots, tables unclipped. */
 @media print {
-  :root { --fg: #000; --bg: #fff; --muted: #444; --accent: #000; --rule: #999; --code-bg: #fff; }
-  body { max-width: none; font-size: 11pt; }
-  nav.toc { display: none; }
+  :root { --fg: #000; --bg: #fff; --muted: #444; --accent: #000; --rule: #999; --code-bg: #fff; --error: #000; }
+  body { max-width: none; font-size: 11pt; padding: 0; }
+  nav.toc, nav.book-nav, details.experiment-source, .experiment-data { display: none; }
   a { color: inherit; text-decoration: none; }
-  pre, figure, table { break-inside: avoid; }
+  .table-scroll { overflow: visible; background: none; }
+  table.results th[scope="row"] { position: static; }
+  .plot-panels { grid-template-columns: repeat(2, 1fr); }
+  pre, figure.plot, figure.table, table, svg { break-inside: avoid; }
 }
 """#
 }

@@ -18,9 +18,17 @@ public struct ExecutedBlocks: BlockContentProvider {
     public let results: [BlockResult]
     let analyses: [Int: BlockAnalysis]
     let views: [Int: [(kind: ViewKind, output: ViewOutput)]]
+    /// The page's file name without `.html`: each figure then links its CSV files and the
+    /// page's results JSON (which ``sideFiles(pageName:notebookFile:)`` writes under that name).
+    public var pageName: String?
+    /// Whether each figure holds its block's YAML, as written, in a collapsed `<details>`
+    /// (front matter `show-source`).
+    public var showSource = true
 
-    public init(results: [BlockResult]) {
+    public init(results: [BlockResult], pageName: String? = nil, showSource: Bool = true) {
         self.results = results
+        self.pageName = pageName
+        self.showSource = showSource
         var analyses: [Int: BlockAnalysis] = [:]
         var views: [Int: [(kind: ViewKind, output: ViewOutput)]] = [:]
         for block in results {
@@ -45,15 +53,36 @@ public struct ExecutedBlocks: BlockContentProvider {
         case .failed(let message):
             html += "<div class=\"error\" role=\"alert\"><strong>Experiment failed.</strong> <code>\(HTMLEscaping.escape(message))</code></div>\n"
         case .timedOut(let seconds):
-            html += "<div class=\"error timeout\" role=\"alert\"><strong>Timed out</strong> after \(NumberFormat.exact(seconds)) s: \(finished) of \(block.points.count) points finished.</div>\n"
+            html += "<div class=\"error timeout\" role=\"alert\"><strong>Timed out</strong> after \(NumberFormat.exact(seconds)) s: \(finished) of \(counted(block.points.count, "point")) finished.</div>\n"
         case .cancelled:
-            html += "<div class=\"error\" role=\"alert\"><strong>Interrupted:</strong> \(finished) of \(block.points.count) points finished.</div>\n"
+            html += "<div class=\"error\" role=\"alert\"><strong>Interrupted:</strong> \(finished) of \(counted(block.points.count, "point")) finished.</div>\n"
         }
         for view in views {
             html += "<div class=\"view view-\(view.kind.rawValue)\">\n\(view.output.html)</div>\n"
         }
+        html += "<p class=\"experiment-summary\">\(HTMLEscaping.escape(ExperimentSummary.line(block)))</p>\n"
+        if let pageName {
+            var links = ["<a href=\"\(HTMLEscaping.escape(HTMLEscaping.relativeURL("\(pageName).results.json")))\">all results (JSON)</a>"]
+            for view in views {
+                for (number, _) in view.output.tables.enumerated() {
+                    let name = Self.csvName(pageName: pageName, block: block, view: view.kind, number: number)
+                    let label = ExperimentSummary.viewName(view.kind) + (view.output.tables.count > 1 ? " \(number + 1)" : "")
+                    links.append("<a href=\"\(HTMLEscaping.escape(HTMLEscaping.relativeURL(name)))\">\(HTMLEscaping.escape(label)) (CSV)</a>")
+                }
+            }
+            html += "<p class=\"experiment-data\">Data: \(links.joined(separator: " · "))</p>\n"
+        }
+        if showSource {
+            html += "<details class=\"experiment-source\"><summary>The experiment block, as written in the notebook</summary>\n"
+            html += "<pre><code class=\"language-yaml\">\(HTMLEscaping.escape(cell.body))</code></pre>\n</details>\n"
+        }
         html += "</figure>\n"
         return html
+    }
+
+    /// `NAME.<block>.<view>.csv`, `-2`, `-3` … for a view's second and later tables.
+    static func csvName(pageName: String, block: BlockResult, view: ViewKind, number: Int) -> String {
+        "\(pageName).\(block.anchor).\(view.rawValue)\(number == 0 ? "" : "-\(number + 1)").csv"
     }
 
     static func finishedCount(_ block: BlockResult) -> Int {
@@ -97,8 +126,7 @@ public struct ExecutedBlocks: BlockContentProvider {
         for block in results {
             for view in views[block.cell.index] ?? [] {
                 for (number, table) in view.output.tables.enumerated() {
-                    let suffix = number == 0 ? "" : "-\(number + 1)"
-                    files.append(("\(pageName).\(block.anchor).\(view.kind.rawValue)\(suffix).csv", table.csv()))
+                    files.append((Self.csvName(pageName: pageName, block: block, view: view.kind, number: number), table.csv()))
                 }
             }
         }

@@ -83,33 +83,31 @@ struct HTMLRenderer {
         var index = 0
         while index < bytes.count {
             let byte = bytes[index]
-            // U+E000…U+E003 are EE 80 80…83 in UTF-8.
-            guard byte == 0xEE, index + 2 < bytes.count, bytes[index + 1] == 0x80,
-                  (0x80...0x83).contains(bytes[index + 2]) else {
+            guard byte == 0xEE, let (token, end) = Placeholder.decode(bytes, at: index) else {
                 if byte == UInt8(ascii: "<") { inTag = true } else if byte == UInt8(ascii: ">") { inTag = false }
                 output.append(byte)
                 index += 1
                 continue
             }
-            let kind = bytes[index + 2]
-            index += 3
-            if kind == 0x83 {  // filler: drop it with the line break before it
+            let start = index
+            index = end
+            let number: Int
+            switch token {
+            case .filler:  // drop it with the line break before it
                 if output.last == UInt8(ascii: "\n") { output.removeLast() }
                 continue
-            }
-            var number = 0
-            while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
-                number = number * 10 + Int(bytes[index]) - 48
-                index += 1
-            }
-            index += 3  // U+E001
-            if kind == 0x82 {
-                if let slugs, number < slugs.count {
+            case .separator:  // only inside the Notebook module; kept as it came
+                output.append(contentsOf: bytes[start..<end])
+                continue
+            case .heading(let heading):
+                if let slugs, heading < slugs.count {
                     // The marker sits right after `<hN>`: put the id inside the tag.
                     if output.last == UInt8(ascii: ">") { output.removeLast() }
-                    output.append(contentsOf: " id=\"\(HTMLEscaping.escape(slugs[number]))\">".utf8)
+                    output.append(contentsOf: " id=\"\(HTMLEscaping.escape(slugs[heading]))\">".utf8)
                 }
                 continue
+            case .inline(let inline):
+                number = inline
             }
             guard number < notebook.inlines.count else { continue }
             output.append(contentsOf: try replacement(for: notebook.inlines[number], inTag: inTag).utf8)

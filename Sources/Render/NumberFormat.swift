@@ -54,12 +54,46 @@ public enum NumberFormat {
 
     /// A power of two with a Unicode superscript exponent: `2⁻⁹`, `2⁴`, `2⁻²·⁵`.
     public static func powerOfTwo(_ exponent: Double) -> String {
-        let text = exponent == exponent.rounded() ? String(Int(exponent)) : significant(exponent, digits: 3)
+        "2" + superscript(exponent == exponent.rounded() ? String(Int(exponent)) : significant(exponent, digits: 3))
+    }
+
+    /// Digits, `-` and `.` as Unicode superscripts (`-19` → `⁻¹⁹`, `.` → `·`); other characters kept.
+    public static func superscript(_ text: String) -> String {
         let superscripts: [Character: String] = [
             "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹",
-            "-": "⁻", ".": "·",
+            "-": "⁻", "−": "⁻", ".": "·",
         ]
-        return "2" + text.map { superscripts[$0] ?? String($0) }.joined()
+        return text.map { superscripts[$0] ?? String($0) }.joined()
+    }
+
+    /// Number text as a reader sees it: hyphen-minus becomes the minus sign U+2212 (`−0.01`).
+    ///
+    /// Only a leading `-` or one after `e`/space is a sign; CSV and JSON keep ASCII.
+    public static func minus(_ text: String) -> String {
+        var out = ""
+        var previous: Character = " "
+        for character in text {
+            out.append(character == "-" && (previous == " " || previous == "(" || previous == "e") ? "−" : character)
+            previous = character
+        }
+        return out
+    }
+
+    /// A number for running text, captions and tables: ``significant(_:digits:)`` with a Unicode
+    /// minus, and scientific values as `1.7 × 10¹⁹` instead of `1.7e19`.
+    public static func prose(_ value: Double, digits: Int = 3) -> String {
+        let text = significant(value, digits: digits)
+        guard let e = text.firstIndex(of: "e") else { return minus(text) }
+        let mantissa = minus(String(text[..<e])), exponent = String(text[text.index(after: e)...])
+        return (mantissa == "1" ? "" : mantissa + " × ") + "10" + superscript(exponent)
+    }
+
+    /// A count with its noun, singular for exactly 1: `1 octave`, `0 octaves`, `1.5 octaves`.
+    ///
+    /// `plural` defaults to the noun plus `s`. Whole numbers print without decimals.
+    public static func counted(_ value: Double, _ noun: String, plural: String? = nil) -> String {
+        let number = value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : trimmed(value)
+        return "\(minus(number)) \(value == 1 ? noun : plural ?? noun + "s")"
     }
 
     /// A learning rate: `2⁻⁷` when it is a power of two (with a half-octave step too: `2⁻⁷·⁵`),

@@ -12,6 +12,9 @@ public struct RenderOptions: Sendable {
     public var template: PageTemplate?
     /// The folder beside the page that holds its assets (`NAME_files`).
     public var assetFolder = "page_files"
+    /// Links to the book's contents and neighbouring pages (``Book/navigation(_:at:)``), shown
+    /// above and below the page; nil for a standalone page.
+    public var navigation: String?
     /// KaTeX; `nil` loads it from `DEPTHBOOK_KATEX_DIR` or `/usr/share/javascript/katex`.
     public var mathAssets: Result<MathAssets, RenderError>?
 
@@ -81,9 +84,13 @@ public enum PageRenderer {
             "style": PageTemplate.builtInStyle,
             "mathHead": mathHead,
             "mathScripts": mathScripts,
-            "toc": try renderer.tableOfContents(),
             "body": body,
         ]
+        // A page without headings gets no contents box: an absent key, not an empty string
+        // (which a Mustache section still shows).
+        let toc = try renderer.tableOfContents()
+        if !toc.isEmpty { context["toc"] = toc }
+        if let navigation = options.navigation { context["navigation"] = navigation }
         if let author = front.author { context["author"] = author }
         if let date = front.date { context["date"] = date }
         if let description = front.description { context["description"] = description }

@@ -204,18 +204,18 @@ enum QuotableValue {
         let missing = "n/a"
         switch quantity {
         case "best_lr": return BlockAnalysis.best(groups).map { NumberFormat.learningRate($0.spec.learningRate) } ?? missing
-        case "best_log2_lr": return BlockAnalysis.best(groups).map { NumberFormat.trimmed(log2($0.spec.learningRate)) } ?? missing
-        case "best_loss": return BlockAnalysis.best(groups)?.usableLoss.map { NumberFormat.significant($0, digits: 4) } ?? missing
+        case "best_log2_lr": return BlockAnalysis.best(groups).map { NumberFormat.minus(NumberFormat.trimmed(log2($0.spec.learningRate))) } ?? missing
+        case "best_loss": return BlockAnalysis.best(groups)?.usableLoss.map { NumberFormat.prose($0, digits: 4) } ?? missing
         case "spread_octaves":
             let series = analysis.seriesAxis ?? "depth"
             let exponents = analysis.partition(by: [series], of: groups).compactMap { BlockAnalysis.best($0.groups).map { log2($0.spec.learningRate) } }
             guard exponents.count >= 2, let high = exponents.max(), let low = exponents.min() else { return missing }
-            return NumberFormat.trimmed(high - low)
+            return NumberFormat.counted(high - low, "octave")
         case "final_loss": return groups.first.map { ResultViews.lossCell($0).text } ?? missing
-        case "test_loss": return groups.first?.mean { $0.testLoss }.map { NumberFormat.significant($0, digits: 4) } ?? missing
-        case "test_accuracy": return groups.first?.mean { $0.testAccuracy }.map { NumberFormat.significant($0, digits: 3) } ?? missing
-        case "init_variance_ratio": return groups.first.flatMap(BlockAnalysis.measuredInitRatio).map { NumberFormat.significant($0, digits: 3) } ?? missing
-        case "init_variance_exact": return groups.first.flatMap(BlockAnalysis.exactInitRatio).map { NumberFormat.significant($0, digits: 3) } ?? missing
+        case "test_loss": return groups.first?.mean { $0.testLoss }.map { NumberFormat.prose($0, digits: 4) } ?? missing
+        case "test_accuracy": return groups.first?.mean { $0.testAccuracy }.map { NumberFormat.prose($0, digits: 3) } ?? missing
+        case "init_variance_ratio": return groups.first.flatMap(BlockAnalysis.measuredInitRatio).map { NumberFormat.prose($0, digits: 3) } ?? missing
+        case "init_variance_exact": return groups.first.flatMap(BlockAnalysis.exactInitRatio).map { NumberFormat.prose($0, digits: 3) } ?? missing
         case "feature_update_slope":
             let series = analysis.seriesAxis ?? "depth"
             let points = groups.map { group -> (x: Double, y: Double) in
@@ -223,14 +223,14 @@ enum QuotableValue {
                 let y = group.mean { $0.weightUpdateRatio.isEmpty ? nil : $0.weightUpdateRatio.reduce(0, +) / Double($0.weightUpdateRatio.count) } ?? .nan
                 return (x, y)
             }
-            return BlockAnalysis.logSlope(points).map { NumberFormat.fixed($0) } ?? missing
+            return BlockAnalysis.logSlope(points).map { NumberFormat.minus(NumberFormat.fixed($0)) } ?? missing
         case "init_variance_max_error":
             let errors = groups.compactMap(BlockAnalysis.initRatioRelativeError)
             return errors.max().map { String(format: "%.1f%%", $0 * 100) } ?? missing
         case "coord_rms_slope", "coord_delta_slope":
             let delta = quantity == "coord_delta_slope"
             return BlockAnalysis.coordinateSlope(groups, series: analysis.seriesAxis ?? "depth", delta: delta, step: step)
-                .map { NumberFormat.fixed($0) } ?? missing
+                .map { NumberFormat.minus(NumberFormat.fixed($0)) } ?? missing
         default: return missing
         }
     }

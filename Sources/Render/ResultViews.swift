@@ -34,8 +34,20 @@ public enum ResultViews {
         ViewOutput(html: "<p class=\"view-note\">\(HTMLEscaping.escape(text))</p>\n", tables: [])
     }
 
-    static func figure(_ svg: String, caption: String) -> String {
-        "<figure class=\"plot\">\n\(svg)<figcaption>\(HTMLEscaping.escape(caption))</figcaption>\n</figure>\n"
+    /// A plot in its figure, and the table of its values (for the CSV beside the page).
+    static func figure(_ plot: SVGPlot, caption: String) -> (html: String, data: TableView) {
+        ("<figure class=\"plot\">\n\(plot.html())<figcaption>\(MathText.html(caption))</figcaption>\n</figure>\n",
+         plot.dataTable(caption: caption))
+    }
+
+    /// `depth L`, `width n`, or the axis's display name, for captions.
+    static func axisPhrase(_ axis: String?) -> String {
+        switch axis {
+        case "depth": return "depth $L$"
+        case "width": return "width $n$"
+        case nil: return "point"
+        case let name?: return DisplayName.axis(name)
+        }
     }
 
     /// The table text of a group's loss: the mean, `diverged @ step k`, `NaN`, `failed`, ….
@@ -51,7 +63,7 @@ public enum ResultViews {
         if let step = group.divergedAtStep { return TableView.Cell(text: "diverged @ step \(step)") }
         guard let loss = group.finalLoss else { return TableView.Cell(text: "—", csv: "") }
         if let special = NumberFormat.nonFinite(loss) { return TableView.Cell(text: special) }
-        return TableView.Cell(text: NumberFormat.significant(loss, digits: 4), csv: NumberFormat.exact(loss), isBest: isBest)
+        return TableView.Cell(text: NumberFormat.prose(loss, digits: 4), csv: NumberFormat.exact(loss), isBest: isBest)
     }
 
     static func lrOf(_ group: BlockAnalysis.Group) -> Double { group.spec.learningRate }
@@ -63,7 +75,14 @@ public enum ResultViews {
 
     static func seriesName(_ axis: String?, _ value: String?) -> String {
         guard let axis, let value else { return "all" }
-        return axis == "depth" ? "L = \(value)" : axis == "width" ? "n = \(value)" : "\(axis)=\(value)"
+        return DisplayName.value(value, axis: axis)
+    }
+
+    /// `Figure 2 (Learning-rate transfer)`: how each plot's `<title>` names its own figure.
+    static func figureName(_ analysis: BlockAnalysis) -> String {
+        let block = analysis.block
+        let title = block.spec.title ?? block.spec.id ?? block.cell.id
+        return "Figure \(block.cell.index)" + (title.map { " (\($0))" } ?? "")
     }
 
     // MARK: loss-vs-lr
@@ -85,13 +104,14 @@ public enum ResultViews {
             panels.append(SVGPlot.Panel(title: part.key.isEmpty ? "" : analysis.title(of: part.key), series: lines))
         }
         var plot = SVGPlot(xLabel: "learning rate η", yLabel: "final train loss (\(lossUnit(analysis)))", xScale: .log2Exponent, yScale: .linear,
-                           panels: panels, description: "Final train loss against learning rate")
+                           panels: panels, description: "\(figureName(analysis)): final train loss against learning rate")
         plot.yCeiling = lossCeiling(panels)
-        var caption = "Final train loss (mean of the last 10% of steps\(analysis.block.spec.train.seeds.count > 1 ? ", averaged over \(analysis.block.spec.train.seeds.count) seeds" : "")) against the learning rate; circles mark each curve's optimum; diverged runs are left out."
-        if let ceiling = plot.yCeiling {
-            caption += " Losses above \(NumberFormat.significant(ceiling)) are drawn as ▲ on the top edge (hover for the value)."
+        var caption = "Final train loss (mean of the last 10% of steps\(analysis.block.spec.train.seeds.count > 1 ? ", averaged over \(analysis.block.spec.train.seeds.count) seeds" : "")) against the learning rate $\\eta$; rings mark each curve's optimum; diverged runs are left out."
+        if plot.hasOffScalePoints, let top = plot.axisTop {
+            caption += " Losses above y = \(NumberFormat.minus(NumberFormat.trimmed(top))) are drawn as ▲ on the top edge, one per curve, side by side; their values are in the CSV."
         }
-        return ViewOutput(html: figure(plot.svg(), caption: caption), tables: [])
+        let (html, data) = figure(plot, caption: caption)
+        return ViewOutput(html: html, tables: [data])
     }
 
     /// The top of a loss plot's y axis: 4 × the median of the curves' lowest losses, when some
@@ -115,8 +135,8 @@ public enum ResultViews {
         let panelAxes = analysis.axisNames(excluding: ["lr", series].compactMap { $0 })
         let panels = analysis.partition(by: panelAxes)
         let seriesValues = series.flatMap { name in analysis.axes.first { $0.name == name }?.values } ?? [""]
-        var columns = [TableView.Column(series ?? "", isNumber: true)]
-        columns += panels.map { TableView.Column(analysis.title(of: $0.key), isNumber: true) }
+        var columns = [TableView.Column(series ?? "", isNumber: true, heading: series.map(DisplayName.heading))]
+        columns += panels.map { TableView.Column(analysis.csvTitle(of: $0.key), isNumber: true, heading: analysis.title(of: $0.key)) }
         var rows: [[TableView.Cell]] = seriesValues.map { [TableView.Cell(text: $0)] }
         var exponents: [[Double?]] = Array(repeating: [], count: panels.count)
         var losses: [[Double?]] = Array(repeating: [], count: panels.count)
@@ -135,16 +155,16 @@ public enum ResultViews {
         }
         for column in panels.indices { TableView.markBest(&rows, column: column + 1, values: losses[column]) }
         var spreads: [Double?] = []
-        var spreadRow = [TableView.Cell(text: "spread (octaves)")]
+        var spreadRow = [TableView.Cell(text: "spread (octaves)")]  // of log₂ η*, in the caption
         for column in panels.indices {
             let known = exponents[column].compactMap { $0 }
             let spread = known.count >= 2 ? known.max().flatMap { high in known.min().map { high - $0 } } : nil
             spreads.append(spread)
-            spreadRow.append(spread.map { TableView.Cell(text: NumberFormat.trimmed($0), csv: NumberFormat.exact($0)) }
+            spreadRow.append(spread.map { TableView.Cell(text: NumberFormat.minus(NumberFormat.trimmed($0)), csv: NumberFormat.exact($0)) }
                              ?? TableView.Cell(text: "—", csv: ""))
         }
         if series != nil { rows.append(spreadRow) }
-        let caption = "Best learning rate (argmin of final train loss) per \(series ?? "curve") and \(panelAxes.isEmpty ? "block" : panelAxes.joined(separator: ", ")); ★ marks the lowest loss in each column; last row: spread of log₂ η* in octaves."
+        let caption = "Best learning rate $\\eta^*$ (lowest final train loss) per \(axisPhrase(series)) and \(panelAxes.isEmpty ? "block" : panelAxes.map(DisplayName.axis).joined(separator: ", ")); ★: the \(series.map { $0.replacingOccurrences(of: "_", with: " ") } ?? "row") whose best run has the lowest loss in its column\(series != nil ? "; last row: the spread of $\\log_2\\eta^*$ across \(axisPhrase(series)), in octaves" : "")."
         return (TableView(caption: caption, columns: columns, rows: rows), spreads)
     }
 
@@ -164,8 +184,8 @@ public enum ResultViews {
         for panel in analysis.partition(by: panelAxes) {
             let rowGroups = analysis.partition(by: [rowAxis].compactMap { $0 }, of: panel.groups)
                 .sorted { lrOf($0.groups[0]) < lrOf($1.groups[0]) }
-            var columns = [TableView.Column(rowAxis == nil ? "" : "η", isNumber: true)]
-            columns += seriesValues.map { TableView.Column(series == nil ? "final train loss" : seriesName(series, $0), isNumber: true) }
+            var columns = [TableView.Column(rowAxis == nil ? "" : "η", isNumber: true, heading: rowAxis == nil ? nil : "$\\eta$")]
+            columns += seriesValues.map { TableView.Column(series == nil ? "final train loss" : seriesName(series, $0), isNumber: true) }  // `L = 4`: CSV and page alike
             var rows: [[TableView.Cell]] = []
             var columnLosses: [[Double?]] = Array(repeating: [], count: seriesValues.count)
             for row in rowGroups {
@@ -180,7 +200,7 @@ public enum ResultViews {
             }
             for column in seriesValues.indices { TableView.markBest(&rows, column: column + 1, values: columnLosses[column]) }
             let title = panelAxes.isEmpty ? "" : "\(analysis.title(of: panel.key)): "
-            tables.append(TableView(caption: "\(title)final train loss by learning rate (rows) and \(series ?? "point") (columns); ★ marks each column's best.",
+            tables.append(TableView(caption: "\(title)final train loss by learning rate $\\eta$ (rows) and \(axisPhrase(series)) (columns); ★: the lowest loss in its column, i.e. that column's best $\\eta$.",
                                     columns: columns, rows: rows))
         }
         return ViewOutput(html: tables.map { $0.html() }.joined(), tables: tables)
@@ -212,9 +232,10 @@ public enum ResultViews {
         }
         guard panels.contains(where: { !$0.series.isEmpty }) else { return note("loss-curves: no finished run recorded its loss per step.") }
         let plot = SVGPlot(xLabel: "step", yLabel: "train loss (\(lossUnit(analysis)))", xScale: .linear, yScale: .log10, panels: panels,
-                           description: "Train loss against step")
+                           description: "\(figureName(analysis)): train loss against step")
         let caption = "Train loss per step\(analysis.hasAxis("lr") ? " at each curve's best learning rate" : "")\(analysis.block.spec.train.seeds.count > 1 ? ", averaged over seeds" : ""); a diverged run's curve stops where it diverged."
-        return ViewOutput(html: figure(plot.svg(), caption: caption), tables: [])
+        let (html, data) = figure(plot, caption: caption)
+        return ViewOutput(html: html, tables: [data])
     }
 
     // MARK: coord-check
@@ -233,10 +254,10 @@ public enum ResultViews {
             func slopeCell(delta: Bool, step: Int) -> TableView.Cell {
                 guard !(delta && step == 0) else { return TableView.Cell(text: "—", csv: "") }
                 return BlockAnalysis.coordinateSlope(groups, series: xAxis, delta: delta, step: step)
-                    .map { TableView.Cell(text: NumberFormat.fixed($0), csv: NumberFormat.exact($0)) } ?? TableView.Cell(text: "—", csv: "")
+                    .map { TableView.Cell(text: NumberFormat.minus(NumberFormat.fixed($0)), csv: NumberFormat.exact($0)) } ?? TableView.Cell(text: "—", csv: "")
             }
             for step in steps {
-                slopeRows.append([TableView.Cell(text: panel.key.isEmpty ? "all" : analysis.title(of: panel.key)),
+                slopeRows.append([TableView.Cell(text: panel.key.isEmpty ? "all" : analysis.title(of: panel.key), csv: panel.key.isEmpty ? "all" : analysis.csvTitle(of: panel.key)),
                                   TableView.Cell(text: String(step)), slopeCell(delta: false, step: step), slopeCell(delta: true, step: step)])
             }
             var stream: [SVGPlot.Series] = [], delta: [SVGPlot.Series] = []
@@ -250,31 +271,36 @@ public enum ResultViews {
                 }
             }
             let suffix = panel.key.isEmpty ? "" : " · " + analysis.title(of: panel.key)
-            streamPanels.append(SVGPlot.Panel(title: "RMS(x_L)" + suffix, series: stream))
-            if !delta.isEmpty { deltaPanels.append(SVGPlot.Panel(title: "RMS(x_L,t − x_L,0)" + suffix, series: delta)) }
+            streamPanels.append(SVGPlot.Panel(title: "RMS(x_{L})" + suffix, series: stream))
+            if !delta.isEmpty { deltaPanels.append(SVGPlot.Panel(title: "RMS(x_{L,t} − x_{L,0})" + suffix, series: delta)) }
         }
         let xLabel = xAxis == "width" ? "width n" : "depth L"
+        let xPhrase = axisPhrase(xAxis)
         let colourOrder = steps.map { "t = \($0)" }
-        var streamPlot = SVGPlot(xLabel: xLabel, yLabel: "RMS(x_L)", xScale: .log2Size, yScale: .log10, panels: streamPanels,
-                                 description: "RMS of the last block's output against \(xLabel)")
+        var streamPlot = SVGPlot(xLabel: xLabel, yLabel: "RMS(x_{L})", xScale: .log2Size, yScale: .log10, panels: streamPanels,
+                                 description: "\(figureName(analysis)): RMS of the last block's output against \(xLabel)")
         streamPlot.colourOrder = colourOrder
-        var html = figure(streamPlot.svg(),
-                          caption: "Coordinate check: RMS of the residual stream after the last block at steps \(steps.map(String.init).joined(separator: ", ")) (t = 0 is at init) against \(xLabel). Flat lines mean the scale does not drift with \(xLabel).")
+        let stream = figure(streamPlot,
+                            caption: "Coordinate check: $\\mathrm{RMS}(x_L)$, the size of the residual stream after the last block, at steps \(steps.map(String.init).joined(separator: ", ")) ($t = 0$ is at init) against \(xPhrase). Flat lines mean the scale does not drift with \(xPhrase).")
+        var html = stream.html
+        var data = [stream.data]
         if !deltaPanels.isEmpty {
-            var deltaPlot = SVGPlot(xLabel: xLabel, yLabel: "RMS(x_L,t − x_L,0)", xScale: .log2Size, yScale: .log10, panels: deltaPanels,
-                                    description: "RMS of the change of the last block's output against \(xLabel)")
+            var deltaPlot = SVGPlot(xLabel: xLabel, yLabel: "RMS(x_{L,t} − x_{L,0})", xScale: .log2Size, yScale: .log10, panels: deltaPanels,
+                                    description: "\(figureName(analysis)): RMS of the change of the last block's output against \(xLabel)")
             deltaPlot.colourOrder = colourOrder
-            html += figure(deltaPlot.svg(),
-                           caption: "Change of the residual stream since init, RMS(x_L,t − x_L,0), against \(xLabel): flat under Depth-μP (TP6 §5), growing or shrinking otherwise.")
+            let change = figure(deltaPlot,
+                                caption: "Change of the residual stream since init, $\\mathrm{RMS}(x_{L,t} - x_{L,0})$, against \(xPhrase): flat under depth-μP (TP6 §5), growing or shrinking otherwise.")
+            html += change.html
+            data.append(change.data)
         }
         let symbol = xAxis == "width" ? "n" : "L"
-        let table = TableView(caption: "Slopes against log \(symbol) at each recorded step, seeds averaged: 0 means the size does not change with \(xLabel). Depth-μP predicts 0 for both; (½, 0) predicts ½ for the change after the first update (TP6 §5; depth-mup.md C3).",
-                              columns: [TableView.Column("", isNumber: false), TableView.Column("step", isNumber: true),
-                                        TableView.Column("slope of log RMS(x_L)", isNumber: true),
-                                        TableView.Column("slope of log RMS(x_L,t − x_L,0)", isNumber: true)],
+        let table = TableView(caption: "Slopes against $\\log \(symbol)$ at each recorded step, seeds averaged: 0 means the size does not change with \(xPhrase). Depth-μP predicts 0 for both; $(\\tfrac12, 0)$ predicts ½ for the change after the first update (TP6 §5).",
+                              columns: [TableView.Column("", isNumber: false), TableView.Column("step", isNumber: true, heading: "step $t$"),
+                                        TableView.Column("slope of log RMS(x_L)", isNumber: true, heading: "slope of $\\log\\mathrm{RMS}(x_L)$", label: "slope, size of the stream"),
+                                        TableView.Column("slope of log RMS(x_L,t − x_L,0)", isNumber: true, heading: "slope of $\\log\\mathrm{RMS}(x_{L,t} - x_{L,0})$", label: "slope, change since init")],
                               rows: slopeRows)
         html += table.html()
-        return ViewOutput(html: html, tables: [table])
+        return ViewOutput(html: html, tables: [table] + data)
     }
 
     // MARK: feature-update
@@ -296,36 +322,38 @@ public enum ResultViews {
             let slope = BlockAnalysis.logSlope(points)
             let name = analysis.title(of: panel.key)
             lines.append(SVGPlot.Series(name: name == "all points" ? "mean over blocks" : name, points: points))
-            rows.append([TableView.Cell(text: name),
-                         slope.map { TableView.Cell(text: NumberFormat.fixed($0), csv: NumberFormat.exact($0)) }
+            rows.append([TableView.Cell(text: name, csv: analysis.csvTitle(of: panel.key)),
+                         slope.map { TableView.Cell(text: NumberFormat.minus(NumberFormat.fixed($0)), csv: NumberFormat.exact($0)) }
                             ?? TableView.Cell(text: "—", csv: "")])
         }
         let xLabel = xAxis == "width" ? "width n" : "depth L"
-        let plot = SVGPlot(xLabel: xLabel, yLabel: "‖ΔW_l‖/‖W_l,0‖", xScale: .log2Size, yScale: .log10,
+        let plot = SVGPlot(xLabel: xLabel, yLabel: "‖ΔW_{l}‖ / ‖W_{l,0}‖", xScale: .log2Size, yScale: .log10,
                            panels: [SVGPlot.Panel(title: "relative weight update per block", series: lines)],
-                           description: "Relative weight update per block against \(xLabel)")
-        let table = TableView(caption: "Slope of log(‖ΔW_l‖/‖W_l,0‖) against log \(xAxis == "width" ? "n" : "L") (Depth-μP predicts −0.5 in depth).",
+                           description: "\(figureName(analysis)): relative weight update per block against \(xLabel)")
+        let table = TableView(caption: "Slope of $\\log(\\lVert\\Delta W_l\\rVert/\\lVert W_{l,0}\\rVert)$ against $\\log \(xAxis == "width" ? "n" : "L")$ (depth-μP predicts −½ in depth).",
                               columns: [TableView.Column("", isNumber: false), TableView.Column("slope", isNumber: true)], rows: rows)
-        let html = figure(plot.svg(), caption: "Relative weight update ‖ΔW_l‖_F/‖W_l,0‖_F at the end of training, averaged over blocks and seeds, against \(xLabel).") + table.html()
-        return ViewOutput(html: html, tables: [table])
+        let figure = figure(plot, caption: "Relative weight update $\\lVert\\Delta W_l\\rVert_F/\\lVert W_{l,0}\\rVert_F$ at the end of training, averaged over blocks and seeds, against \(axisPhrase(xAxis)).")
+        return ViewOutput(html: figure.html + table.html(), tables: [table, figure.data])
     }
 
     // MARK: init-variance
 
     static func initVariance(_ analysis: BlockAnalysis) -> ViewOutput {
         let axisNames = analysis.axisNames(excluding: [])
-        var columns = axisNames.map { TableView.Column($0, isNumber: $0 != "parametrization" && $0 != "activation") }
-        if columns.isEmpty { columns = [TableView.Column("depth", isNumber: true)] }
-        columns += [TableView.Column("b = a·m_L^−α", isNumber: true), TableView.Column("measured E|x_L|²/|x_0|²", isNumber: true),
-                    TableView.Column("exact (1+c·b²)^L", isNumber: true), TableView.Column("rel. error", isNumber: true)]
+        var columns = axisNames.map { TableView.Column($0, isNumber: $0 != "parametrization" && $0 != "activation",
+                                                       heading: DisplayName.heading($0)) }
+        if columns.isEmpty { columns = [TableView.Column("depth", isNumber: true, heading: "$L$")] }
+        columns += [TableView.Column("b = a·m_L^−α", isNumber: true, heading: "$b$"),
+                    TableView.Column("measured E|x_L|²/|x_0|²", isNumber: true, heading: "measured"),
+                    TableView.Column("exact (1+c·b²)^L", isNumber: true, heading: "exact"), TableView.Column("rel. error", isNumber: true)]
         var rows: [[TableView.Cell]] = []
         for group in analysis.groups {
             var cells = axisNames.isEmpty ? [TableView.Cell(text: String(group.spec.depth))]
-                : axisNames.map { TableView.Cell(text: group.values[$0] ?? "") }
+                : axisNames.map { TableView.Cell(text: DisplayName.cell(group.values[$0] ?? "", axis: $0), csv: group.values[$0] ?? "") }
             let measured = BlockAnalysis.measuredInitRatio(group)
             let exact = BlockAnalysis.exactInitRatio(group)
-            func cell(_ value: Double?, digits: Int = 4) -> TableView.Cell {
-                value.map { TableView.Cell(text: NumberFormat.significant($0, digits: digits), csv: NumberFormat.exact($0)) } ?? TableView.Cell(text: "—", csv: "")
+            func cell(_ value: Double?, digits: Int = 3) -> TableView.Cell {
+                value.map { TableView.Cell(text: NumberFormat.prose($0, digits: digits), csv: NumberFormat.exact($0)) } ?? TableView.Cell(text: "—", csv: "")
             }
             cells.append(cell(group.results.first?.branchMultiplier))
             cells.append(cell(measured))
@@ -335,9 +363,26 @@ public enum ResultViews {
                          ?? TableView.Cell(text: "—", csv: ""))
             rows.append(cells)
         }
-        let table = TableView(caption: "Variance of the residual stream at init: measured E|x_L|²/|x_0|² against the exact (1 + c·b²)^L (TP6; c = 1 linear, ½ − 1/(2π) ≈ 0.341 MS-relu, 1 − 2/π ≈ 0.363 MS-abs).",
+        let table = TableView(caption: "Size of the residual stream at init: measured $\\mathbb E\\lVert x_L\\rVert^2/\\lVert x_0\\rVert^2$ against the exact $(1 + c\\,b^2)^L$, with branch multiplier $b = a\\,m_L^{-\\alpha}$ (TP6; $c = 1$ for identity blocks, $\\tfrac12 - \\tfrac1{2\\pi} \\approx 0.341$ for mean-subtracted ReLU, $1 - \\tfrac2\\pi \\approx 0.363$ for mean-subtracted $|\\cdot|$).",
                               columns: columns, rows: rows)
-        return ViewOutput(html: table.html(), tables: [table])
+        // The trend the table teaches, drawn: measured ratio against depth, one curve per remaining combination.
+        var html = ""
+        var tables = [table]
+        if analysis.hasAxis("depth") {
+            var lines: [SVGPlot.Series] = []
+            for curve in analysis.partition(by: analysis.axisNames(excluding: ["depth"])) {
+                let groups = curve.groups.sorted { $0.spec.depth < $1.spec.depth }
+                lines.append(SVGPlot.Series(name: curve.key.isEmpty ? "measured" : analysis.title(of: curve.key),
+                                            points: groups.map { (Double($0.spec.depth), BlockAnalysis.measuredInitRatio($0) ?? .nan) }))
+            }
+            let plot = SVGPlot(xLabel: "depth L", yLabel: "E‖x_{L}‖² / ‖x_{0}‖²", xScale: .log2Size, yScale: .log10,
+                               panels: [SVGPlot.Panel(title: "", series: lines)],
+                               description: "\(figureName(analysis)): measured size of the residual stream at init against depth")
+            let figure = figure(plot, caption: "The measured ratios of the table against depth $L$ (log scales): a straight rising line is exponential growth; a flat one is a stream whose size does not depend on depth.")
+            html += figure.html
+            tables.append(figure.data)
+        }
+        return ViewOutput(html: html + table.html(), tables: tables)
     }
 
     // MARK: summary
@@ -345,7 +390,8 @@ public enum ResultViews {
     static func summary(_ analysis: BlockAnalysis) -> ViewOutput {
         let axisNames = analysis.axisNames(excluding: [])
         let hasTest = analysis.block.spec.data.testCount > 0
-        var columns = axisNames.map { TableView.Column($0, isNumber: !["parametrization", "activation", "input", "readout", "pre_ln", "mean_subtraction"].contains($0)) }
+        var columns = axisNames.map { TableView.Column($0, isNumber: !["parametrization", "activation", "input", "readout", "pre_ln", "mean_subtraction"].contains($0),
+                                                       heading: DisplayName.heading($0)) }
         if columns.isEmpty { columns = [TableView.Column("point", isNumber: false)] }
         columns.append(TableView.Column("final train loss", isNumber: true))
         if hasTest { columns += [TableView.Column("test loss", isNumber: true), TableView.Column("test accuracy", isNumber: true)] }
@@ -353,20 +399,21 @@ public enum ResultViews {
         for group in analysis.groups {
             var cells = axisNames.isEmpty ? [TableView.Cell(text: "all")] : axisNames.map { name -> TableView.Cell in
                 let value = group.values[name] ?? ""
-                return name == "lr" ? TableView.Cell(text: NumberFormat.learningRate(group.spec.learningRate), csv: NumberFormat.exact(group.spec.learningRate)) : TableView.Cell(text: value)
+                return name == "lr" ? TableView.Cell(text: NumberFormat.learningRate(group.spec.learningRate), csv: NumberFormat.exact(group.spec.learningRate))
+                    : TableView.Cell(text: DisplayName.cell(value, axis: name), csv: value)
             }
             cells.append(lossCell(group))
             if hasTest {
                 let usable = group.divergedAtStep == nil
                 for value in [group.mean { $0.testLoss }, group.mean { $0.testAccuracy }] {
-                    cells.append(value.flatMap { usable ? $0 : nil }.map { TableView.Cell(text: NumberFormat.significant($0, digits: 4), csv: NumberFormat.exact($0)) } ?? TableView.Cell(text: "—", csv: ""))
+                    cells.append(value.flatMap { usable ? $0 : nil }.map { TableView.Cell(text: NumberFormat.prose($0, digits: 4), csv: NumberFormat.exact($0)) } ?? TableView.Cell(text: "—", csv: ""))
                 }
             }
             rows.append(cells)
         }
         TableView.markBest(&rows, column: max(1, axisNames.count), values: analysis.groups.map(\.usableLoss))
         let seeds = analysis.block.spec.train.seeds.count
-        let table = TableView(caption: "Every run\(seeds > 1 ? " (mean of \(seeds) seeds)" : ""): final train loss (mean of the last 10% of steps)\(hasTest ? ", test loss and accuracy" : ""); ★ marks the lowest loss.",
+        let table = TableView(caption: "Every run\(seeds > 1 ? " (mean of \(seeds) seeds)" : ""): final train loss (mean of the last 10% of steps)\(hasTest ? ", test loss and accuracy" : ""); ★: the lowest final train loss.",
                               columns: columns, rows: rows)
         return ViewOutput(html: table.html(), tables: [table])
     }

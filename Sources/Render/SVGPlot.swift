@@ -1,11 +1,16 @@
 import Foundation
 
-/// A small inline-SVG line plot: panels side by side, shared axes, a legend, marked optima.
+/// A small inline-SVG line plot: one SVG per panel in a CSS grid, shared axes, an HTML legend,
+/// marked optima.
 ///
-/// No JavaScript, no external files. Colours come from the page's CSS variables
+/// No JavaScript, no external files. Each panel is its own `<svg>` (300 × 230 viewBox units) so
+/// the page's grid (`.plot-panels`) sets them side by side when there is room and stacks them on a
+/// phone; at the grid's smallest column (280 CSS px) a 13-unit font is still ≥ 12 CSS px, and
+/// strokes and markers scale with it. Colours come from the page's CSS variables
 /// (`--series-1` … `--series-8`, `--fg`, `--muted`, `--rule`) with fallbacks, so one SVG reads in
 /// light and dark mode and in print. Non-finite points are left out (a curve breaks there).
-/// Sizes are in px of the SVG's viewBox; coordinates are rounded to 0.1 px so output is stable.
+/// Coordinates are rounded to 0.1 unit so output is stable. Labels may carry `_{…}` and `^{…}`
+/// (see ``SVGText``).
 public struct SVGPlot: Sendable {
     public enum Scale: Sendable {
         /// Linear axis with 1-2-5 ticks.
@@ -46,13 +51,15 @@ public struct SVGPlot: Sendable {
     public var xScale: Scale
     public var yScale: Scale
     public var panels: [Panel]
-    /// Accessible description (`<title>` of the SVG).
+    /// What the figure shows; each panel's `<title>` and `aria-label` is this plus the panel's title.
     public var description: String
     /// Series names in colour order, so that figures shown together give the same series the
     /// same colour (`t = 5` is green in both coordinate-check plots); nil: order of appearance.
     public var colourOrder: [String]?
-    /// Top of the y axis: larger values are drawn on the top edge as open triangles (▲) whose
-    /// tooltip gives the value, so one exploding curve cannot flatten the others; nil: no limit.
+    /// Largest value the y axis must show; the axis ends at the first tick at or above it
+    /// (``axisTop``), and larger values are drawn as filled triangles (▲) on the top edge, each
+    /// series shifted a little sideways so none hides another, and the legend says "above y = …";
+    /// so one exploding curve cannot flatten the others. nil: no limit.
     public var yCeiling: Double?
 
     public init(xLabel: String, yLabel: String, xScale: Scale, yScale: Scale, panels: [Panel], description: String) {
@@ -64,99 +71,149 @@ public struct SVGPlot: Sendable {
         self.description = description
     }
 
-    static let panelWidth = 300.0, panelHeight = 230.0, legendColumnWidth = 140.0
-    static let left = 58.0, right = 22.0, top = 26.0, bottom = 44.0
+    /// Panel size and margins, viewBox units; `fontSize` for every label (sub/superscripts 12).
+    static let panelWidth = 300.0, panelHeight = 236.0, fontSize = 13.0
+    static let left = 62.0, right = 14.0, top = 26.0, bottom = 48.0
 
-    /// The SVG element.
-    public func svg() -> String {
+    /// The top of the y axis when ``yCeiling`` is set: the first tick at or above the ceiling
+    /// (so what is drawn on the top edge is exactly what lies above the axis); nil otherwise.
+    public var axisTop: Double? {
+        guard yCeiling != nil else { return nil }
+        let high = yAxisTicks().high
+        switch yScale {
+        case .linear, .log2Exponent: return high
+        case .log10: return pow(10, high)
+        case .log2Size: return pow(2, high)
+        }
+    }
+
+    /// Whether any plotted point lies above ``axisTop`` (then the legend and caption say so).
+    public var hasOffScalePoints: Bool {
+        guard let top = axisTop else { return false }
+        return panels.contains { $0.series.contains { $0.points.contains { $0.y.isFinite && $0.y > top } } }
+    }
+
+    func plottablePoints() -> [(x: Double, y: Double)] {
+        panels.flatMap { $0.series.flatMap(\.points) }
+            .filter { isPlottable($0.x, xScale) && isPlottable($0.y, yScale) }
+            .map { point in (x: point.x, y: yCeiling.map { min(point.y, $0) } ?? point.y) }
+    }
+
+    func yAxisTicks() -> Ticks { Self.ticks(plottablePoints().map(\.y), scale: yScale) }
+
+    /// The panels (`<div class="plot-panels">` holding one `<svg>` each) and the legend
+    /// (`<ul class="legend">`), as HTML.
+    public func html() -> String {
         let names = uniqueSeriesNames()
         let plotWidth = Self.panelWidth - Self.left - Self.right
         let plotHeight = Self.panelHeight - Self.top - Self.bottom
-        let legendColumns = max(1, Int(Self.panelWidth * Double(max(1, panels.count)) / Self.legendColumnWidth))
-        let legendRows = (names.count + legendColumns - 1) / legendColumns
-        let width = Self.panelWidth * Double(max(1, panels.count))
-        let height = Self.panelHeight + 18 * Double(legendRows) + 8
-        let finite = panels.flatMap { $0.series.flatMap(\.points) }
-            .filter { isPlottable($0.x, xScale) && isPlottable($0.y, yScale) }
-            .map { point in (x: point.x, y: yCeiling.map { min(point.y, $0) } ?? point.y) }
-        let xTicks = Self.ticks(finite.map(\.x), scale: xScale)
-        let yTicks = Self.ticks(finite.map(\.y), scale: yScale)
-        var out = "<svg class=\"plot\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(f(width)) \(f(height))\" "
-        out += "width=\"\(f(width))\" height=\"\(f(height))\" role=\"img\" font-family=\"sans-serif\" font-size=\"11\">\n"
-        out += "<title>\(HTMLEscaping.escape(description))</title>\n"
-        for (panelIndex, panel) in panels.enumerated() {
-            let originX = Self.panelWidth * Double(panelIndex) + Self.left
-            let originY = Self.top
+        let xTicks = Self.ticks(plottablePoints().map(\.x), scale: xScale)
+        let yTicks = yAxisTicks()
+        let top = axisTop
+        var out = "<div class=\"plot-panels\">\n"
+        for panel in panels {
+            let name = panel.title.isEmpty ? description : "\(description): \(SVGText.plain(panel.title))"
+            out += "<svg class=\"plot\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(f(Self.panelWidth)) \(f(Self.panelHeight))\" "
+            out += "role=\"img\" aria-label=\"\(HTMLEscaping.escape(name))\" font-family=\"sans-serif\" font-size=\"\(f(Self.fontSize))\">\n"
+            out += "<title>\(HTMLEscaping.escape(name))</title>\n"
+            let originX = Self.left, originY = Self.top
             func px(_ x: Double) -> Double { originX + plotWidth * xTicks.position(of: transform(x, xScale)) }
             func py(_ y: Double) -> Double { originY + plotHeight * (1 - yTicks.position(of: transform(y, yScale))) }
             out += "<g class=\"panel\">\n"
-            out += "<text x=\"\(f(originX + plotWidth / 2))\" y=\"\(f(originY - 10))\" text-anchor=\"middle\" font-weight=\"bold\">\(HTMLEscaping.escape(panel.title))</text>\n"
+            if !panel.title.isEmpty {
+                out += "<text x=\"\(f(originX + plotWidth / 2))\" y=\"\(f(originY - 10))\" text-anchor=\"middle\" font-weight=\"bold\">\(SVGText.tspans(panel.title))</text>\n"
+            }
             out += "<rect x=\"\(f(originX))\" y=\"\(f(originY))\" width=\"\(f(plotWidth))\" height=\"\(f(plotHeight))\" fill=\"none\" style=\"stroke:var(--rule,#ccc)\"/>\n"
             for tick in xTicks.values {
                 let x = originX + plotWidth * xTicks.position(of: tick)
                 out += "<line x1=\"\(f(x))\" y1=\"\(f(originY + plotHeight))\" x2=\"\(f(x))\" y2=\"\(f(originY + plotHeight + 4))\" style=\"stroke:var(--muted,#666)\"/>"
-                out += "<text x=\"\(f(x))\" y=\"\(f(originY + plotHeight + 16))\" text-anchor=\"middle\">\(HTMLEscaping.escape(label(tick, xScale)))</text>\n"
+                out += "<text x=\"\(f(x))\" y=\"\(f(originY + plotHeight + 17))\" text-anchor=\"middle\">\(HTMLEscaping.escape(label(tick, xScale)))</text>\n"
             }
             for tick in yTicks.values {
                 let y = originY + plotHeight * (1 - yTicks.position(of: tick))
                 out += "<line x1=\"\(f(originX - 4))\" y1=\"\(f(y))\" x2=\"\(f(originX))\" y2=\"\(f(y))\" style=\"stroke:var(--muted,#666)\"/>"
                 out += "<text x=\"\(f(originX - 6))\" y=\"\(f(y + 4))\" text-anchor=\"end\">\(HTMLEscaping.escape(label(tick, yScale)))</text>\n"
             }
-            out += "<text x=\"\(f(originX + plotWidth / 2))\" y=\"\(f(originY + plotHeight + 34))\" text-anchor=\"middle\">\(HTMLEscaping.escape(xLabel))</text>\n"
-            let labelX = originX - 44, labelY = originY + plotHeight / 2
-            out += "<text x=\"\(f(labelX))\" y=\"\(f(labelY))\" text-anchor=\"middle\" transform=\"rotate(-90 \(f(labelX)) \(f(labelY)))\">\(HTMLEscaping.escape(yLabel))</text>\n"
+            out += "<text x=\"\(f(originX + plotWidth / 2))\" y=\"\(f(originY + plotHeight + 38))\" text-anchor=\"middle\">\(SVGText.tspans(xLabel))</text>\n"
+            let labelX = originX - 48, labelY = originY + plotHeight / 2
+            out += "<text x=\"\(f(labelX))\" y=\"\(f(labelY))\" text-anchor=\"middle\" transform=\"rotate(-90 \(f(labelX)) \(f(labelY)))\">\(SVGText.tspans(yLabel))</text>\n"
             for series in panel.series {
-                let colour = colourStyle(colourIndex(of: series.name, names: names))
+                let index = colourIndex(of: series.name, names: names)
+                let colour = colourStyle(index)
+                // Off-scale markers of different series side by side, not on top of each other.
+                let shift = (Double(index) - Double(names.count - 1) / 2) * 4.5
                 // Runs of plottable points; a non-finite point breaks the line.
                 var runs: [[(Double, Double, Double?)]] = [[]]  // (px, py, value when above the ceiling)
                 for point in series.points {
                     if isPlottable(point.x, xScale) && isPlottable(point.y, yScale) {
-                        let above = yCeiling.map { point.y > $0 } ?? false
+                        let above = top.map { point.y > $0 } ?? false
                         // An off-scale point stands alone: a line along the top edge would read as data.
                         if above, !(runs.last?.isEmpty ?? true) { runs.append([]) }
-                        runs[runs.count - 1].append((px(point.x), py(above ? yCeiling ?? point.y : point.y), above ? point.y : nil))
+                        runs[runs.count - 1].append((px(point.x), above ? originY : py(point.y), above ? point.y : nil))
                         if above { runs.append([]) }
                     } else if !(runs.last?.isEmpty ?? true) {
                         runs.append([])
                     }
                 }
-                out += "<g class=\"series\"><title>\(HTMLEscaping.escape(series.name))</title>\n"
+                out += "<g class=\"series\"><title>\(HTMLEscaping.escape(SVGText.plain(series.name)))</title>\n"
                 for run in runs where !run.isEmpty {
                     if run.count > 1 {
                         let path = run.map { "\(f($0.0)),\(f($0.1))" }.joined(separator: " ")
-                        out += "<polyline points=\"\(path)\" fill=\"none\" stroke-width=\"1.8\" style=\"stroke:\(colour)\"/>\n"
+                        out += "<polyline points=\"\(path)\" fill=\"none\" stroke-width=\"2\" style=\"stroke:\(colour)\"/>\n"
                     }
                     for point in run {
                         if let value = point.2 {
-                            let triangle = "\(f(point.0)),\(f(point.1 - 1)) \(f(point.0 - 4)),\(f(point.1 + 6)) \(f(point.0 + 4)),\(f(point.1 + 6))"
-                            out += "<polygon class=\"off-scale\" points=\"\(triangle)\" fill=\"none\" stroke-width=\"1.2\" style=\"stroke:\(colour)\">"
-                            out += "<title>off scale: \(HTMLEscaping.escape(NumberFormat.significant(value, digits: 4)))</title></polygon>"
+                            let x = point.0 + shift, y = point.1
+                            let triangle = "\(f(x)),\(f(y)) \(f(x - 4)),\(f(y + 7)) \(f(x + 4)),\(f(y + 7))"
+                            out += "<polygon class=\"off-scale\" points=\"\(triangle)\" style=\"fill:\(colour)\">"
+                            out += "<title>above the axis: \(HTMLEscaping.escape(NumberFormat.prose(value, digits: 4)))</title></polygon>"
                         } else {
-                            out += "<circle cx=\"\(f(point.0))\" cy=\"\(f(point.1))\" r=\"2.2\" style=\"fill:\(colour)\"/>"
+                            out += "<circle cx=\"\(f(point.0))\" cy=\"\(f(point.1))\" r=\"2.6\" style=\"fill:\(colour)\"/>"
                         }
                     }
                     out += "\n"
                 }
                 if let marked = series.marked, marked < series.points.count {
                     let point = series.points[marked]
-                    let offScale = yCeiling.map { point.y > $0 } ?? false
+                    let offScale = top.map { point.y > $0 } ?? false
                     if !offScale, isPlottable(point.x, xScale) && isPlottable(point.y, yScale) {
-                        out += "<circle class=\"optimum\" cx=\"\(f(px(point.x)))\" cy=\"\(f(py(point.y)))\" r=\"5\" fill=\"none\" stroke-width=\"1.8\" style=\"stroke:\(colour)\"><title>optimum</title></circle>\n"
+                        out += "<circle class=\"optimum\" cx=\"\(f(px(point.x)))\" cy=\"\(f(py(point.y)))\" r=\"5.5\" fill=\"none\" stroke-width=\"2\" style=\"stroke:\(colour)\"><title>optimum</title></circle>\n"
                     }
                 }
                 out += "</g>\n"
             }
-            out += "</g>\n"
+            out += "</g>\n</svg>\n"
         }
-        // Legend under the panels, as many entries per row as fit the plot's width.
-        for (index, name) in names.enumerated() {
-            let x = 12 + Double(index % legendColumns) * Self.legendColumnWidth
-            let y = Self.panelHeight + 6 + 18 * Double(index / legendColumns)
-            out += "<line x1=\"\(f(x))\" y1=\"\(f(y))\" x2=\"\(f(x + 18))\" y2=\"\(f(y))\" stroke-width=\"2\" style=\"stroke:\(colourStyle(colourIndex(of: name, names: names)))\"/>"
-            out += "<text x=\"\(f(x + 24))\" y=\"\(f(y + 4))\">\(HTMLEscaping.escape(name))</text>\n"
+        out += "</div>\n"
+        // The legend is HTML under the panels: it wraps to the width and stays legible.
+        out += "<ul class=\"legend\">"
+        for name in names {
+            out += "<li><span class=\"swatch\" style=\"border-top-color:\(colourStyle(colourIndex(of: name, names: names)))\"></span>\(HTMLEscaping.escape(name))</li>"
         }
-        out += "</svg>\n"
+        if hasOffScalePoints, let top {
+            out += "<li><span class=\"off-scale-key\" aria-hidden=\"true\">▲</span> above y = \(HTMLEscaping.escape(label(transform(top, yScale), yScale)))</li>"
+        }
+        out += "</ul>\n"
         return out
+    }
+
+    /// The plotted values as a table for the CSV beside the page (one row per point: panel,
+    /// series, x, y), so every value is reachable without hovering. Off-scale values are given
+    /// as measured; x on a `log2Exponent` axis as the rate itself (`2^x`).
+    public func dataTable(caption: String) -> TableView {
+        var rows: [[TableView.Cell]] = []
+        for panel in panels {
+            for series in panel.series {
+                for point in series.points {
+                    let x = xScale == .log2Exponent ? pow(2, point.x) : point.x
+                    rows.append([TableView.Cell(text: SVGText.plain(panel.title)), TableView.Cell(text: series.name),
+                                 TableView.Cell(text: NumberFormat.exact(x)), TableView.Cell(text: NumberFormat.exact(point.y))])
+                }
+            }
+        }
+        return TableView(caption: caption, columns: [TableView.Column("panel", isNumber: false), TableView.Column("series", isNumber: false),
+                                                     TableView.Column(SVGText.plain(xLabel), isNumber: true),
+                                                     TableView.Column(SVGText.plain(yLabel), isNumber: true)], rows: rows)
     }
 
     func uniqueSeriesNames() -> [String] {
@@ -170,7 +227,8 @@ public struct SVGPlot: Sendable {
     }
 
     func colourStyle(_ index: Int) -> String {
-        let fallbacks = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"]
+        // Okabe–Ito hues, darkened where needed for ≥ 3:1 on white (style.css has the dark set).
+        let fallbacks = ["#0072B2", "#A86F00", "#00845F", "#B8588E", "#C44E00", "#8A7A00", "#1D1F23", "#5E4FA2"]
         return "var(--series-\(index % 8 + 1),\(fallbacks[index % 8]))"
     }
 
@@ -192,12 +250,12 @@ public struct SVGPlot: Sendable {
 
     func label(_ tick: Double, _ scale: Scale) -> String {
         switch scale {
-        case .linear: return NumberFormat.trimmed(tick, digits: 3)
+        case .linear: return NumberFormat.minus(NumberFormat.trimmed(tick, digits: 3))
         case .log2Exponent: return NumberFormat.powerOfTwo(tick)
         case .log2Size: return NumberFormat.exact(pow(2, tick))
         case .log10:
             let value = pow(10, tick)
-            if tick == tick.rounded() { return tick >= -3 && tick <= 4 ? NumberFormat.exact(value) : "1e\(Int(tick))" }
+            if tick == tick.rounded() { return tick >= -3 && tick <= 4 ? NumberFormat.exact(value) : "10" + NumberFormat.superscript(String(Int(tick))) }
             return NumberFormat.trimmed(value, digits: 2)
         }
     }

@@ -1,18 +1,32 @@
-/// A results table: rendered as `<table class="results">` with `<caption>` and `<thead>`, and as
-/// CSV beside the page.
+/// A results table: rendered as `<figure class="table">` holding a `<figcaption>` and a scroll
+/// wrapper around `<table class="results">`, and as CSV beside the page.
 ///
+/// The caption sits outside the wrapper, so it stays put when a wide table scrolls; the first
+/// column is sticky. Every cell carries its column's title as `data-label`, which the style
+/// sheet shows when a phone stacks each row into a card (no column is ever off screen).
 /// Number columns are right-aligned (`td.number`); the best value of a column carries
 /// `class="best"` and a ★ marker. CSV keeps plain values (full precision, empty when missing);
-/// the marker is HTML-only.
+/// the marker is HTML-only. Captions and column TeX go through ``MathText``.
 public struct TableView: Sendable {
     public struct Column: Sendable {
+        /// Plain text: the CSV header and the label of a stacked cell.
         public var title: String
         public var isNumber: Bool
+        /// The heading as HTML shows it, with `$…$` math (``MathText``); nil: `title`.
+        public var heading: String?
+        /// Plain text a reader sees beside a stacked cell (phones); nil: the heading without
+        /// its `$`s, else `title`.
+        public var readerLabel: String?
 
-        public init(_ title: String, isNumber: Bool) {
+        public init(_ title: String, isNumber: Bool, heading: String? = nil, label: String? = nil) {
             self.title = title
             self.isNumber = isNumber
+            self.heading = heading
+            self.readerLabel = label
         }
+
+        /// The `data-label` of this column's cells.
+        var label: String { readerLabel ?? heading?.replacingOccurrences(of: "$", with: "") ?? title }
     }
 
     public struct Cell: Sendable {
@@ -41,9 +55,11 @@ public struct TableView: Sendable {
 
     /// The first column is a row header (`<th scope="row">`).
     public func html() -> String {
-        var out = "<table class=\"results\">\n<caption>\(HTMLEscaping.escape(caption))</caption>\n<thead><tr>"
+        var out = "<figure class=\"table\">\n<figcaption>\(MathText.html(caption))</figcaption>\n"
+        out += "<div class=\"table-scroll\">\n"
+        out += "<table class=\"results\(fitsAPhone ? "" : " reflow")\">\n<thead><tr>"
         for column in columns {
-            out += "<th scope=\"col\"\(column.isNumber ? " class=\"number\"" : "")>\(HTMLEscaping.escape(column.title))</th>"
+            out += "<th scope=\"col\"\(column.isNumber ? " class=\"number\"" : "")>\(column.heading.map(MathText.html) ?? HTMLEscaping.escape(column.title))</th>"
         }
         out += "</tr></thead>\n<tbody>\n"
         for row in rows {
@@ -53,14 +69,28 @@ public struct TableView: Sendable {
                 var classes: [String] = []
                 if isNumber { classes.append("number") }
                 if cell.isBest { classes.append("best") }
-                let attributes = classes.isEmpty ? "" : " class=\"\(classes.joined(separator: " "))\""
-                let text = HTMLEscaping.escape(cell.text) + (cell.isBest ? "<span class=\"marker\" title=\"best\"> ★</span>" : "")
+                var attributes = classes.isEmpty ? "" : " class=\"\(classes.joined(separator: " "))\""
+                if index > 0, index < columns.count { attributes += " data-label=\"\(HTMLEscaping.escape(columns[index].label))\"" }
+                let text = HTMLEscaping.escape(cell.text) + (cell.isBest ? "<span class=\"marker\" title=\"lowest in its column\"> ★</span>" : "")
                 out += index == 0 ? "<th scope=\"row\"\(attributes)>\(text)</th>" : "<td\(attributes)>\(text)</td>"
             }
             out += "</tr>\n"
         }
-        out += "</tbody>\n</table>\n"
+        out += "</tbody>\n</table>\n</div>\n</figure>\n"
         return out
+    }
+
+    /// Whether the table fits a 390 px phone as a table: its widest texts at about 8 CSS px a
+    /// character plus cell padding come to ≤ 330 px (the column is about 345 px there). Tables that do not get class `reflow`,
+    /// which the style sheet stacks into one card per row on narrow screens.
+    var fitsAPhone: Bool {
+        var width = 0
+        for (index, column) in columns.enumerated() {
+            let header = (column.heading ?? column.title).filter { $0 != "$" && $0 != "\\" }.count
+            let cells = rows.map { $0.indices.contains(index) ? $0[index].text.count + ($0[index].isBest ? 2 : 0) : 0 }.max() ?? 0
+            width += 8 * min(max(header, cells), 24) + 19
+        }
+        return width <= 330
     }
 
     /// RFC 4180 CSV: a header row, then the rows; LF line ends.

@@ -1,4 +1,5 @@
 import Foundation
+import Notebook
 
 /// Receives the events of a run: the one observer seam of the Runner and of `DepthbookKit`.
 ///
@@ -76,9 +77,9 @@ public final class StderrProgress: RunObserver, @unchecked Sendable {
         running = []
         switch mode {
         case .quiet: break
-        case .plain: write("block \(label): \(total) points, \(cached) cached, \(total - cached) to run\n")
+        case .plain: write("block \(label): \(counted(total, "point")), \(cached) cached, \(total - cached) to run\n")
         case .terminal:
-            write("\r\u{1B}[Kblock \(label): \(cached)/\(total) points (\(cached) cached)")
+            write("\r\u{1B}[Kblock \(label): \(cached)/\(counted(total, "point")) (\(cached) cached)")
             lineIsOpen = true
         }
     }
@@ -91,7 +92,7 @@ public final class StderrProgress: RunObserver, @unchecked Sendable {
 
     /// `block lr: 3/24 points · depth=16 lr=2^-7 · ETA 0:14` (the most recently started point).
     private func liveLine(_ label: String) {
-        var line = "\r\u{1B}[Kblock \(label): \(cached + done)/\(total) points"
+        var line = "\r\u{1B}[Kblock \(label): \(cached + done)/\(counted(total, "point"))"
         if let current = running.last { line += " · " + (current.label.isEmpty ? "point \(current.index + 1)" : current.label) }
         if done > 0 {
             let elapsed = Date().timeIntervalSince(started)
@@ -133,7 +134,7 @@ public final class StderrProgress: RunObserver, @unchecked Sendable {
         case .timedOut(let seconds): suffix = "timed out after \(Sweep.shortText(seconds)) s"
         case .cancelled: suffix = "cancelled"
         }
-        write("\r\u{1B}[Kblock \(label): \(total) points, \(suffix) in \(Self.clock(Date().timeIntervalSince(started)))\n")
+        write("\r\u{1B}[Kblock \(label): \(counted(total, "point")), \(suffix) in \(Self.clock(Date().timeIntervalSince(started)))\n")
         lineIsOpen = false
     }
 

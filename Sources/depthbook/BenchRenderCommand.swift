@@ -24,7 +24,11 @@ struct BenchRenderCommand: ParsableCommand {
     @Option(help: "Runs per measurement; the fastest counts.")
     var repeats = 30
 
+    @Flag(help: "Time parsing the worst-case shapes (unclosed {{, unclosed \\begin{equation}, many $a$) at 1x and 10x size.")
+    var shapes = false
+
     func run() throws {
+        if shapes { return try runShapes() }
         let text = Self.generatedNotebook(lines: lines)
         func time(_ body: () throws -> Void) rethrows -> Double {
             let start = DispatchTime.now().uptimeNanoseconds
@@ -94,5 +98,39 @@ struct BenchRenderCommand: ParsableCommand {
             count += 20
         }
         return text
+    }
+
+    /// The shapes of issue 12 item 6, each as (name, document of `n` units).
+    static let worstCaseShapes: [(name: String, unit: Int, document: (Int) -> String)] = [
+        ("{{ in one paragraph", 10_000, { String(repeating: "{{ ", count: $0) + "\n" }),
+        ("unclosed \\begin{equation} lines", 5_000, { String(repeating: "\\begin{equation}\n", count: $0) }),
+        ("$a$ on one line", 10_000, { String(repeating: "$a$ ", count: $0) + "\n" }),
+        ("unclosed <! on one line", 10_000, { String(repeating: "<!x ", count: $0) + "\n" }),
+    ]
+
+    /// Parses each worst-case shape at 1x and 10x its unit size; linear parsing shows a ratio
+    /// near 10, quadratic near 100.
+    ///
+    /// ```
+    /// $ .build/release/depthbook bench-render --shapes
+    /// {{ in one paragraph            1x  10000:     3.1 ms  10x:    31.0 ms  ratio 10.0
+    /// ```
+    private func runShapes() throws {
+        func seconds(_ text: String) throws -> Double {
+            var best = Double.infinity
+            for _ in 0..<max(1, min(repeats, 3)) {
+                let start = DispatchTime.now().uptimeNanoseconds
+                _ = try Notebook.parse(text: text, file: "shape.md")
+                best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            }
+            return best
+        }
+        for shape in Self.worstCaseShapes {
+            let small = try seconds(shape.document(shape.unit))
+            let large = try seconds(shape.document(shape.unit * 10))
+            print(String(format: "%@ 1x %6d: %9.1f ms  10x: %9.1f ms  ratio %5.1f",
+                         shape.name.padding(toLength: 32, withPad: " ", startingAt: 0), shape.unit,
+                         small * 1e3, large * 1e3, large / small))
+        }
     }
 }

@@ -7,7 +7,7 @@ struct Depthbook: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "depthbook",
         abstract: "Render Markdown notebooks about depth scaling into executed HTML.",
-        subcommands: [RenderCommand.self, CheckCommand.self, CleanCommand.self, TrainCommand.self, IndexCommand.self, RunPointCommand.self, BenchRenderCommand.self, BenchCommand.self]
+        subcommands: [RenderCommand.self, CheckCommand.self, CleanCommand.self, TrainCommand.self, RunPointCommand.self, BenchRenderCommand.self, BenchCommand.self]
     )
 
     /// Runs the command; usage and validation errors exit 2 (DESIGN.md: 2 = bad input), where

@@ -5,7 +5,8 @@ import Notebook
 import Render
 import Runner
 
-/// `depthbook render`: one notebook to one HTML page.
+/// `depthbook render`: one notebook to one HTML page, or a folder of notebooks to a book
+/// (``NotebookPipeline/renderBook(_:)``).
 ///
 /// The page goes beside the notebook (`notes.md` → `notes.html`, assets in `notes_files/`)
 /// unless `-o` names another file, or `-o -` for standard output (which implies
@@ -16,22 +17,28 @@ import Runner
 /// wrote notes.html
 /// $ depthbook render notes.md --fragment -o -
 /// <p>Let <span class="math inline">L</span> be the depth.</p>
+/// $ depthbook render notebooks/ -o out/
+/// wrote out/01-why-depth-needs-scaling.html
+/// …
+/// wrote out/index.html (4 notebooks)
 /// ```
 struct RenderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "render",
-        abstract: "Render a notebook to HTML.",
+        abstract: "Render a notebook to HTML, or a folder of notebooks to a book.",
         discussion: """
             The page is written beside the notebook (NOTES.md -> NOTES.html, KaTeX assets in \
             NOTES_files/) unless -o names another file; -o - writes to standard output and \
-            implies --self-contained for full pages.
+            implies --self-contained for full pages. A FOLDER renders every *.md in it (but \
+            index.md, the introduction) into -o OUT/ (default: the folder): one page each, in \
+            front matter `order:` then file-name order, previous/next links, and index.html.
             """
     )
 
-    @Argument(help: "The notebook (.md).")
+    @Argument(help: "The notebook (.md), or a folder of notebooks (a book).")
     var notebook: String
 
-    @Option(name: .shortAndLong, help: "Output file, or - for standard output (default: beside the notebook).")
+    @Option(name: .shortAndLong, help: "Output file, or - for standard output (default: beside the notebook); for a folder, the output folder.")
     var output: String?
 
     @Flag(help: "Write only the body HTML: no template, assets, heading anchors or table of contents.")
@@ -53,36 +60,87 @@ struct RenderCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: notebook, isDirectory: &isDirectory), isDirectory.boolValue {
+                try renderBook()
+                return
+            }
             let destination = output ?? Self.defaultOutput(for: notebook)
             // `-o -`, `/dev/null`, a FIFO: a stream takes the page alone, self-contained.
             let toStream = OutputSet.isStream(destination)
-            var page = RenderOptions()
-            page.fragment = fragment
-            page.selfContained = selfContained || toStream
-            page.template = try template.map { try PageTemplate.load(path: $0) }
             var request = RenderRequest(notebookPath: notebook, destination: destination, scale: execution.scale,
-                                        parse: ParseOptions(allowRawHTML: unsafeHTML ? true : nil),
-                                        run: execution.options, page: page)
+                                        parse: parseOptions, run: execution.options,
+                                        page: try pageOptions(selfContained: selfContained || toStream))
             request.templatePath = template
-            if let note = execution.jobCount.note { printError(note) }
             let interrupt = InterruptHandler()
-            let pipeline = NotebookPipeline(executors: try execution.executors(try Notebook.load(path: notebook, options: request.parse).frontMatter.executor), observer: execution.dryRun ? SilentProgress() : StderrProgress(mode: quiet ? .quiet : nil),
-                                            stop: interrupt.stop)
+            let pipeline = try makePipeline(stop: interrupt.stop,
+                                            executor: try Notebook.load(path: notebook, options: parseOptions).frontMatter.executor)
             if execution.dryRun {
                 // The arrays' scripts and points are printed by the executor; nothing is written.
-                _ = pipeline.run(try pipeline.prepare(path: notebook, scale: execution.scale, parse: request.parse), options: request.run)
+                _ = pipeline.run(try pipeline.prepare(path: notebook, scale: execution.scale, parse: parseOptions), options: request.run)
                 return
             }
-            let rendered = try pipeline.render(request)
+            let rendered = try withExtendedLifetime(interrupt) { try pipeline.render(request) }
             if destination == "-" {
                 FileHandle.standardOutput.write(Data(rendered.page.html.utf8))
             } else {
                 try pipeline.write(rendered, to: destination)
                 if !quiet, !toStream { print("wrote \(destination)") }
             }
-            for failure in rendered.failures { printError("error: \(failure)") }
-            if !rendered.failures.isEmpty { throw ExitStatus.executionFailure }
+            try Self.exitForFailures(rendered.failures)
         }
+    }
+
+    /// Book mode: every notebook of the folder, each page with contents and previous/next
+    /// links, then `index.html`; all written at once when every chapter has run.
+    func renderBook() throws {
+        guard !fragment, output != "-" else {
+            throw OutputError(description: "\(notebook): a folder renders to a folder of pages; hint: give -o OUT/ (not -o - or --fragment), or render one NOTEBOOK.md")
+        }
+        if execution.dryRun {
+            throw ValidationError("--dry-run takes one NOTEBOOK.md, not a folder")
+        }
+        var request = BookRequest(folder: notebook, outputFolder: output, scale: execution.scale,
+                                  parse: parseOptions, run: execution.options, page: try pageOptions(selfContained: selfContained))
+        request.templatePath = template
+        let interrupt = InterruptHandler()
+        let pipeline = try makePipeline(stop: interrupt.stop)
+        let book = try withExtendedLifetime(interrupt) { try pipeline.renderBook(request) }
+        try pipeline.writeBook(book)
+        if !quiet {
+            for page in book.pages { print("wrote \(page.destination)") }
+            print("wrote \(book.indexPath) (\(book.pages.count) notebook\(book.pages.count == 1 ? "" : "s"))")
+        }
+        try Self.exitForFailures(book.failures)
+    }
+
+    /// `--unsafe-html` as parse options.
+    var parseOptions: ParseOptions { ParseOptions(allowRawHTML: unsafeHTML ? true : nil) }
+
+    /// `--fragment` and `--template` (loaded) as page options.
+    ///
+    /// - Throws: ``RenderError`` for an unreadable or malformed template.
+    func pageOptions(selfContained: Bool) throws -> RenderOptions {
+        var page = RenderOptions()
+        page.fragment = fragment
+        page.selfContained = selfContained
+        page.template = try template.map { try PageTemplate.load(path: $0) }
+        return page
+    }
+
+    /// The pipeline of this command's flags (`--executor`, `--quiet`), stopped by `stop` (Ctrl-C).
+    /// - Parameter executor: the notebook's front matter `executor:` (flags win key by key).
+    func makePipeline(stop: StopFlag, executor: ExecutorSettings? = nil) throws -> NotebookPipeline {
+        if let note = execution.jobCount.note { printError(note) }
+        return NotebookPipeline(executors: try execution.executors(executor),
+                                observer: execution.dryRun ? SilentProgress() : StderrProgress(mode: quiet ? .quiet : nil),
+                                stop: stop)
+    }
+
+    /// Prints each failure and exits 1 when there is one.
+    static func exitForFailures(_ failures: [String]) throws {
+        for failure in failures { printError("error: \(failure)") }
+        if !failures.isEmpty { throw ExitStatus.executionFailure }
     }
 
     /// `notes.md` → `notes.html` in the same directory.

@@ -2,6 +2,7 @@ import ArgumentParser
 import DepthMuP
 import enum Notebook.SpecLimits
 import Foundation
+import enum Notebook.LearningRate
 
 extension ActivationKind: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
@@ -60,15 +61,8 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Also print per-block ‖ΔW‖_F/‖W₀‖_F and the feature-diversity curve.") var featureUpdate = false
     @Flag(help: "Print one JSON object instead of text.") var json = false
 
-    /// Parses `2^-9`, `2**-9` or a decimal number.
-    static func parseRate(_ text: String) -> Double? {
-        let t = text.replacingOccurrences(of: "**", with: "^").replacingOccurrences(of: " ", with: "")
-        if let caret = t.firstIndex(of: "^") {
-            guard let base = Double(t[..<caret]), let exponent = Double(t[t.index(after: caret)...]) else { return nil }
-            return pow(base, exponent)
-        }
-        return Double(t)
-    }
+    /// Parses `2^-9`, `2**-9` or a decimal number (the same parser as `lr:` in a block).
+    static func parseRate(_ text: String) -> Double? { LearningRate.parse(text) }
 
     func validate() throws {
         guard let rate = Self.parseRate(lr), rate.isFinite else {

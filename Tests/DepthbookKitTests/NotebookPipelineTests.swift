@@ -117,7 +117,7 @@ final class NotebookPipelineTests: XCTestCase {
         let report = try NotebookPipeline(executors: .always(FakeExecutor())).check(
             CheckRequest(notebookPath: path, jobs: 1, calibrate: false))
         XCTAssertEqual(report.lines, [
-            "\(path): 2 cells (1 experiment), 0 math spans, 1 inline references",
+            "\(path): 2 cells (1 experiment), 0 math spans, 1 inline reference",
             "  1-3    prose",
             // 6 · batch 64 · 8² · depth 4 = 98,304 FLOP per step, × 3 steps × 3 points.
             "  5-10   experiment lr (block 1): 3 points, 884.7 kFLOP",

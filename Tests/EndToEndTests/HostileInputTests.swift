@@ -42,11 +42,13 @@ final class HostileInputTests: XCTestCase {
 
     // MARK: Outputs: all or nothing, never destructive
 
+    /// The index page is now written by book mode (`render FOLDER -o OUT/`; issue 8 removed the
+    /// `index` command): an output that names the notebook is refused and the notebook kept.
     func testIndexRefusesToOverwriteItsNotebook() throws {
         let notebook = try write("---\ntitle: One\n---\n# x\n")
-        let result = try CommandRunner.run(["index", notebook.path, "-o", notebook.path])
+        let result = try CommandRunner.run(["render", directory.path, "-o", notebook.path])
         XCTAssertEqual(result.status, 2)
-        XCTAssertEqual(result.stderr, "error: \(notebook.path): the output would overwrite the notebook \(notebook.path); hint: choose another output path (or rename the notebook)\n")
+        XCTAssertEqual(result.stderr, "error: \(notebook.path): is a file, not a folder; hint: a book is written to a folder of pages, give -o OUT/\n")
         XCTAssertEqual(try String(contentsOf: notebook, encoding: .utf8), "---\ntitle: One\n---\n# x\n")
     }
 

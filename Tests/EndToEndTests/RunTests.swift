@@ -14,8 +14,7 @@ final class RunTests: XCTestCase {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    @discardableResult
-    func write(_ text: String, to name: String = "notes.md", in folder: URL? = nil) throws -> URL {
+    @discardableResult func write(_ text: String, to name: String = "notes.md", in folder: URL? = nil) throws -> URL {
         let url = (folder ?? directory).appendingPathComponent(name)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try text.write(to: url, atomically: true, encoding: .utf8)
@@ -72,8 +71,11 @@ final class RunTests: XCTestCase {
         let second = try CommandRunner.run(["render", "notes.md", "--jobs", "2", "--quiet"], in: two)
         XCTAssertEqual(second.status, 0, second.stderr)
         let outputs = try FileManager.default.contentsOfDirectory(atPath: one.path).filter { $0.hasPrefix("notes.") && $0 != "notes.md" }.sorted()
-        XCTAssertEqual(outputs, ["notes.coords.coord-check.csv", "notes.coords.feature-update.csv", "notes.coords.init-variance.csv", "notes.html",
-                                 "notes.lr.best-lr.csv", "notes.lr.loss-table-2.csv", "notes.lr.loss-table.csv",
+        // Plots write their values as CSV too (coord-check's two plots are -2 and -3).
+        XCTAssertEqual(outputs, ["notes.coords.coord-check-2.csv", "notes.coords.coord-check-3.csv", "notes.coords.coord-check.csv",
+                                 "notes.coords.feature-update-2.csv", "notes.coords.feature-update.csv", "notes.coords.init-variance-2.csv",
+                                 "notes.coords.init-variance.csv", "notes.coords.loss-curves.csv", "notes.html",
+                                 "notes.lr.best-lr.csv", "notes.lr.loss-table-2.csv", "notes.lr.loss-table.csv", "notes.lr.loss-vs-lr.csv",
                                  "notes.lr.summary.csv", "notes.results.json"])
         for name in outputs {
             XCTAssertEqual(try read(name, in: one), try read(name, in: two), "\(name) differs between --jobs 1 and 2")
@@ -321,9 +323,14 @@ final class RunTests: XCTestCase {
         for command in [["check", "notes.md"], ["render", "notes.md", "--quiet"]] {
             let result = try CommandRunner.run(command, in: directory)
             XCTAssertEqual(result.status, 2, result.stderr)
-            XCTAssertTrue(result.stderr.contains("notes.md:1:1: block m: data.images: no such file "), result.stderr)
+            // Located at the key that names the file (issue 12), not at the fence (1:1).
+            XCTAssertTrue(result.stderr.contains("notes.md:2:19: block m: data.images: no such file "), result.stderr)
             XCTAssertTrue(result.stderr.contains("missing.gz; hint: fix the path"), result.stderr)
         }
+        try write("```experiment {#m}\ndata:\n  name: idx\n  images: here.gz\n  labels: missing.gz\n```\n")
+        try Data([0]).write(to: directory.appendingPathComponent("here.gz"))
+        let result = try CommandRunner.run(["check", "notes.md"], in: directory)
+        XCTAssertTrue(result.stderr.contains("notes.md:5:3: block m: data.labels: no such file "), result.stderr)
     }
 
     /// Regression: `--scale cl` (a typo) silently rendered at full scale.

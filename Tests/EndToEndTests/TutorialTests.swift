@@ -1,29 +1,20 @@
 import Foundation
 import XCTest
 
-/// Each tutorial in `notebooks/` renders at `--scale ci` and the claims its prose makes hold on
-/// the results JSON of that render (issue 5; depth-mup.md §3 C1, C3, C4).
+/// Each tutorial in `notebooks/` renders at `--scale ci` (as one book, ``CIBook``) and the
+/// claims its prose makes hold on the results JSON of that render (issue 5; depth-mup.md §3 C1, C3, C4).
 ///
 /// The claims are recomputed here from the raw per-point results, independently of the Render
 /// module's analysis code: seeds averaged, diverged points excluded, k* = log2 of the learning
 /// rate with the lowest mean final train loss.
 final class TutorialTests: XCTestCase {
-    static let fashionMNIST = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
-
-    /// Renders `notebooks/NAME.md` at ci scale in a scratch directory and returns its results.
+    /// The results of `notebooks/NAME.md` in the ci-scale book (rendered once, ``CIBook``).
     func render(_ name: String) throws -> Results {
-        guard FileManager.default.fileExists(atPath: Self.fashionMNIST) else {
-            throw XCTSkip("Fashion-MNIST is not installed (Debian dataset-fashion-mnist; `make deps` installs it)")
-        }
-        let directory = try CommandRunner.temporaryDirectory()
-        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
-        let source = CommandRunner.repositoryRoot.appendingPathComponent("notebooks/\(name).md")
-        try FileManager.default.copyItem(at: source, to: directory.appendingPathComponent("\(name).md"))
-        let result = try CommandRunner.run(["render", "\(name).md", "--scale", "ci", "--quiet"], in: directory)
-        XCTAssertEqual(result.status, 0, result.stderr)
-        let html = try String(contentsOf: directory.appendingPathComponent("\(name).html"), encoding: .utf8)
+        let book = try CIBook.rendered()
+        XCTAssertEqual(book.status, 0, book.stderr)
+        let html = try String(contentsOf: book.output.appendingPathComponent("\(name).html"), encoding: .utf8)
         XCTAssertFalse(html.contains(">n/a</span>"), "a quoted number is missing in \(name)")
-        let json = try Data(contentsOf: directory.appendingPathComponent("\(name).results.json"))
+        let json = try Data(contentsOf: book.output.appendingPathComponent("\(name).results.json"))
         return try Results(json)
     }
 

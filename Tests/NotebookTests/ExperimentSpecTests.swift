@@ -60,9 +60,9 @@ final class ExperimentSpecTests: XCTestCase {
         XCTAssertEqual(SpecScalar.resolve(plain: "NO"), .string("NO"))
         XCTAssertEqual(try decode("title: NO").title, "NO")
         XCTAssertEqual(message("model: {pre_ln: no}"),
-                       "notes.md:13:17: block 2: model.pre_ln: expected true/false, got \"no\"")
+                       "notes.md:13:17: block 2: model.pre_ln: expected true/false, got \"no\"; hint: YAML 1.1 would have read \"no\" as false, YAML 1.2 (used here) reads a string: write false")
         XCTAssertEqual(message("allow-errors: yes"),
-                       "notes.md:13:15: block 2: allow-errors: expected true/false, got \"yes\"")
+                       "notes.md:13:15: block 2: allow-errors: expected true/false, got \"yes\"; hint: YAML 1.1 would have read \"yes\" as true, YAML 1.2 (used here) reads a string: write true")
     }
 
     /// B28: a repeated key is an error naming both lines; nothing is silently kept.
@@ -138,19 +138,19 @@ final class ExperimentSpecTests: XCTestCase {
             ("data: {input_dim: x}", "data.input_dim", "expected integer, got \"x\""),
             ("data: {classes: x}", "data.classes", "expected integer, got \"x\""),
             ("data: {seed: x}", "data.seed", "expected integer, got \"x\""),
-            ("data: {standardize: no}", "data.standardize", "expected true/false, got \"no\""),
+            ("data: {standardize: no}", "data.standardize", "expected true/false, got \"no\"; hint: YAML 1.1 would have read \"no\" as false, YAML 1.2 (used here) reads a string: write false"),
             ("model: [1]", "model", "expected a mapping, got a list"),
             ("model: {width: wide}", "model.width", "expected integer, got \"wide\""),
             ("model: {depth: [4, deep]}", "model.depth[1]", "expected integer, got \"deep\""),
             ("model: {block_depth: x}", "model.block_depth", "expected integer, got \"x\""),
             ("model: {activation: 3}", "model.activation", "expected one of relu, abs, tanh, gelu, identity, got number 3"),
-            ("model: {mean_subtraction: off}", "model.mean_subtraction", "expected true/false, got \"off\""),
+            ("model: {mean_subtraction: off}", "model.mean_subtraction", "expected true/false, got \"off\"; hint: YAML 1.1 would have read \"off\" as false, YAML 1.2 (used here) reads a string: write false"),
             ("model: {branch_multiplier: x}", "model.branch_multiplier", "expected number, got \"x\""),
             ("model: {base_width: x}", "model.base_width", "expected integer, got \"x\""),
             ("model: {base_depth: x}", "model.base_depth", "expected integer, got \"x\""),
             ("model: {input: 1}", "model.input", "expected one of frozen, trained, got number 1"),
             ("model: {readout: 1}", "model.readout", "expected one of frozen, trained, zero, got number 1"),
-            ("model: {pre_ln: on}", "model.pre_ln", "expected true/false, got \"on\""),
+            ("model: {pre_ln: on}", "model.pre_ln", "expected true/false, got \"on\"; hint: YAML 1.1 would have read \"on\" as true, YAML 1.2 (used here) reads a string: write true"),
             ("parametrization: 3", "parametrization", "expected sp, mup, depth-mup or {alpha: a, gamma: g}, got number 3"),
             ("parametrization: {alpha: x, gamma: 0.5}", "parametrization.alpha", "expected number, got \"x\""),
             ("optimizer: adam", "optimizer", "expected a mapping, got \"adam\""),
@@ -170,7 +170,7 @@ final class ExperimentSpecTests: XCTestCase {
             ("measure: 1", "measure", "expected a mapping, got number 1"),
             ("measure: {coord_check_steps: x}", "measure.coord_check_steps", "expected integer, got \"x\""),
             ("measure: {feature_update: 1}", "measure.feature_update", "expected true/false, got number 1"),
-            ("measure: {loss_curve: y}", "measure.loss_curve", "expected true/false, got \"y\""),
+            ("measure: {loss_curve: y}", "measure.loss_curve", "expected true/false, got \"y\"; hint: YAML 1.1 would have read \"y\" as true, YAML 1.2 (used here) reads a string: write true"),
             ("show: 1", "show", "expected one of loss-vs-lr, best-lr, loss-table, loss-curves, coord-check, feature-update, init-variance, summary, got number 1"),
             ("timeout: soon", "timeout", "expected number, got \"soon\""),
             ("allow-errors: 1", "allow-errors", "expected true/false, got number 1"),
@@ -310,7 +310,7 @@ final class ExperimentSpecTests: XCTestCase {
 
     func testAnInactiveScaleIsStillValidated() {
         XCTAssertEqual(message("scales:\n  ci: {train: {stesp: 5}}"),
-                       "notes.md:14:16: block 2: train.stesp: unknown key stesp; did you mean steps?")
+                       "notes.md:14:16: block 2: scales.ci.train.stesp: unknown key stesp; did you mean steps?")
     }
 
     func testSeedsCountOrList() throws {

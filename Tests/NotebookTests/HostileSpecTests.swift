@@ -120,7 +120,7 @@ final class HostileSpecTests: XCTestCase {
     func testPointCountBeyondIntMaxIsRefused() {
         let list = "[" + (1...100).map(String.init).joined(separator: ", ") + "]"
         let body = "model: {width: \(list), depth: \(list), block_depth: [1, 2, 3, 4], activation: [relu, abs, tanh, gelu, identity], pre_ln: [true, false], branch_multiplier: \(list), base_width: \(list), base_depth: \(list)}\n"
-            + "optimizer: {lr: {log2: [-100, 20], step: 0.125}, momentum: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]}\n"
+            + "optimizer: {name: sgd, lr: {log2: [-100, 20], step: 0.125}, momentum: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]}\n"
             + "train: {seeds: 1000}\nparametrization: [sp, mup, depth-mup]\n"
         XCTAssertTrue(message(body).hasPrefix("notes.md:13:1: block 2: the sweep has 9223372036854775807 points; narrow it"), message(body))
     }

@@ -43,6 +43,17 @@ final class PageRendererTests: XCTestCase {
         XCTAssertFalse(page.html.contains("href=\"#deep\""), "level 4 is not in the table of contents")
     }
 
+    /// Issue 12: a page without headings showed an empty "Contents" box.
+    func testPageWithoutHeadingsHasNoContentsBox() throws {
+        let notebook = try Notebook.parse(text: "Just prose, $x$.\n", file: "t.md")
+        let page = try PageRenderer.renderPage(notebook: notebook, provider: UnexecutedBlocks(), options: pageOptionsWithoutKaTeX())
+        XCTAssertFalse(page.html.contains("class=\"toc\""), page.html)
+        let withHeading = try PageRenderer.renderPage(
+            notebook: try Notebook.parse(text: "# A\n\ntext\n", file: "t.md"), provider: UnexecutedBlocks(),
+            options: pageOptionsWithoutKaTeX())
+        XCTAssertTrue(withHeading.html.contains("class=\"toc\""))
+    }
+
     func testFragmentHasNoAnchorsTemplateOrAssets() throws {
         XCTAssertEqual(try fragment("# A\n\ntext $x$\n"), "<h1>A</h1>\n<p>text \(inlineMath("x"))</p>\n")
     }

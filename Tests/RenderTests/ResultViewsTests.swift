@@ -22,7 +22,7 @@ final class ResultViewsTests: XCTestCase {
         assertSnapshot(output.html, ext: "html")
         assertSnapshot(output.tables[0].csv(), ext: "csv")
         // depth-mup keeps its optimum (spread 0); sp drifts by 1 octave from L = 4 to 16.
-        XCTAssertTrue(output.html.contains("<th scope=\"row\" class=\"number\">spread (octaves)</th><td class=\"number\">1</td><td class=\"number\">0</td>"), output.html)
+        XCTAssertTrue(output.html.contains("<th scope=\"row\" class=\"number\">spread (octaves)</th><td class=\"number\" data-label=\"SP\">1</td><td class=\"number\" data-label=\"depth-μP\">0</td>"), output.html)
     }
 
     func testLossTableSnapshot() throws {
@@ -30,7 +30,7 @@ final class ResultViewsTests: XCTestCase {
         assertSnapshot(output.html, ext: "html")
         XCTAssertEqual(output.tables.count, 2)
         XCTAssertTrue(output.html.contains("diverged @ step 5"))
-        XCTAssertTrue(output.html.contains("<caption>"))
+        XCTAssertTrue(output.html.contains("<figcaption>"))
         XCTAssertTrue(output.html.contains("<thead>"))
     }
 
@@ -49,7 +49,7 @@ final class ResultViewsTests: XCTestCase {
     func testCoordCheckGivesEachStepOneColourInBothPlots() throws {
         let html = try view(.coordCheck, "model: {width: 16, depth: [4, 16]}\ntrain: {steps: 3}\nshow: [coord-check]").html
         for step in 1...3 {
-            let pattern = "<title>t = \(step)</title>\n<polyline points=\"[^\"]*\" fill=\"none\" stroke-width=\"1.8\" style=\"stroke:([^\"]*)\""
+            let pattern = "<title>t = \(step)</title>\n<polyline points=\"[^\"]*\" fill=\"none\" stroke-width=\"2\" style=\"stroke:([^\"]*)\""
             let regex = try NSRegularExpression(pattern: pattern)
             let colours = regex.matches(in: html, range: NSRange(html.startIndex..., in: html)).map { match in
                 String(html[Range(match.range(at: 1), in: html)!])
@@ -72,25 +72,26 @@ final class ResultViewsTests: XCTestCase {
         XCTAssertEqual(ceiling, 4.8)
         var plot = SVGPlot(xLabel: "x", yLabel: "y", xScale: .log2Exponent, yScale: .linear, panels: panels, description: "")
         plot.yCeiling = ceiling
-        let svg = plot.svg()
+        let svg = plot.html()
         XCTAssertEqual(svg.components(separatedBy: "class=\"off-scale\"").count - 1, 2)
-        XCTAssertTrue(svg.contains("<title>off scale: 900.0</title>"))
+        XCTAssertTrue(svg.contains("<title>above the axis: 900.0</title>"))
         XCTAssertFalse(svg.contains(">500<"), "the y ticks must stop at the ceiling")
         // Without an exploding curve there is no ceiling.
         XCTAssertNil(ResultViews.lossCeiling([SVGPlot.Panel(title: "", series: Array(panels[0].series.prefix(2)))]))
     }
 
     /// Regression: legends had three 150-px columns whatever the plot's width, so a one-panel
-    /// plot (300 px) cut its third entry off. Every entry now starts inside the plot with room
-    /// for its label.
+    /// plot (300 px) cut its third entry off. The legend is now an HTML list under the panels
+    /// (it wraps to any width), every entry present, none of them inside the SVG.
     func testLegendFitsASinglePanel() throws {
         let series = (1...5).map { SVGPlot.Series(name: "L = \($0)", points: [(Double($0), 1.0), (Double($0) + 1, 2.0)]) }
-        let svg = SVGPlot(xLabel: "x", yLabel: "y", xScale: .linear, yScale: .linear,
-                          panels: [SVGPlot.Panel(title: "", series: series)], description: "").svg()
-        let regex = try NSRegularExpression(pattern: "<text x=\"([0-9.]+)\" y=\"[0-9.]+\">L = ")
-        let starts = regex.matches(in: svg, range: NSRange(svg.startIndex..., in: svg)).map { Double(svg[Range($0.range(at: 1), in: svg)!])! }
-        XCTAssertEqual(starts.count, 5)
-        XCTAssertTrue(starts.allSatisfy { $0 + 60 <= 300 }, "legend labels start at \(starts) in a 300-px plot")
+        let html = SVGPlot(xLabel: "x", yLabel: "y", xScale: .linear, yScale: .linear,
+                           panels: [SVGPlot.Panel(title: "", series: series)], description: "").html()
+        let legend = try XCTUnwrap(html.range(of: "<ul class=\"legend\">")).upperBound
+        let entries = html[legend...].components(separatedBy: "<li><span class=\"swatch\"").count - 1
+        XCTAssertEqual(entries, 5)
+        let svg = html[..<legend]
+        XCTAssertNil(svg.range(of: "<text[^>]*>L = ", options: .regularExpression), "legend labels inside the SVG")
     }
 
     func testFeatureUpdateSnapshot() throws {
@@ -112,7 +113,7 @@ final class ResultViewsTests: XCTestCase {
 
     func testTableMarksBestAndRightAlignsNumbers() throws {
         let html = try view(.lossTable).html
-        XCTAssertTrue(html.contains("<td class=\"number best\">"))
+        XCTAssertTrue(html.contains("<td class=\"number best\" data-label="))
         XCTAssertTrue(html.contains("<th scope=\"col\" class=\"number\">L = 4</th>"))
     }
 
@@ -126,8 +127,8 @@ final class ResultViewsTests: XCTestCase {
         }
         let analysis = BlockAnalysis(block)
         let summary = ResultViews.render(.summary, analysis).html
-        XCTAssertTrue(summary.contains("<td class=\"number\">NaN</td>"), summary)
-        XCTAssertTrue(summary.contains("<td class=\"number\">inf</td>"), summary)
+        XCTAssertTrue(summary.contains("<td class=\"number\" data-label=\"final train loss\">NaN</td>"), summary)
+        XCTAssertTrue(summary.contains("<td class=\"number\" data-label=\"final train loss\">inf</td>"), summary)
         XCTAssertEqual(summary.components(separatedBy: "<td class=\"number").count - 1, 8)
         let plot = ResultViews.render(.lossVsLR, analysis).html
         XCTAssertFalse(plot.contains("nan") || plot.contains("NaN") || plot.contains("inf"), "plots skip non-finite points")
@@ -165,11 +166,36 @@ final class ResultViewsTests: XCTestCase {
         XCTAssertEqual(provider.crossReferenceHTML(forBlockID: "lr-transfer"), "<a class=\"cross-reference\" href=\"#lr-transfer\">Figure 2</a>")
         XCTAssertNil(provider.crossReferenceHTML(forBlockID: "nope"))
         let files = provider.sideFiles(pageName: "notes", notebookFile: "notes.md").map(\.name)
-        XCTAssertEqual(files, ["notes.results.json", "notes.lr-transfer.best-lr.csv", "notes.lr-transfer.loss-table.csv", "notes.lr-transfer.loss-table-2.csv"])
+        // The plot's values are a CSV too (loss-vs-lr), so nothing is reachable only by hovering.
+        XCTAssertEqual(files, ["notes.results.json", "notes.lr-transfer.loss-vs-lr.csv", "notes.lr-transfer.best-lr.csv", "notes.lr-transfer.loss-table.csv", "notes.lr-transfer.loss-table-2.csv"])
     }
 }
 
 final class NumberFormatTests: XCTestCase {
+    /// A count reads as prose: singular for exactly one (issue 8: "1 octaves").
+    func testCountedIsSingularForOne() {
+        XCTAssertEqual(NumberFormat.counted(1, "octave"), "1 octave")
+        XCTAssertEqual(NumberFormat.counted(2, "octave"), "2 octaves")
+        XCTAssertEqual(NumberFormat.counted(0, "octave"), "0 octaves")
+        XCTAssertEqual(NumberFormat.counted(1.5, "octave"), "1.5 octaves")
+        XCTAssertEqual(NumberFormat.counted(1, "grid step"), "1 grid step")
+    }
+
+    /// Readers see U+2212, not a hyphen-minus (issue 8: "-0.01" beside tables' "−").
+    func testProseUsesTheMinusSign() {
+        XCTAssertEqual(NumberFormat.prose(-0.01), "−0.0100")
+        XCTAssertEqual(NumberFormat.minus("-0.50"), "−0.50")
+        XCTAssertEqual(NumberFormat.minus("depth-mup"), "depth-mup", "a hyphen inside a word stays")
+    }
+
+    /// Scientific values as `× 10ⁿ` (issue 8: "1.74e19" in running text).
+    func testProseWritesPowersOfTen() {
+        XCTAssertEqual(NumberFormat.prose(1.74e19), "1.74 × 10¹⁹")
+        XCTAssertEqual(NumberFormat.prose(-2.5e-5, digits: 2), "−2.5 × 10⁻⁵")
+        XCTAssertEqual(NumberFormat.prose(1e6, digits: 1), "10⁶")
+        XCTAssertEqual(NumberFormat.prose(617.8, digits: 4), "617.8")
+    }
+
     func testSignificantDigits() {
         XCTAssertEqual(NumberFormat.significant(0.0078125), "0.00781")
         XCTAssertEqual(NumberFormat.significant(2.31456, digits: 4), "2.315")
@@ -213,16 +239,17 @@ final class InlineReferenceTests: XCTestCase {
 
     func testQuantities() throws {
         XCTAssertEqual(try value("lr-transfer.best_lr[depth-mup, 16]"), "2⁻⁷")
-        XCTAssertEqual(try value("lr-transfer.best_log2_lr[depth-mup, depth=16]"), "-7")
-        XCTAssertEqual(try value("lr-transfer.best_log2_lr[sp, 16]"), "-8")
-        XCTAssertEqual(try value("lr-transfer.spread_octaves[sp]"), "1")
-        XCTAssertEqual(try value("lr-transfer.spread_octaves[depth-mup]"), "0")
+        // Quoted numbers read as prose: a Unicode minus, octaves counted with their noun.
+        XCTAssertEqual(try value("lr-transfer.best_log2_lr[depth-mup, depth=16]"), "−7")
+        XCTAssertEqual(try value("lr-transfer.best_log2_lr[sp, 16]"), "−8")
+        XCTAssertEqual(try value("lr-transfer.spread_octaves[sp]"), "1 octave")
+        XCTAssertEqual(try value("lr-transfer.spread_octaves[depth-mup]"), "0 octaves")
         XCTAssertEqual(try value("1.points"), "72")
         XCTAssertEqual(try value("lr-transfer.diverged"), "8")
         XCTAssertEqual(try value("lr-transfer.final_loss[sp, 4, 2^-2]"), "diverged @ step 5")
         XCTAssertEqual(try value("lr-transfer.best_loss[depth-mup, 4]"), "0.3610")
         // Depth left open: the one rate best on average over depths.
-        XCTAssertEqual(try value("lr-transfer.best_log2_lr[depth-mup]"), "-7")
+        XCTAssertEqual(try value("lr-transfer.best_log2_lr[depth-mup]"), "−7")
         XCTAssertEqual(try resolve("lr-transfer.best_lr[depth-mup, 16]"),
                        "<span class=\"reference\" title=\"lr-transfer.best_lr[depth-mup, 16]\">2⁻⁷</span>")
     }
@@ -238,9 +265,9 @@ final class InlineReferenceTests: XCTestCase {
         let yaml = lrTransfer.replacingOccurrences(of: "[sp, depth-mup]", with: "[depth-mup, {alpha: 0.5, gamma: 0}]")
         for spelling in ["(0.5, 0)", "α=0.5 γ=0", "alpha=0.5 gamma=0", "{alpha: 0.5, gamma: 0}",
                          "parametrization=(0.5, 0)", "parametrization=α=0.5 γ=0"] {
-            XCTAssertEqual(try value("lr-transfer.best_log2_lr[\(spelling), 16]", yaml), "-8", spelling)
+            XCTAssertEqual(try value("lr-transfer.best_log2_lr[\(spelling), 16]", yaml), "−8", spelling)
         }
-        XCTAssertEqual(try value("lr-transfer.best_log2_lr[depth-mup, 16]", yaml), "-7")
+        XCTAssertEqual(try value("lr-transfer.best_log2_lr[depth-mup, 16]", yaml), "−7")
         XCTAssertThrowsError(try value("lr-transfer.best_log2_lr[(1, 0), 16]", yaml))
     }
 

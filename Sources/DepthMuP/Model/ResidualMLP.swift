@@ -103,16 +103,12 @@ final class ResidualMLP {
         }
     }
 
-    /// Overwrites `output` `[rows, width]` with `input · Uᵀ` for `input` `[rows, inputDim]`, in
-    /// GEMMs of `capacity` rows (the shape a training step uses).
+    /// Overwrites `output` `[rows, width]` with `input · Uᵀ` for `input` `[rows, inputDim]`, row
+    /// by row (``Linear/forwardRows(output:input:weight:rows:inputs:outputs:)``), as a frozen
+    /// input layer's forward pass computes it, so the bits match.
     func projectInputs(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>) {
-        var start = 0
-        while start < rows {
-            let count = min(capacity, rows - start)
-            Linear.forward(output: output + start * width, input: input + start * layout.inputDim, weight: parameter(layout.inputRange),
-                           batch: count, inputs: layout.inputDim, outputs: width)
-            start += count
-        }
+        Linear.forwardRows(output: output, input: input, weight: parameter(layout.inputRange),
+                           rows: rows, inputs: layout.inputDim, outputs: width)
     }
 
     /// Runs the network on `input` `[batch, inputDim]`; overwrites x, h, u, y and `logits`.
@@ -124,7 +120,12 @@ final class ResidualMLP {
         precondition(batch >= 1 && batch <= capacity, "ResidualMLP.forward: batch \(batch) outside 1...\(capacity)")
         let n = width, count = batch * n
         if !inputLayerDone {
-            Linear.forward(output: x(0), input: input, weight: parameter(layout.inputRange), batch: batch, inputs: layout.inputDim, outputs: n)
+            // A frozen input layer projects row by row, as projectInputs does (same bits).
+            if config.input == .frozen {
+                Linear.forwardRows(output: x(0), input: input, weight: parameter(layout.inputRange), rows: batch, inputs: layout.inputDim, outputs: n)
+            } else {
+                Linear.forward(output: x(0), input: input, weight: parameter(layout.inputRange), batch: batch, inputs: layout.inputDim, outputs: n)
+            }
         }
         for l in 0..<depth {
             let previous = x(l), next = x(l + 1)

@@ -28,6 +28,21 @@ enum GEMM {
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    /// Overwrites `y` `[m]` with `A · x`, `A` `[m, n]` row-major with leading dimension `lda`,
+    /// `x` `[n]` (one `cblas_sgemv`, CblasRowMajor, no transpose).
+    ///
+    /// Each call computes one vector by itself, so its bits depend only on `A` and `x`: unlike
+    /// a row of an sgemm, whose bits can depend on where the row sits in the batch (see
+    /// ``Linear/forwardRows(output:input:weight:rows:inputs:outputs:)``).
+    /// - Precondition: `m, n ≥ 0`; `lda ≥ n`.
+    @inline(__always)
+    static func multiplyVector(m: Int, n: Int, a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>,
+                               y: UnsafeMutablePointer<Float>) {
+        if m == 0 { return }
+        _ = coreSelection
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(n), 1, a, Int32(lda), x, 1, 0, y, 1)
+    }
+
     /// Sets the number of OpenBLAS threads for the whole process (`openblas_set_num_threads`).
     static func setThreadCount(_ count: Int) {
         _ = coreSelection
@@ -83,11 +98,12 @@ enum GEMM {
 public enum BLAS {
     /// Sets the number of threads OpenBLAS uses per GEMM call (`openblas_set_num_threads`).
     ///
-    /// The engine's default is 1, so that parallel runs on separate threads do not oversubscribe
-    /// the cores; results are identical for 1 and 2 threads (tested: sgemm splits the rows and
-    /// columns of C, not the inner dimension). Process-wide: call it before starting runs.
+    /// For GEMMs outside training (benchmarks). Every training run sets one thread for itself
+    /// (``Trainer``), whatever was chosen here: parallel runs on separate threads must not
+    /// oversubscribe the cores, and OpenBLAS's results are not bit-identical across thread counts
+    /// (measured with Debian's 0.3.21 Haswell/Zen sgemm kernels on an AMD EPYC: 2 threads
+    /// change the last bits of up to half of C). Process-wide.
     public static func setThreadCount(_ n: Int) {
-        BLASSettings.chosenByCaller.value = true
         GEMM.setThreadCount(n)
     }
 }
@@ -104,15 +120,3 @@ extension BLAS {
     }
 }
 
-/// Remembers whether a caller chose the BLAS thread count (then the trainer leaves it alone).
-enum BLASSettings {
-    final class Flag: @unchecked Sendable {
-        private let lock = NSLock()
-        private var stored = false
-        var value: Bool {
-            get { lock.lock(); defer { lock.unlock() }; return stored }
-            set { lock.lock(); stored = newValue; lock.unlock() }
-        }
-    }
-    static let chosenByCaller = Flag()
-}

@@ -9,12 +9,6 @@
 /// same config, data and seed give bit-identical results, also when runs execute concurrently
 /// on different threads (each run owns all of its buffers).
 public enum Trainer {
-    /// Sets OpenBLAS to one thread the first time any run starts (unless a caller chose a count
-    /// with ``BLAS/setThreadCount(_:)`` before).
-    private static let configureBLAS: Void = {
-        if !BLASSettings.chosenByCaller.value { GEMM.setThreadCount(1) }
-    }()
-
     /// Default largest table of frozen-input projections x_0 a run precomputes, in bytes.
     public static let defaultProjectionBudget = 64 << 20
 
@@ -48,13 +42,20 @@ public enum Trainer {
                              shouldStop: (() -> Bool)? = nil,
                              projectionBudget: Int = defaultProjectionBudget) throws -> TrainingResult {
         try train(config, on: data, model: TrainedModel.self, progress: progress, shouldStop: shouldStop,
-                  projectionBudget: projectionBudget)
+                  projectionBudget: projectionBudget, inspect: nil)
     }
 
     /// The step loop over any ``Model`` (specialized per conformer: no dynamic dispatch per step).
+    ///
+    /// `inspect` is a read-only look at the model for tests (the PyTorch twin compares every
+    /// step's gradients): `inspect(0, model)` after initialization, then `inspect(t, model)` after
+    /// step t's backward pass, when `model.gradients` holds step t's gradients of the trained
+    /// groups (and `model.parameters` is already updated).
+    /// - Precondition: `inspect` does not write to the model's buffers.
     static func train<M: Model>(_ config: TrainingConfig, on data: Dataset, model _: M.Type,
                                 progress: ((Int) -> Void)?, shouldStop: (() -> Bool)?,
-                                projectionBudget: Int) throws -> TrainingResult {
+                                projectionBudget: Int = defaultProjectionBudget,
+                                inspect: ((_ step: Int, _ model: M) -> Void)? = nil) throws -> TrainingResult {
         try config.validate()
         if config.loss == .crossEntropy && data.classes < 2 {
             throw DepthMuPError.invalidConfig("cross-entropy needs at least 2 classes")
@@ -62,13 +63,16 @@ public enum Trainer {
         try MemoryBudget.check(bytes: M.estimatedBytes(config, inputDim: data.inputDim, classes: data.classes),
                                what: "a width-\(config.model.width), depth-\(config.model.depth) network with batch \(config.batch)",
                                hint: "lower width, depth or batch")
-        _ = configureBLAS
+        // One BLAS thread per run, whatever the process chose: results must not depend on it
+        // (see BLAS.setThreadCount), and parallel runs must not oversubscribe the cores.
+        if GEMM.threadCount != 1 { GEMM.setThreadCount(1) }
         let parametrization = config.resolvedParametrization
         let modelConfig = config.model
         let branchScale = parametrization.branchMultiplier(modelConfig.branchMultiplier)
         let model = M(config: modelConfig, inputDim: data.inputDim, classes: data.classes, branchScale: branchScale, capacity: config.batch)
         var random = SeededRandom(seed: config.seed, stream: 0)
         model.initialize(parametrization, random: &random)
+        inspect?(0, model)
 
         let trainInput = modelConfig.input == .trained
         let trainReadout = modelConfig.readout != .frozen
@@ -97,8 +101,9 @@ public enum Trainer {
         let batches = Batches(data: data, batch: config.batch, seed: config.seed)
         // A frozen input layer maps each training example to a fixed x_0: compute it once for the
         // training set (see precomputesInputProjection) and look rows up in every step instead of
-        // redoing the [batch, d_in]×[d_in, n] GEMM. NOTE: the table is built with GEMMs of the
-        // step's batch size, so x_0 matches the per-step computation.
+        // redoing the [batch, d_in]×[d_in, n] product. NOTE: a frozen input layer projects each
+        // row on its own (Linear.forwardRows), so the table matches the per-step computation bit
+        // for bit, whatever the row's place in a batch.
         let projected: UnsafeMutableBufferPointer<Float>? =
             precomputesInputProjection(config, trainCount: data.trainCount, budget: projectionBudget) ? .allocate(capacity: data.trainCount * modelConfig.width) : nil
         defer { projected?.deallocate() }
@@ -134,6 +139,7 @@ public enum Trainer {
                 adam?.update(range, parameters: parameters, gradients: gradients)
                 sgd?.update(range, parameters: parameters, gradients: gradients)
             }
+            inspect?(step, model)
             if coordinateSteps.contains(step), let measurements {
                 // Measurement time is not training time.
                 let pause = ContinuousClock.now

@@ -1,0 +1,131 @@
+import Foundation
+import Notebook
+import Render
+import Runner
+
+/// What to render as a book (`depthbook render FOLDER -o OUT/`): the ``RenderRequest`` options
+/// of every chapter, with the folders instead of one notebook and page.
+public struct BookRequest: Sendable {
+    /// The folder of notebooks (``Book/notebookPaths(in:)``), with an optional `index.md` introduction.
+    public var folder: String
+    /// Where the pages and `index.html` go (default: `folder`).
+    public var outputFolder: String
+    public var scale: String?
+    /// The `--template` file, an input no output may overwrite (the loaded template is in `page`).
+    public var templatePath: String?
+    public var parse = ParseOptions()
+    public var run = RunOptions()
+    /// Options of every chapter's page; ``RenderOptions/navigation`` is set per chapter.
+    public var page = RenderOptions()
+
+    public init(folder: String, outputFolder: String? = nil, scale: String? = nil,
+                parse: ParseOptions = ParseOptions(), run: RunOptions = RunOptions(), page: RenderOptions = RenderOptions()) {
+        self.folder = folder
+        self.outputFolder = outputFolder ?? folder
+        self.scale = scale
+        self.parse = parse
+        self.run = run
+        self.page = page
+    }
+}
+
+/// A rendered book as values: every chapter's page with its destination, and the index page.
+public struct RenderedBook: Sendable {
+    /// One chapter's page and where it goes (`OUT/NAME.html`).
+    public struct Page: Sendable {
+        public var destination: String
+        public var rendered: RenderedNotebook
+    }
+
+    /// The chapters in book order (front matter `order:`, then file name).
+    public var pages: [Page]
+    /// `OUT/index.html`.
+    public var indexPath: String
+    /// The index page: the introduction (`index.md`) and each chapter's title, description and live headline.
+    public var indexHTML: String
+    /// The files the book read (notebooks, introduction, template, data), which
+    /// ``NotebookPipeline/writeBook(_:)`` never overwrites.
+    var inputs: [(path: String, role: String)]
+
+    /// Every chapter's results, in book order.
+    public var results: [BlockResult] { pages.flatMap(\.rendered.results) }
+    /// Every chapter's blocks that fail the command (``RenderedNotebook/failures``), in book order.
+    public var failures: [String] { pages.flatMap(\.rendered.failures) }
+}
+
+extension NotebookPipeline {
+    /// Prepares, runs and renders every notebook of `request.folder` as a book (``Book``): one
+    /// page each, with contents and previous/next links, and an index page quoting each
+    /// chapter's headline from its results. Writes nothing (see ``writeBook(_:)``).
+    ///
+    /// Every chapter is parsed and prepared, and every output path checked, before the first
+    /// block runs, so bad input anywhere costs no experiment.
+    ///
+    /// - Throws: ``RenderError`` (an unreadable folder, one without notebooks), bad input as
+    ///   ``render(_:)``; ``OutputError`` when `request.outputFolder` is a file or cannot be
+    ///   created; ``Interrupted`` when ``stop`` was set (finished points are cached, no page).
+    public func renderBook(_ request: BookRequest) throws -> RenderedBook {
+        let chapters = Book.order(try Book.notebookPaths(in: request.folder).map { path in
+            Book.Chapter(path: path, notebook: try Notebook.load(path: path, options: request.parse))
+        })
+        // Bad input in any chapter is found before the first one runs.
+        let prepared = try chapters.map { try prepare($0.notebook, path: $0.path, scale: request.scale) }
+        let folder = request.outputFolder
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), !isFolder.boolValue {
+            throw OutputError(description: "\(folder): is a file, not a folder; hint: a book is written to a folder of pages, give -o OUT/")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw OutputError(description: "\(folder): cannot create the folder; hint: check the -o path and that its parent is writable")
+        }
+        let requests = chapters.enumerated().map { index, chapter -> RenderRequest in
+            var page = request.page
+            page.navigation = Book.navigation(chapters, at: index)
+            var chapterRequest = RenderRequest(notebookPath: chapter.path,
+                                               destination: (folder as NSString).appendingPathComponent(chapter.page),
+                                               scale: request.scale, parse: request.parse, run: request.run, page: page)
+            chapterRequest.templatePath = request.templatePath
+            return chapterRequest
+        }
+        var inputs = prepared.flatMap { Self.inputs($0, template: request.templatePath) }
+        let indexPath = (folder as NSString).appendingPathComponent("index.html")
+        try OutputSet(inputs: inputs).check(requests.compactMap(\.destination) + [indexPath])
+
+        var pages: [RenderedBook.Page] = []
+        var entries: [IndexPage.Entry] = []
+        for (index, chapter) in chapters.enumerated() {
+            let rendered = try render(prepared[index], request: requests[index])
+            pages.append(RenderedBook.Page(destination: requests[index].destination!, rendered: rendered))
+            entries.append(IndexPage.Entry(title: chapter.title, description: chapter.notebook.frontMatter.description,
+                                           href: chapter.page,
+                                           headlineHTML: try Book.headlineHTML(chapter, provider: ExecutedBlocks(results: rendered.results))))
+        }
+        var introduction = ""
+        var title = "Notebooks"
+        let introPath = (request.folder as NSString).appendingPathComponent(Book.introductionFile)
+        if FileManager.default.fileExists(atPath: introPath) {
+            let intro = try Notebook.load(path: introPath, options: request.parse)
+            var fragment = RenderOptions()
+            fragment.fragment = true
+            introduction = try PageRenderer.renderPage(notebook: intro, provider: UnexecutedBlocks(), options: fragment).html
+            title = intro.frontMatter.title ?? title
+            inputs.append((introPath, "notebook"))
+        }
+        return RenderedBook(pages: pages, indexPath: indexPath,
+                            indexHTML: IndexPage.html(title: title, introductionHTML: introduction, entries: entries),
+                            inputs: inputs)
+    }
+
+    /// Writes every page of `book` (with its assets and side files) and the index, all or
+    /// nothing (``OutputSet``: staged, then renamed; never over an input).
+    ///
+    /// - Throws: ``OutputError`` naming the path, with a hint.
+    public func writeBook(_ book: RenderedBook) throws {
+        var outputs = OutputSet(inputs: book.inputs)
+        for page in book.pages { Self.stage(page.rendered, to: page.destination, in: &outputs) }
+        outputs.add(Data(book.indexHTML.utf8), to: book.indexPath)
+        try outputs.commit()
+    }
+}
