@@ -43,7 +43,7 @@ final class SlurmTests: XCTestCase {
         XCTAssertTrue(second.stderr.contains("block lr: submitted 12 points as Slurm array"), second.stderr)
         XCTAssertTrue(second.stderr.contains("block coords: submitted 6 points as Slurm array"), second.stderr)
         let outputs = try FileManager.default.contentsOfDirectory(atPath: local.path).filter { $0.hasPrefix("notes.") && $0 != "notes.md" }.sorted()
-        XCTAssertEqual(outputs.count, 9)
+        XCTAssertEqual(outputs.count, 15, "\(outputs)") // as ExecutorTests: the page, results JSON and CSVs
         for name in outputs {
             XCTAssertEqual(try Data(contentsOf: local.appendingPathComponent(name)), try Data(contentsOf: slurm.appendingPathComponent(name)),
                            "\(name) differs between --executor local and slurm")
