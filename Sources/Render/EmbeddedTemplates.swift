@@ -134,6 +134,8 @@ details.experiment-source summary { cursor: pointer; color: var(--accent); font:
               linear-gradient(to left, var(--bg) 30%, transparent) right / 2em 100% no-repeat local,
               linear-gradient(to right, var(--rule), transparent) left / 0.6em 100% no-repeat scroll,
               linear-gradient(to left, var(--rule), transparent) right / 0.6em 100% no-repeat scroll; }
+/* Prose (pipe) tables: one that is too wide scrolls in its own box, never the page. */
+main table:not(.results) { display: block; max-width: 100%; overflow-x: auto; border-collapse: collapse; }
 table.results { border-collapse: collapse; margin: 0 auto; font-variant-numeric: tabular-nums; font-size: 0.9em; }
 table.results th, table.results td { padding: 0.25em 0.6em; border-bottom: 1px solid var(--rule); }
 table.results thead th { border-bottom: 2px solid var(--fg); vertical-align: bottom; }
