@@ -2,8 +2,9 @@
 
 SWIFT        ?= swift
 APT_PACKAGES := pkg-config libcmark-dev libopenblas-dev zlib1g-dev libjs-katex fonts-katex dataset-fashion-mnist
-# Only the browser test needs Chromium; it skips with a message when Chromium cannot be installed.
-TEST_PACKAGES := chromium
+# Only the browser test needs Chromium, only the Slurm test the Slurm packages (Scripts/slurm-local.sh
+# starts a one-node cluster from them); each test skips with a message when its packages cannot be installed.
+TEST_PACKAGES := chromium slurmctld slurmd slurm-client munge
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps test-deps build release demo test bench bench-render bench-runs bench-preview twin clean
@@ -21,9 +22,9 @@ deps:
 test-deps: deps
 	@missing=""; for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing (optional: the browser test skips without it)"; \
+	  echo "installing:$$missing (optional: the browser and Slurm tests skip without them)"; \
 	  ( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing ) \
-	    || echo "warning: could not install$$missing; the browser test will skip"; \
+	    || echo "warning: could not install$$missing; the browser or Slurm test will skip"; \
 	fi
 
 build: deps

@@ -16,10 +16,10 @@ import Runner
 /// ```swift
 /// let pipeline = NotebookPipeline(executors: .process(worker: URL(fileURLWithPath: "/usr/bin/depthbook")))
 /// ```
-public final class ProcessExecutor: PointExecutor, @unchecked Sendable {
+public final class ProcessExecutor: LocalDataAnswers, @unchecked Sendable {
     public let worker: URL
     public let baseDirectory: URL
-    private let local: EngineExecutor
+    public let local: EngineExecutor
 
     public init(worker: URL, baseDirectory: URL) {
         self.worker = worker
@@ -27,12 +27,6 @@ public final class ProcessExecutor: PointExecutor, @unchecked Sendable {
         local = EngineExecutor(baseDirectory: baseDirectory)
     }
 
-    public var engineVersion: String { local.engineVersion }
-    public func dataFiles(for data: DataSpec) -> [String] { local.dataFiles(for: data) }
-    public func missingDataFiles(for data: DataSpec) -> [(key: String, path: String)] { local.missingDataFiles(for: data) }
-    public func dataProblem(for data: DataSpec) -> (key: String, message: String)? { local.dataProblem(for: data) }
-    public func dataFingerprint(for data: DataSpec) throws -> String { try local.dataFingerprint(for: data) }
-    public func flopsPerStep(_ point: PointSpec) throws -> Double { try local.flopsPerStep(point) }
 
     /// Runs `depthbook run-point SPEC -o RESULT` in the notebook's folder; polls `shouldStop`
     /// every 20 ms and terminates the child (SIGTERM) when it says so.
@@ -89,6 +83,22 @@ public final class ProcessExecutor: PointExecutor, @unchecked Sendable {
     }
 }
 
+/// An executor that runs points elsewhere but answers every data question (files, missing
+/// files, problems, fingerprint, FLOPs, engine version) with an in-process ``EngineExecutor``
+/// over the notebook's folder, so cache keys and `check` do not depend on where points run.
+public protocol LocalDataAnswers: PointExecutor {
+    var local: EngineExecutor { get }
+}
+
+extension LocalDataAnswers {
+    public var engineVersion: String { local.engineVersion }
+    public func dataFiles(for data: DataSpec) -> [String] { local.dataFiles(for: data) }
+    public func missingDataFiles(for data: DataSpec) -> [(key: String, path: String)] { local.missingDataFiles(for: data) }
+    public func dataProblem(for data: DataSpec) -> (key: String, message: String)? { local.dataProblem(for: data) }
+    public func dataFingerprint(for data: DataSpec) throws -> String { try local.dataFingerprint(for: data) }
+    public func flopsPerStep(_ point: PointSpec) throws -> Double { try local.flopsPerStep(point) }
+}
+
 extension ExecutorFactory {
     /// Runs every point as a child `worker run-point` process (``ProcessExecutor``).
     public static func process(worker: URL) -> ExecutorFactory {
@@ -104,9 +114,20 @@ public enum PointWorker {
     ///
     /// - Throws: ``RunnerError`` for a bad spec; the engine's error (bad data, bad
     ///   configuration) for a run that cannot proceed.
-    public static func run(spec: Data, baseDirectory: URL, shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> String {
+    ///   - store: a cache to store the result in (a cluster task's `--store-in`), keyed with
+    ///     this data fingerprint; the engine version must be `engineVersion` (the render's), or
+    ///     the entry would never be found.
+    public static func run(spec: Data, baseDirectory: URL, store: (cache: ResultCache, dataFingerprint: String, engineVersion: String?)? = nil,
+                           shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> String {
         let point = try PointCodec.decodeSpec(spec)
-        let result = try EngineExecutor(baseDirectory: baseDirectory).run(point, progress: { _ in }, shouldStop: shouldStop)
+        let engine = EngineExecutor(baseDirectory: baseDirectory)
+        if let expected = store?.engineVersion, expected != engine.engineVersion {
+            throw RunnerError("this worker's engine is \(engine.engineVersion), the render's \(expected); hint: --worker must be the same depthbook build as the render")
+        }
+        let result = try engine.run(point, progress: { _ in }, shouldStop: shouldStop)
+        if let store {
+            try store.cache.store(result, for: point, engineVersion: engine.engineVersion, dataFingerprint: store.dataFingerprint)
+        }
         return PointCodec.encodeResult(result) + "\n"
     }
 }

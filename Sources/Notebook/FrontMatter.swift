@@ -35,6 +35,9 @@ public struct FrontMatter: @unchecked Sendable {
     public var defaultsLocation: SourceLocation?
     /// The run scale (`full` unless the front matter says otherwise); the Runner interprets it.
     public var scale: String = "full"
+    /// `executor: {name: slurm, partition: …}`: where the notebook's points run unless
+    /// `render --executor` says otherwise; nil when the key is absent.
+    public var executor: ExecutorSettings?
     /// Position in a book (`depthbook render FOLDER`): notebooks sort by `order`, then by file
     /// name; one without `order` comes after those with one.
     public var order: Int?
@@ -51,7 +54,7 @@ public struct FrontMatter: @unchecked Sendable {
     /// The keys a front matter may hold.
     public static let knownKeys = [
         "title", "author", "date", "description", "math", "unsafe-html", "defaults", "scale",
-        "order", "show-source", "headline",
+        "order", "show-source", "headline", "executor",
     ]
 
     public init() {}
@@ -172,6 +175,8 @@ extension FrontMatter {
                         hint: "hint: write `order: 2` to place this notebook second in its book")
                 }
                 matter.order = number
+            case "executor":
+                matter.executor = try ExecutorSettings.decode(value, location: location)
             case "defaults":
                 matter.defaults = value
                 matter.defaultsLocation = location(value.mark)
@@ -227,5 +232,79 @@ extension Substring {
             end = index(before: end)
         }
         return self[startIndex..<end]
+    }
+}
+
+/// Front matter `executor:`: the `render` execution flags a notebook asks for, e.g.
+/// `executor: {name: slurm, partition: short, time: "00:30:00", max-parallel: 50,
+/// sbatch-args: [--mem=2G]}`. Keys are the flags' names (`sbatch-args` a list of `--sbatch-arg`s).
+public struct ExecutorSettings: Sendable, Hashable {
+    /// `local`, `process` or `slurm`.
+    public var name: String
+    public var partition: String?
+    public var time: String?
+    public var cpusPerTask: Int?
+    public var maxParallel: Int?
+    public var pointsPerTask: Int?
+    public var sbatchArgs: [String] = []
+    public var worker: String?
+
+    public static let names = ["local", "process", "slurm"]
+    public static let keys = ["name", "partition", "time", "cpus-per-task", "max-parallel", "points-per-task", "sbatch-args", "worker"]
+
+    /// Decodes `executor:`'s node (a mapping, or a bare name).
+    ///
+    /// - Throws: `NotebookError.located` at the offending key or value, with a hint.
+    static func decode(_ node: Node, location: (Mark?) -> SourceLocation) throws -> ExecutorSettings {
+        func fail(_ mark: Mark?, _ message: String, _ hint: String) -> NotebookError {
+            NotebookError.located(location(mark), message: "front matter key executor\(message)", hint: "hint: " + hint)
+        }
+        func checkedName(_ scalar: Node.Scalar, mark: Mark?) throws -> String {
+            guard names.contains(scalar.string) else {
+                throw fail(mark, ".name: unknown executor \"\(scalar.string)\"", "use one of " + names.joined(separator: ", "))
+            }
+            return scalar.string
+        }
+        if case .scalar(let scalar) = node { return ExecutorSettings(name: try checkedName(scalar, mark: node.mark)) }
+        guard case .mapping(let mapping) = node else {
+            throw fail(node.mark, ": expected a mapping", "write `executor: {name: slurm, partition: short}`")
+        }
+        var settings = ExecutorSettings(name: "")
+        for (keyNode, value) in mapping {
+            let key = keyNode.string ?? ""
+            func text() throws -> String {
+                guard case .scalar(let scalar) = value else { throw fail(value.mark, ".\(key): expected text", "write `\(key): value`") }
+                return scalar.string
+            }
+            func count() throws -> Int {
+                guard case .scalar(let scalar) = value, scalar.style == .plain, let number = Int(scalar.string), number >= 1 else {
+                    throw fail(value.mark, ".\(key): expected a whole number ≥ 1", "write `\(key): 4`")
+                }
+                return number
+            }
+            switch key {
+            case "name":
+                guard case .scalar(let scalar) = value else { throw fail(value.mark, ".name: expected text", "use one of " + names.joined(separator: ", ")) }
+                settings.name = try checkedName(scalar, mark: value.mark)
+            case "partition": settings.partition = try text()
+            case "time": settings.time = try text()
+            case "worker": settings.worker = try text()
+            case "cpus-per-task": settings.cpusPerTask = try count()
+            case "max-parallel": settings.maxParallel = try count()
+            case "points-per-task": settings.pointsPerTask = try count()
+            case "sbatch-args":
+                guard case .sequence(let items) = value else {
+                    throw fail(value.mark, ".sbatch-args: expected a list", "write `sbatch-args: [--mem=2G]`")
+                }
+                settings.sbatchArgs = try items.map { item in
+                    guard case .scalar(let scalar) = item else { throw fail(item.mark, ".sbatch-args: expected text", "write `sbatch-args: [--mem=2G]`") }
+                    return scalar.string
+                }
+            default:
+                throw fail(keyNode.mark, ": unknown key \"\(key)\"", "known keys are " + keys.joined(separator: ", "))
+            }
+        }
+        guard !settings.name.isEmpty else { throw fail(node.mark, ": name is missing", "add `name: slurm` (or local, process)") }
+        return settings
     }
 }

@@ -42,3 +42,23 @@ public protocol PointExecutor: Sendable {
     /// Floating-point operations of one training step, for `check`'s cost estimate.
     func flopsPerStep(_ point: PointSpec) throws -> Double
 }
+
+/// An executor that runs a block's missing points together (a cluster's job array) instead of
+/// one ``PointExecutor/run(_:progress:shouldStop:)`` call per point on the Scheduler's threads.
+///
+/// The ``Scheduler`` hands it every point that missed the cache, with the cache and the data
+/// fingerprint so the workers can store results themselves, and is told each point's end
+/// through `finished` (any order, once per point, from any thread). Throwing from `finished`'s
+/// `Result` follows the same rules as `run`: when `shouldStop` says so the point counts as
+/// cancelled or timed out, otherwise as failed with the error's message.
+public protocol BatchPointExecutor: PointExecutor {
+    /// Runs `points` (positions into the array are what `finished` reports) and returns when
+    /// every point has been reported.
+    ///
+    /// - Parameters:
+    ///   - block: the block's label (`lr-transfer`, `2`), for names and messages.
+    ///   - cache: where results go (nil: the Scheduler stores them from `finished`).
+    func runBatch(_ points: [PointSpec], block: String, cache: ResultCache?, dataFingerprint: String,
+                  shouldStop: @escaping @Sendable () -> Bool,
+                  finished: @escaping @Sendable (_ position: Int, _ result: Result<PointResult, Error>) -> Void)
+}

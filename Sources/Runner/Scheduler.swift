@@ -133,7 +133,25 @@ public final class Scheduler: @unchecked Sendable {
             let costA = Self.cost(points[a.element].spec), costB = Self.cost(points[b.element].spec)
             return costA != costB ? costA > costB : a.offset < b.offset
         }.map(\.element)
-        let workers = min(options.jobs, missing.count)
+        let classify: @Sendable (Result<PointResult, Error>) -> PointOutcome = { result in
+            switch result {
+            case .success(let pointResult): return .finished(pointResult)
+            case .failure(let error):
+                return stop.isSet ? .cancelled : timedOut() ? .timedOut : .failed("\(error)")
+            }
+        }
+        if let batch = executor as? any BatchPointExecutor, !missing.isEmpty {
+            // A cluster array: the workers store results in the cache themselves.
+            let started = Date()
+            batch.runBatch(missing.map { points[$0].spec }, block: label, cache: cache, dataFingerprint: fingerprint,
+                           shouldStop: shouldStop) { [self] position, pointResult in
+                let point = points[missing[position]]
+                let done = state.finish(point.index, classify(pointResult))
+                progress.pointFinished(label, point: point, outcome: classify(pointResult), done: done,
+                                       toRun: missing.count, seconds: Date().timeIntervalSince(started))
+            }
+        }
+        let workers = executor is any BatchPointExecutor ? 0 : min(options.jobs, missing.count)
         let group = DispatchGroup()
         for _ in 0..<workers {
             group.enter()
@@ -147,18 +165,14 @@ public final class Scheduler: @unchecked Sendable {
                         outcome = stop.isSet ? .cancelled : .timedOut
                     } else {
                         progress.pointStarted(label, point: point)
-                        do {
-                            let pointResult = try executor.run(point.spec, progress: { _ in }, shouldStop: shouldStop)
-                            outcome = .finished(pointResult)
+                        let pointResult = Result { try executor.run(point.spec, progress: { _ in }, shouldStop: shouldStop) }
+                        outcome = classify(pointResult)
+                        if case .success(let pointResult) = pointResult {
                             do {
                                 try cache?.store(pointResult, for: point.spec, engineVersion: executor.engineVersion,
                                                  dataFingerprint: fingerprint)
                             } catch {
                                 progress.diagnostic(Diagnostic(.warning, "block \(label): \(error)"))
-                            }
-                        } catch {
-                            if stop.isSet { outcome = .cancelled } else if timedOut() { outcome = .timedOut } else {
-                                outcome = .failed("\(error)")
                             }
                         }
                     }

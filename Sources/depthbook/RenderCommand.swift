@@ -73,7 +73,13 @@ struct RenderCommand: ParsableCommand {
                                         page: try pageOptions(selfContained: selfContained || toStream))
             request.templatePath = template
             let interrupt = InterruptHandler()
-            let pipeline = try makePipeline(stop: interrupt.stop)
+            let pipeline = try makePipeline(stop: interrupt.stop,
+                                            executor: try Notebook.load(path: notebook, options: parseOptions).frontMatter.executor)
+            if execution.dryRun {
+                // The arrays' scripts and points are printed by the executor; nothing is written.
+                _ = pipeline.run(try pipeline.prepare(path: notebook, scale: execution.scale, parse: parseOptions), options: request.run)
+                return
+            }
             let rendered = try withExtendedLifetime(interrupt) { try pipeline.render(request) }
             if destination == "-" {
                 FileHandle.standardOutput.write(Data(rendered.page.html.utf8))
@@ -90,6 +96,9 @@ struct RenderCommand: ParsableCommand {
     func renderBook() throws {
         guard !fragment, output != "-" else {
             throw OutputError(description: "\(notebook): a folder renders to a folder of pages; hint: give -o OUT/ (not -o - or --fragment), or render one NOTEBOOK.md")
+        }
+        if execution.dryRun {
+            throw ValidationError("--dry-run takes one NOTEBOOK.md, not a folder")
         }
         var request = BookRequest(folder: notebook, outputFolder: output, scale: execution.scale,
                                   parse: parseOptions, run: execution.options, page: try pageOptions(selfContained: selfContained))
@@ -120,9 +129,11 @@ struct RenderCommand: ParsableCommand {
     }
 
     /// The pipeline of this command's flags (`--executor`, `--quiet`), stopped by `stop` (Ctrl-C).
-    func makePipeline(stop: StopFlag) throws -> NotebookPipeline {
+    /// - Parameter executor: the notebook's front matter `executor:` (flags win key by key).
+    func makePipeline(stop: StopFlag, executor: ExecutorSettings? = nil) throws -> NotebookPipeline {
         if let note = execution.jobCount.note { printError(note) }
-        return NotebookPipeline(executors: try execution.executors(), observer: StderrProgress(mode: quiet ? .quiet : nil),
+        return NotebookPipeline(executors: try execution.executors(executor),
+                                observer: execution.dryRun ? SilentProgress() : StderrProgress(mode: quiet ? .quiet : nil),
                                 stop: stop)
     }
 

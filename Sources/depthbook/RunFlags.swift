@@ -1,6 +1,7 @@
 import ArgumentParser
 import DepthbookKit
 import Foundation
+import Notebook
 import Runner
 
 /// Flags of `render` that control execution.
@@ -29,27 +30,84 @@ struct RunFlags: ParsableArguments {
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+        if let cpusPerTask, cpusPerTask < 1 { throw ValidationError("--cpus-per-task must be at least 1") }
+        if let maxParallel, maxParallel < 1 { throw ValidationError("--max-parallel must be at least 1") }
+        if let pointsPerTask, pointsPerTask < 1 { throw ValidationError("--points-per-task must be at least 1") }
+        if let executor, executor != .slurm, let flag = slurmOnlyFlag {
+            throw ValidationError("\(flag) needs --executor slurm")
+        }
     }
 
-    @Option(help: "Where points run: local (in this process, the default) or process (each point a child `depthbook run-point`).")
-    var executor: ExecutorName = .local
+    @Option(help: "Where points run: local (in this process, the default), process (each point a child `depthbook run-point`) or slurm (a block's missing points as one Slurm job array).")
+    var executor: ExecutorName?
 
-    @Option(help: "The depthbook binary --executor process runs (default: this one).")
+    @Option(help: "The depthbook binary --executor process or slurm runs (default: this one; for slurm on a file system the nodes share).")
     var worker: String?
 
-    enum ExecutorName: String, ExpressibleByArgument, CaseIterable { case local, process }
+    @Option(help: "Slurm partition of the array (default: the cluster's default).")
+    var partition: String?
 
-    /// The executors `--executor` names.
-    func executors() throws -> ExecutorFactory {
-        switch executor {
+    @Option(help: "Slurm time limit of each task, HH:MM:SS (or any form sbatch --time takes).")
+    var time: String?
+
+    @Option(help: "CPUs of each Slurm task (default 1).")
+    var cpusPerTask: Int?
+
+    @Option(help: "At most K tasks of an array run at once (sbatch --array=0-(N-1)%K).")
+    var maxParallel: Int?
+
+    @Option(help: "Points each Slurm task trains one after another (default 1; raise it for points of a second or less).")
+    var pointsPerTask: Int?
+
+    @Option(help: "An extra #SBATCH argument, verbatim (repeatable), e.g. --sbatch-arg=--mem=2G.")
+    var sbatchArg: [String] = []
+
+    @Flag(help: "With --executor slurm: print each array's sbatch script and point list, submit nothing, write no page.")
+    var dryRun = false
+
+    /// The first Slurm-only flag given, if any.
+    var slurmOnlyFlag: String? {
+        [partition.map { _ in "--partition" }, time.map { _ in "--time" }, cpusPerTask.map { _ in "--cpus-per-task" },
+         maxParallel.map { _ in "--max-parallel" }, pointsPerTask.map { _ in "--points-per-task" },
+         sbatchArg.isEmpty ? nil : "--sbatch-arg", dryRun ? "--dry-run" : nil].compactMap { $0 }.first
+    }
+
+    enum ExecutorName: String, ExpressibleByArgument, CaseIterable { case local, process, slurm }
+
+    /// The worker binary: `--worker`, else the front matter's `worker:`, else this executable.
+    func workerBinary(_ settings: ExecutorSettings?) throws -> URL {
+        let binary = (worker ?? settings?.worker).map { URL(fileURLWithPath: $0).standardizedFileURL }
+            ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw ValidationError("--worker \(binary.path): not an executable file")
+        }
+        return binary
+    }
+
+    /// The Slurm flags as ``SlurmOptions``, each over the front matter's `executor:` key.
+    func slurmOptions(_ settings: ExecutorSettings?) -> SlurmOptions {
+        var options = SlurmOptions()
+        options.partition = partition ?? settings?.partition
+        options.time = time ?? settings?.time
+        if let cpus = cpusPerTask ?? settings?.cpusPerTask { options.cpusPerTask = cpus }
+        options.maxParallel = maxParallel ?? settings?.maxParallel
+        if let count = pointsPerTask ?? settings?.pointsPerTask { options.pointsPerTask = count }
+        options.sbatchArguments = sbatchArg.isEmpty ? settings?.sbatchArgs ?? [] : sbatchArg
+        options.dryRun = dryRun
+        return options
+    }
+
+    /// The executor `--executor` names, else the front matter's `executor:` (flags win key by
+    /// key), else local.
+    func executors(_ settings: ExecutorSettings? = nil) throws -> ExecutorFactory {
+        let name = executor ?? settings.flatMap { ExecutorName(rawValue: $0.name) } ?? .local
+        if name != .slurm, let flag = slurmOnlyFlag {
+            throw ValidationError("\(flag) needs --executor slurm (or front matter executor: {name: slurm})")
+        }
+        switch name {
         case .local: return .inProcess
-        case .process:
-            let binary = worker.map { URL(fileURLWithPath: $0).standardizedFileURL }
-                ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-                throw ValidationError("--worker \(binary.path): not an executable file")
-            }
-            return .process(worker: binary)
+        case .process: return .process(worker: try workerBinary(settings))
+        case .slurm: return .slurm(worker: try workerBinary(settings), options: slurmOptions(settings))
         }
     }
 

@@ -23,6 +23,21 @@ struct RunPointCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write the result here (atomically) instead of standard output.")
     var output: String?
 
+    @Option(help: "Also store the result in this cache folder (a cluster task writes into the notebook's cache).")
+    var storeIn: String?
+
+    @Option(help: "The data fingerprint of the cache key (with --store-in).")
+    var dataFingerprint: String?
+
+    @Option(help: "Refuse to run unless this binary's engine version is this one (with --store-in).")
+    var engineVersion: String?
+
+    func validate() throws {
+        if (storeIn == nil) != (dataFingerprint == nil) {
+            throw ValidationError("--store-in and --data-fingerprint go together")
+        }
+    }
+
     func run() throws {
         let input: Data?
         if spec == "-" {
@@ -37,8 +52,10 @@ struct RunPointCommand: ParsableCommand {
         let interrupt = InterruptHandler(signals: [SIGINT, SIGTERM])
         let result: String
         do {
+            let store = storeIn.map { (cache: ResultCache(directory: URL(fileURLWithPath: $0, isDirectory: true)),
+                                       dataFingerprint: dataFingerprint ?? "", engineVersion: engineVersion) }
             result = try PointWorker.run(spec: input, baseDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
-                                         shouldStop: { interrupt.stop.isSet })
+                                         store: store, shouldStop: { interrupt.stop.isSet })
         } catch let error as RunnerError {
             printError("error: \(spec == "-" ? "standard input" : spec): \(error)")
             throw ExitStatus.badInput
