@@ -45,7 +45,10 @@ demo: release
 bench-render: release
 	.build/release/depthbook bench-render --lines 5000
 
+# Installs what is missing, starts the one-node Slurm cluster the --executor slurm test renders
+# through (that test skips, saying why, when the cluster cannot start), builds and runs the tests.
 test: test-deps
+	@Scripts/slurm-local.sh start || echo "warning: the local Slurm cluster did not start; the Slurm test will skip"
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
