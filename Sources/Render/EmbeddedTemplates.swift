@@ -137,7 +137,7 @@ details.experiment-source summary { cursor: pointer; color: var(--accent); font:
 /* Prose (pipe) tables: one that is too wide scrolls in its own box, never the page. */
 main table:not(.results) { display: block; max-width: 100%; overflow-x: auto; border-collapse: collapse; }
 table.results { border-collapse: collapse; margin: 0 auto; font-variant-numeric: tabular-nums; font-size: 0.9em; }
-table.results th, table.results td { padding: 0.25em 0.6em; border-bottom: 1px solid var(--rule); }
+table.results th, table.results td { padding: 0.25em 0.45em; border-bottom: 1px solid var(--rule); }
 table.results thead th { border-bottom: 2px solid var(--fg); vertical-align: bottom; }
 table.results th[scope="row"] { position: sticky; left: 0; background: var(--bg); text-align: left; }
 table.results td.number, table.results th.number { text-align: right; white-space: nowrap; }
