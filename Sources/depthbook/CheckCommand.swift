@@ -31,6 +31,8 @@ struct CheckCommand: ParsableCommand {
     @Flag(help: "Skip the calibration run: estimate FLOPs only.")
     var noCalibration = false
 
+    func validate() throws { try RunFlags.validateJobs(jobs) }
+
     func run() throws {
         try reportingErrors {
             let request = CheckRequest(notebookPath: notebook, scale: scale,

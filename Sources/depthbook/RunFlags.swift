@@ -28,7 +28,7 @@ struct RunFlags: ParsableArguments {
     var scale: String?
 
     func validate() throws {
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        try Self.validateJobs(jobs)
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
         if let cpusPerTask, cpusPerTask < 1 { throw ValidationError("--cpus-per-task must be at least 1") }
         if let maxParallel, maxParallel < 1 { throw ValidationError("--max-parallel must be at least 1") }
@@ -36,6 +36,11 @@ struct RunFlags: ParsableArguments {
         if let executor, executor != .slurm, let flag = slurmOnlyFlag {
             throw ValidationError("\(flag) needs --executor slurm")
         }
+    }
+
+    /// `--jobs` of `render`, `preview` and `check`: at least 1 (one rule for every subcommand).
+    static func validateJobs(_ jobs: Int?) throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
     }
 
     @Option(help: "Where points run: local (in this process, the default), process (each point a child `depthbook run-point`) or slurm (a block's missing points as one Slurm job array).")

@@ -43,6 +43,14 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(render.stderr, "error: .: no notebooks (*.md) in the folder; hint: render a folder that holds notebooks, or one NOTEBOOK.md\n")
     }
 
+    /// `check --jobs 0` was accepted while `render --jobs 0` was refused (fresh-user review).
+    func testCheckRefusesZeroJobs() throws {
+        let path = write("ok.md", Array("# Notes\n".utf8))
+        let result = try CommandRunner.run(["check", path, "--jobs", "0", "--no-calibration"])
+        XCTAssertEqual(result.status, 2)
+        XCTAssertTrue(result.stderr.contains("--jobs must be at least 1"), result.stderr)
+    }
+
     func testBinaryFile() throws {
         let path = write("b.md", [0x89, 0x50, 0x4E, 0x47, 0x00, 0x01])
         let result = try CommandRunner.run(["check", path])
