@@ -65,9 +65,7 @@ extension NotebookPipeline {
     ///   ``render(_:)``; ``OutputError`` when `request.outputFolder` is a file or cannot be
     ///   created; ``Interrupted`` when ``stop`` was set (finished points are cached, no page).
     public func renderBook(_ request: BookRequest) throws -> RenderedBook {
-        let chapters = Book.order(try Book.notebookPaths(in: request.folder).map { path in
-            Book.Chapter(path: path, notebook: try Notebook.load(path: path, options: request.parse))
-        })
+        let chapters = try Self.bookChapters(in: request.folder, parse: request.parse)
         // Bad input in any chapter is found before the first one runs.
         let prepared = try chapters.map { try prepare($0.notebook, path: $0.path, scale: request.scale) }
         let folder = request.outputFolder
@@ -94,28 +92,51 @@ extension NotebookPipeline {
         try OutputSet(inputs: inputs).check(requests.compactMap(\.destination) + [indexPath])
 
         var pages: [RenderedBook.Page] = []
-        var entries: [IndexPage.Entry] = []
-        for (index, chapter) in chapters.enumerated() {
+        for index in chapters.indices {
             let rendered = try render(prepared[index], request: requests[index])
             pages.append(RenderedBook.Page(destination: requests[index].destination!, rendered: rendered))
+        }
+        let index = try Self.bookIndex(folder: request.folder, chapters: chapters, results: pages.map(\.rendered.results),
+                                       parse: request.parse)
+        if let introPath = index.introduction { inputs.append((introPath, "notebook")) }
+        return RenderedBook(pages: pages, indexPath: indexPath, indexHTML: index.html, inputs: inputs)
+    }
+
+    /// The chapters of the book in `folder`, parsed, in book order (``Book/order(_:)``).
+    ///
+    /// - Throws: ``RenderError`` (an unreadable folder, one without notebooks), ``NotebookError``.
+    public static func bookChapters(in folder: String, parse: ParseOptions = ParseOptions()) throws -> [Book.Chapter] {
+        Book.order(try Book.notebookPaths(in: folder).map { path in
+            Book.Chapter(path: path, notebook: try Notebook.load(path: path, options: parse))
+        })
+    }
+
+    /// The book's index page: the introduction (`index.md` of `folder`, if any) and each
+    /// chapter's title, description and headline, quoted from `results` (one array per
+    /// chapter, in the order of `chapters`).
+    ///
+    /// - Returns: the page, and the introduction's path when there is one (an input of the book).
+    /// - Throws: ``NotebookError`` (a bad `index.md`), a headline's bad reference (located).
+    public static func bookIndex(folder: String, chapters: [Book.Chapter], results: [[BlockResult]],
+                                 parse: ParseOptions = ParseOptions()) throws -> (html: String, introduction: String?) {
+        var entries: [IndexPage.Entry] = []
+        for (chapter, chapterResults) in zip(chapters, results) {
             entries.append(IndexPage.Entry(title: chapter.title, description: chapter.notebook.frontMatter.description,
                                            href: chapter.page,
-                                           headlineHTML: try Book.headlineHTML(chapter, provider: ExecutedBlocks(results: rendered.results))))
+                                           headlineHTML: try Book.headlineHTML(chapter, provider: ExecutedBlocks(results: chapterResults))))
         }
         var introduction = ""
         var title = "Notebooks"
-        let introPath = (request.folder as NSString).appendingPathComponent(Book.introductionFile)
-        if FileManager.default.fileExists(atPath: introPath) {
-            let intro = try Notebook.load(path: introPath, options: request.parse)
-            var fragment = RenderOptions()
-            fragment.fragment = true
-            introduction = try PageRenderer.renderPage(notebook: intro, provider: UnexecutedBlocks(), options: fragment).html
-            title = intro.frontMatter.title ?? title
-            inputs.append((introPath, "notebook"))
+        let introPath = (folder as NSString).appendingPathComponent(Book.introductionFile)
+        guard FileManager.default.fileExists(atPath: introPath) else {
+            return (IndexPage.html(title: title, introductionHTML: introduction, entries: entries), nil)
         }
-        return RenderedBook(pages: pages, indexPath: indexPath,
-                            indexHTML: IndexPage.html(title: title, introductionHTML: introduction, entries: entries),
-                            inputs: inputs)
+        let intro = try Notebook.load(path: introPath, options: parse)
+        var fragment = RenderOptions()
+        fragment.fragment = true
+        introduction = try PageRenderer.renderPage(notebook: intro, provider: UnexecutedBlocks(), options: fragment).html
+        title = intro.frontMatter.title ?? title
+        return (IndexPage.html(title: title, introductionHTML: introduction, entries: entries), introPath)
     }
 
     /// Writes every page of `book` (with its assets and side files) and the index, all or

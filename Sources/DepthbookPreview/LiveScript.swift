@@ -1,7 +1,8 @@
 import Foundation
 import Render
 
-/// The browser side of the preview: listens to `/__depthbook/events` and applies ``PreviewEvent``s.
+/// The browser side of the preview: listens to `/__depthbook/events?page=PATH` (its own page's
+/// stream) and applies ``PreviewEvent``s.
 ///
 /// A `page` event swaps the body in place (no reload: scroll position, and anything else the
 /// reader's window holds, stay), then runs the new body's scripts in order, skipping scripts
@@ -156,7 +157,8 @@ enum LiveScript {
         });
       }
 
-      var source = new EventSource("/__depthbook/events");
+      // The events of this page (a book serves one stream per chapter, and the index's).
+      var source = new EventSource("/__depthbook/events?page=" + encodeURIComponent(location.pathname));
       source.addEventListener("page", function (event) {
         var data = JSON.parse(event.data);
         if (data.version === state.version) { return; }

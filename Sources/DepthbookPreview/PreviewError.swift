@@ -16,7 +16,7 @@ public enum PreviewError: Error, CustomStringConvertible, Equatable {
         case .cannotBind(let host, let port, let reason):
             return "\(host):\(port): cannot listen: \(reason); hint: --host 127.0.0.1 (the default) serves this machine only"
         case .noNotebook(let path):
-            return "\(path): no such notebook; hint: pass a .md file"
+            return "\(path): no such notebook or folder; hint: pass a .md file, or a folder of them (a book)"
         }
     }
 }

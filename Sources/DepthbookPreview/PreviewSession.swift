@@ -16,6 +16,11 @@ public struct PreviewOptions: Sendable {
     public var pollInterval: Double = 0.05
     /// Least seconds between two partial pages of a running block (the issue asks ≤ 2 s).
     public var partialInterval: Double = 1
+    /// The book's previous/next links on the page (``Book/navigation(_:at:)``); nil for a lone notebook.
+    public var navigation: String?
+    /// Shared by a book's chapters: one chapter runs points at a time, as `render FOLDER` does
+    /// (nil: this session alone decides).
+    public var runGate: RunGate?
 
     public init(notebookPath: String, scale: String? = nil, run: RunOptions = RunOptions()) {
         self.notebookPath = notebookPath
@@ -83,8 +88,11 @@ public final class PreviewSession: @unchecked Sendable {
     private var shuttingDown = false
     private var currentStop: StopFlag?
     private var currentObserver: PreviewObserver?
-    private var state = PreviewState()
-    private var subscribers: [UUID: AsyncStream<String>.Continuation] = [:]
+    /// The page and the browsers watching it.
+    public let live = LivePage()
+    private var navigation: String?
+    private var results: [BlockResult] = []
+    private var onPublished: (@Sendable () -> Void)?
     private let renderDone = DispatchSemaphore(value: 0)
     private let watchDone = DispatchSemaphore(value: 0)
     private var renders = 0
@@ -102,6 +110,33 @@ public final class PreviewSession: @unchecked Sendable {
         self.terminal = StderrProgress(mode: .plain) { text in write(String(text.dropLast(text.hasSuffix("\n") ? 1 : 0))) }
         self.pageName = URL(fileURLWithPath: options.notebookPath).deletingPathExtension().lastPathComponent
         self.math = MathAssets.load()
+        self.navigation = options.navigation
+    }
+
+    /// Sets the book's links on the page; a change re-renders it (cached points only: nothing runs
+    /// that did not run before).
+    public func setNavigation(_ navigation: String?) {
+        lock.lock()
+        let changed = self.navigation != navigation
+        self.navigation = navigation
+        lock.unlock()
+        if changed { markDirty() }
+    }
+
+    /// The results of the last final page (empty before one).
+    public var lastResults: [BlockResult] {
+        lock.lock(); defer { lock.unlock() }
+        return results
+    }
+
+    /// Called after each final page or error is published (a book re-renders its index).
+    public func onPublish(_ action: @escaping @Sendable () -> Void) {
+        lock.lock(); onPublished = action; lock.unlock()
+    }
+
+    private func published() {
+        lock.lock(); let action = onPublished; lock.unlock()
+        action?()
     }
 
     // MARK: Lifecycle
@@ -125,11 +160,7 @@ public final class PreviewSession: @unchecked Sendable {
             renderDone.wait()
             watchDone.wait()
         }
-        lock.lock()
-        let streams = subscribers.values
-        subscribers = [:]
-        lock.unlock()
-        for stream in streams { stream.finish() }
+        live.finish()
     }
 
     /// Waits until the page has rendered `count` times (or an error was published) or `timeout`
@@ -147,41 +178,10 @@ public final class PreviewSession: @unchecked Sendable {
 
     // MARK: State and events
 
-    func snapshot() -> PreviewState {
-        lock.lock(); defer { lock.unlock() }
-        return state
-    }
+    func snapshot() -> PreviewState { live.snapshot() }
 
-    /// A stream of server-sent events, starting with the current state (so a browser that
-    /// reconnects after a restart or a missed event catches up).
-    func subscribe() -> AsyncStream<String> {
-        let id = UUID()
-        let (stream, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(64))
-        continuation.onTermination = { [weak self] _ in
-            guard let self else { return }
-            self.lock.lock(); self.subscribers[id] = nil; self.lock.unlock()
-        }
-        lock.lock()
-        subscribers[id] = continuation
-        let current = state
-        lock.unlock()
-        if let html = current.html {
-            continuation.yield(PreviewEvent.page(version: current.version, html: html, errors: current.errors,
-                                                 running: current.progress.keys.sorted()).serverSentEvent)
-        } else if !current.errors.isEmpty {
-            continuation.yield(PreviewEvent.error(version: current.version, messages: current.errors).serverSentEvent)
-        }
-        for progress in current.progress.values {
-            continuation.yield(PreviewEvent.progress(progress).serverSentEvent)
-        }
-        return stream
-    }
-
-    /// Sends `event` to every browser; call with `lock` held so events keep the state's order.
-    private func broadcastLocked(_ event: PreviewEvent) {
-        let text = event.serverSentEvent
-        for continuation in subscribers.values { continuation.yield(text) }
-    }
+    /// A stream of server-sent events (``LivePage/subscribe()``).
+    func subscribe() -> AsyncStream<String> { live.subscribe() }
 
     private func publishPage(_ rendered: RenderedNotebook, errors: [String], from observer: PreviewObserver?, final: Bool) -> Bool {
         lock.lock(); defer { lock.unlock() }
@@ -190,28 +190,26 @@ public final class PreviewSession: @unchecked Sendable {
             guard currentObserver === observer, !observer.isFinished else { return false }
             if final { observer.isFinished = true }
         }
-        state.version += 1
-        state.html = rendered.page.html
-        state.assets = Dictionary(rendered.page.assets.map { ($0.relativePath, $0.contents) }, uniquingKeysWith: { a, _ in a })
-        state.errors = errors
-        if final { state.progress = [:] }
-        broadcastLocked(.page(version: state.version, html: rendered.page.html, errors: errors, running: state.progress.keys.sorted()))
+        if final { results = rendered.results }
+        // The files a written page has beside it: assets, then the CSVs and results JSON its figures link.
+        let files = rendered.page.assets.map { ($0.relativePath, $0.contents) } + rendered.sideFiles.map { ($0.name, $0.contents) }
+        live.publishPage(html: rendered.page.html, assets: Dictionary(files, uniquingKeysWith: { a, _ in a }),
+                         errors: errors, final: final)
         return true
     }
 
     private func publishError(_ message: String) {
-        lock.lock(); defer { lock.unlock() }
-        state.version += 1
-        state.errors = [message]
-        state.progress = [:]
-        broadcastLocked(.error(version: state.version, messages: [message]))
+        live.publishError(message)
+        published()
     }
 
     func publishProgress(_ progress: BlockProgress, from observer: PreviewObserver) {
         lock.lock(); defer { lock.unlock() }
         guard currentObserver === observer, !observer.isFinished else { return }
-        if progress.finished { state.progress[progress.anchor] = nil } else { state.progress[progress.anchor] = progress }
-        broadcastLocked(.progress(progress))
+        live.update { state in
+            if progress.finished { state.progress[progress.anchor] = nil } else { state.progress[progress.anchor] = progress }
+            return .progress(progress)
+        }
     }
 
     // MARK: Threads
@@ -269,6 +267,7 @@ public final class PreviewSession: @unchecked Sendable {
     private var pageOptions: RenderOptions {
         var page = RenderOptions()
         page.mathAssets = math
+        lock.lock(); page.navigation = navigation; lock.unlock()
         return page
     }
 
@@ -295,7 +294,14 @@ public final class PreviewSession: @unchecked Sendable {
         observer.begin(prepared)
         lock.lock(); currentObserver = observer; lock.unlock()
         if stop.isSet { return }
-        let results = pipeline.run(prepared, options: options.run)
+        let run = { pipeline.run(prepared, options: self.options.run) }
+        let results: [BlockResult]
+        if let gate = options.runGate {
+            guard let gated = gate.run(unless: stop, run) else { return }
+            results = gated
+        } else {
+            results = run()
+        }
         // Superseded by an edit (a new render is due) or shutting down: publish nothing.
         if stop.isSet { return }
         do {
@@ -305,11 +311,30 @@ public final class PreviewSession: @unchecked Sendable {
             if publishPage(rendered, errors: failures, from: observer, final: true) {
                 let milliseconds = Int((Date().timeIntervalSince(started) * 1000).rounded())
                 log("updated \(options.notebookPath) (\(milliseconds) ms)")
+                published()
             }
         } catch {
             log("error: \(error)")
             publishError("\(error)")
         }
+    }
+}
+
+/// Lets one run through at a time: a book's chapters share one, so a cold start runs the
+/// chapters' points one chapter after the other (each with `--jobs` workers), as
+/// `render FOLDER` does, instead of every chapter's workers at once on the same cores.
+public final class RunGate: @unchecked Sendable {
+    private let semaphore = DispatchSemaphore(value: 1)
+
+    public init() {}
+
+    /// Runs `body` once no other run is inside; nil if `stop` was set while waiting.
+    func run<T>(unless stop: StopFlag, _ body: () -> T) -> T? {
+        while semaphore.wait(timeout: .now() + 0.05) == .timedOut {
+            if stop.isSet { return nil }
+        }
+        defer { semaphore.signal() }
+        return body()
     }
 }
 

@@ -36,6 +36,11 @@ public enum Book {
 
         /// The page's file name, `name.html`.
         public var page: String { name + ".html" }
+
+        /// The page of the chapter at `path` (`notebooks/02-lr.md` → `02-lr.html`), before it is parsed.
+        public static func pageName(of path: String) -> String {
+            URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent + ".html"
+        }
     }
 
     /// The name of the introduction file in a book's folder; it is not a chapter.

@@ -4,8 +4,9 @@ import DepthbookPreview
 import Foundation
 import Runner
 
-/// `depthbook preview`: serves a notebook's page, re-rendered on every save and pushed to the
-/// open browser (server-sent events), with running sweeps filling in.
+/// `depthbook preview`: serves a notebook's page (or a folder's book: index, chapters, links),
+/// re-rendered on every save and pushed to the open browser (server-sent events), with running
+/// sweeps filling in.
 ///
 /// ```
 /// $ depthbook preview notes.md --scale ci
@@ -15,16 +16,18 @@ import Runner
 struct PreviewCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "preview",
-        abstract: "Serve a notebook's page and re-render it on every save.",
+        abstract: "Serve a notebook's page (or a folder's book) and re-render it on every save.",
         discussion: """
             Prints the page's URL. The open page updates in place on each save of the notebook \
             or a data file it reads; errors show as an overlay; running blocks show progress and \
-            partial results. Binds 127.0.0.1 unless --host says otherwise. Ctrl-C stops the \
+            partial results. A FOLDER is served as `render FOLDER -o OUT/` writes it: the index at \
+            /, each chapter at /NAME.html. Binds 127.0.0.1 unless --host says otherwise, and \
+            answers only requests whose Host names it (403 otherwise). Ctrl-C stops the \
             server and running points (finished points stay cached) and exits 130.
             """
     )
 
-    @Argument(help: "The notebook (.md).")
+    @Argument(help: "The notebook (.md), or a folder of notebooks (a book).")
     var notebook: String
 
     @Option(help: "Port to listen on; 0 picks a free one.")
@@ -45,7 +48,7 @@ struct PreviewCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: notebook, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            guard FileManager.default.fileExists(atPath: notebook, isDirectory: &isDirectory) else {
                 printError("error: \(PreviewError.noNotebook(path: notebook))")
                 throw ExitStatus.badInput
             }
@@ -54,9 +57,11 @@ struct PreviewCommand: ParsableCommand {
             }
             if let note = execution.jobCount.note { printError(note) }
             let interrupt = InterruptHandler()
-            let session = PreviewSession(options: PreviewOptions(notebookPath: notebook, scale: execution.scale, run: execution.options),
-                                         executors: try execution.executors())
-            let server = PreviewServer(session: session, host: host, port: port)
+            let options = PreviewOptions(notebookPath: notebook, scale: execution.scale, run: execution.options)
+            let session: any PreviewSite = isDirectory.boolValue
+                ? PreviewBook(folder: notebook, options: options, executors: try execution.executors())
+                : PreviewSession(options: options, executors: try execution.executors())
+            let server = PreviewServer(site: session, host: host, port: port)
             let failure = ServerFailure()
             let open = self.open
             let host = self.host

@@ -34,36 +34,6 @@ enum PreviewFixtures {
     }
 }
 
-/// A GET over a raw socket: the path goes out exactly as written (URLSession, through libcurl,
-/// would resolve `..` itself and never send it).
-func rawGET(port: Int, path: String) throws -> (status: Int, body: String) {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw RunnerError("socket failed") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard connected == 0 else { throw RunnerError("connect to \(port) failed") }
-    let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-    _ = request.withCString { send(fd, $0, strlen($0), 0) }
-    var received = Data()
-    var buffer = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let count = recv(fd, &buffer, buffer.count, 0)
-        if count <= 0 { break }
-        received.append(buffer, count: count)
-    }
-    let text = String(decoding: received, as: UTF8.self)
-    let statusLine = text.prefix { $0 != "\r" }
-    let status = Int(statusLine.split(separator: " ").dropFirst().first ?? "") ?? -1
-    let body = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
-    return (status, body)
-}
-
 /// A running server on a free port, stopped by ``stop()``.
 final class RunningServer: @unchecked Sendable {
     let session: PreviewSession
@@ -71,10 +41,10 @@ final class RunningServer: @unchecked Sendable {
     private var task: Task<Void, Never>?
     private(set) var failure: Error?
 
-    init(session: PreviewSession, port: Int = 0) throws {
+    init(session: PreviewSession, host: String = "127.0.0.1", port: Int = 0) throws {
         self.session = session
         let bound = DispatchSemaphore(value: 0)
-        let server = PreviewServer(session: session, port: port)
+        let server = PreviewServer(session: session, host: host, port: port)
         task = Task { [self] in
             do {
                 try await server.run { port in self.port = port; bound.signal() }
@@ -101,12 +71,14 @@ final class RunningServer: @unchecked Sendable {
 final class PreviewRouteTests: XCTestCase {
     let assets: Set<String> = ["notes_files/katex.min.js", "notes_files/fonts/KaTeX_Main-Regular.woff2"]
 
-    func route(_ path: String) -> PreviewRoute { PreviewRoute.resolve(path, pageName: "notes", assets: assets) }
+    func route(_ path: String) -> PreviewRoute {
+        PreviewRoute.resolve(path, isPage: { ["", "index.html", "notes.html"].contains($0) }, assets: assets)
+    }
 
     func testPageEventsScriptAndAssetsResolve() {
-        XCTAssertEqual(route("/"), .page)
-        XCTAssertEqual(route("/notes.html"), .page)
-        XCTAssertEqual(route("/index.html?x=1"), .page)
+        XCTAssertEqual(route("/"), .page(""))
+        XCTAssertEqual(route("/notes.html"), .page("notes.html"))
+        XCTAssertEqual(route("/index.html?x=1"), .page("index.html"))
         XCTAssertEqual(route("/__depthbook/events"), .events)
         XCTAssertEqual(route("/__depthbook/live.js"), .liveScript)
         XCTAssertEqual(route("/notes_files/katex.min.js"), .asset("notes_files/katex.min.js"))
@@ -172,6 +144,46 @@ final class PreviewServerTests: XCTestCase {
             XCTAssertEqual(error as? PreviewError, .portInUse(host: "127.0.0.1", port: first.port))
             XCTAssertTrue("\(error)".contains("--port 0"), "\(error)")
         }
+    }
+
+    /// DNS rebinding: a loopback server answers only Hosts naming loopback (with its port, or
+    /// none); a wildcard bind also IP literals; a DNS name other than localhost never, unless given.
+    func testHostHeaderIsCheckedAgainstDNSRebinding() throws {
+        let notebook = try makeNotebook(PreviewFixtures.prose)
+        let session = session(notebook)
+        session.start()
+        XCTAssertGreaterThanOrEqual(session.waitForVersion(atLeast: 1, timeout: 20), 1)
+        let server = try RunningServer(session: session)
+        defer { server.stop() }
+        let port = server.port
+        for host in ["127.0.0.1:\(port)", "localhost:\(port)", "LOCALHOST:\(port)", "[::1]:\(port)", "127.0.0.1"] {
+            let response = try rawGET(port: port, path: "/", host: host)
+            XCTAssertEqual(response.status, 200, host)
+            XCTAssertTrue(response.body.contains("First words."), host)
+        }
+        for host in ["evil.example:\(port)", "evil.example", "127.0.0.1.evil.example:\(port)", "localhost:\(port + 1)",
+                     "10.0.0.7:\(port)", "127.0.0.1:\(port)@evil.example", ""] {
+            for path in ["/", "/__depthbook/events", "/__depthbook/live.js"] {
+                let response = try rawGET(port: port, path: path, host: host)
+                XCTAssertEqual(response.status, 403, "\(host) \(path)")
+                XCTAssertFalse(response.body.contains("First words"), host)
+            }
+        }
+        let missing = try rawGET(port: port, path: "/", host: nil)
+        XCTAssertEqual(missing.status, 403)
+        XCTAssertTrue(missing.body.contains("hint: open http://127.0.0.1:\(port)/"), missing.body)
+
+        // --host NAME: NAME is accepted too; a wildcard bind takes IP literals, never other names.
+        XCTAssertTrue(HostCheck(host: "devbox.lan").allows("devbox.lan:8000", port: 8000))
+        XCTAssertTrue(HostCheck(host: "devbox.lan").allows("localhost:8000", port: 8000))
+        XCTAssertFalse(HostCheck(host: "devbox.lan").allows("evil.example:8000", port: 8000))
+        XCTAssertTrue(HostCheck(host: "192.168.1.5").allows("192.168.1.5:8000", port: 8000))
+        XCTAssertTrue(HostCheck(host: "fe80::1").allows("[fe80::1]:8000", port: 8000))
+        let wildcard = try RunningServer(session: session, host: "0.0.0.0")
+        defer { wildcard.stop() }
+        XCTAssertEqual(try rawGET(port: wildcard.port, path: "/", host: "192.168.1.5:\(wildcard.port)").status, 200)
+        XCTAssertEqual(try rawGET(port: wildcard.port, path: "/", host: "[fe80::1]:\(wildcard.port)").status, 200)
+        XCTAssertEqual(try rawGET(port: wildcard.port, path: "/", host: "evil.example:\(wildcard.port)").status, 403)
     }
 
     func testLoopbackHosts() {

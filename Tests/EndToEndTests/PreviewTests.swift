@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// A running `depthbook preview` (the built binary) on a free port.
@@ -108,6 +109,74 @@ final class PreviewTests: XCTestCase {
         XCTAssertNotNil(try browser.waitFor("document.querySelector('.depthbook-progress') && document.body.innerText.includes('Running:')"),
                         preview.stderr)
         XCTAssertNotNil(try browser.waitFor("!document.querySelector('.depthbook-progress') && !document.body.innerText.includes('Running:')", timeout: 60),
+                        preview.stderr)
+
+        stopped = true
+        XCTAssertEqual(preview.interrupt(), 130, preview.stderr)
+    }
+
+    /// `preview FOLDER`: the book as `render FOLDER -o OUT/` writes it (index, chapters, links,
+    /// assets); a prose edit of one chapter updates that open page in place, a new title
+    /// reaches the index and the neighbour's link.
+    func testBookPreviewUpdatesTheEditedChapterAndTheIndex() throws {
+        guard let chromium = BrowserTests.chromium() else {
+            print("PreviewTests: skipped, Chromium is not installed (make test-deps installs it)")
+            throw XCTSkip("Chromium is not installed (apt-get install chromium)")
+        }
+        let directory = try CommandRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let book = directory.appendingPathComponent("nb")
+        try FileManager.default.createDirectory(at: book, withIntermediateDirectories: true)
+        let first = BookCommandTests.notebook(title: "First", order: 1).replacingOccurrences(of: "Text.", with: "Math $x^2$ before the edit.")
+        try first.write(to: book.appendingPathComponent("b-first.md"), atomically: false, encoding: .utf8)
+        try BookCommandTests.notebook(title: "Second", order: 2).write(to: book.appendingPathComponent("a-second.md"), atomically: false, encoding: .utf8)
+        try "---\ntitle: The book\n---\nIntroduction.\n".write(to: book.appendingPathComponent("index.md"), atomically: false, encoding: .utf8)
+
+        let rendered = try CommandRunner.run(["render", "nb", "-o", "out", "--quiet"], in: directory)
+        XCTAssertEqual(rendered.status, 0, rendered.stderr)
+        let preview = try PreviewProcess(["nb", "--jobs", "1"], in: directory)
+        var stopped = false
+        defer { if !stopped { _ = preview.interrupt() } }
+        let port = try XCTUnwrap(Int(preview.url.split(separator: ":").last?.dropLast(1) ?? ""))
+        // Served exactly as written: every page and asset equals render's, but for the live tags.
+        let out = directory.appendingPathComponent("out")
+        let live = try NSRegularExpression(pattern: "<script data-depthbook-live[^>]*>[^<]*</script>\n")
+        for name in ["index.html", "b-first.html", "a-second.html", "b-first_files/katex.min.css", "a-second.results.json"] {
+            var served = ""
+            let deadline = Date().addingTimeInterval(60)
+            repeat {
+                let response = try rawGET(port: port, path: "/" + (name == "index.html" ? "" : name), host: "127.0.0.1:\(port)")
+                served = response.status == 200 ? response.body : ""
+                if !served.contains("Rendering ") && !served.isEmpty { break }
+                Thread.sleep(forTimeInterval: 0.1)
+            } while Date() < deadline
+            served = live.stringByReplacingMatches(in: served, range: NSRange(served.startIndex..., in: served), withTemplate: "")
+            guard let written = try? String(contentsOf: out.appendingPathComponent(name), encoding: .utf8) else {
+                XCTAssertTrue(name.hasSuffix(".css"), "render wrote \(name)"); continue
+            }
+            let differ = Array(zip(served, written)).firstIndex { $0.0 != $0.1 } ?? min(served.count, written.count)
+            XCTAssertTrue(served == written, "\(name): served \(served.count) characters, render wrote \(written.count); first difference at \(differ): "
+                          + "\(served.dropFirst(max(0, differ - 40)).prefix(120)) vs \(written.dropFirst(max(0, differ - 40)).prefix(120))")
+        }
+
+        let browser = try DevToolsBrowser(chromium: chromium, profile: directory.appendingPathComponent("profile"))
+        try browser.open(preview.url + "b-first.html")
+        XCTAssertNotNil(try browser.waitFor("document.body && document.body.innerText.includes('before the edit.') && !!document.querySelector('a[rel=next]')"),
+                        preview.stderr)
+        _ = try browser.evaluate("window.__notReloaded = true; true")
+        try first.replacingOccurrences(of: "before the edit.", with: "after the edit.")
+            .write(to: book.appendingPathComponent("b-first.md"), atomically: false, encoding: .utf8)
+        XCTAssertNotNil(try browser.waitFor("document.body.innerText.includes('after the edit.')"), preview.stderr)
+        XCTAssertEqual(try browser.evaluate("window.__notReloaded === true") as? Bool, true, "updated in place, not reloaded")
+        XCTAssertEqual(try browser.evaluate("document.querySelectorAll('.katex').length > 0") as? Bool,
+                       FileManager.default.fileExists(atPath: "/usr/share/javascript/katex/katex.min.js"), "math typeset again")
+
+        // A new title of the second chapter: the first page's next link and the index follow.
+        try BookCommandTests.notebook(title: "Renamed", order: 2).write(to: book.appendingPathComponent("a-second.md"), atomically: false, encoding: .utf8)
+        XCTAssertNotNil(try browser.waitFor("document.querySelector('a[rel=next]').textContent.includes('Renamed')"), preview.stderr)
+        XCTAssertEqual(try browser.evaluate("window.__notReloaded === true") as? Bool, true)
+        try browser.open(preview.url)
+        XCTAssertNotNil(try browser.waitFor("document.body && document.body.innerText.includes('Renamed') && document.body.innerText.includes('First ran 2 points.')"),
                         preview.stderr)
 
         stopped = true
