@@ -65,6 +65,7 @@ extension ExperimentSpec {
             if overlay.name == scale { active = spec }
         }
         active.scaleNames = overlays.map(\.name)
+        active.appliedScale = overlays.contains { $0.name == scale } ? scale : nil
         return active
     }
 }

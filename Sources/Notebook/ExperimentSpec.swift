@@ -34,6 +34,9 @@ public struct ExperimentSpec: Sendable, Hashable, Codable {
     public var allowErrors = false
     /// The scales the block defines under `scales:` (e.g. `["ci"]`), whichever is active.
     public var scaleNames: [String] = []
+    /// The block's `scales:` entry that was applied (`ci`), nil at full scale: the page says so,
+    /// since the prose around a block quotes its full-scale settings.
+    public var appliedScale: String?
 
     public init() {}
 }

@@ -6,7 +6,8 @@ import Runner
 /// depths, parametrizations, optimizer and rates, steps, batch, seeds and the number of points.
 ///
 /// Built from the block's expanded points (what actually ran at the active scale), not from the
-/// YAML. Wall time is left out on purpose: pages are byte-identical across `--jobs` and cached
+/// YAML; a block run at a reduced scale (`--scale ci`) says so first, and a block whose views
+/// all read the initialization (`init-variance`) names no optimizer or steps. Wall time is left out on purpose: pages are byte-identical across `--jobs` and cached
 /// re-renders, and a measured time would break that.
 ///
 /// ```
@@ -41,16 +42,26 @@ public enum ExperimentSummary {
             if !parametrizations.contains(name) { parametrizations.append(name) }
         }
         parts.append(parametrizations.joined(separator: ", "))
-        let rates = unique(specs.map(\.learningRate))
-        let optimizer = first.optimizer == .adam ? "Adam" : "SGD"
-        let rateText = rates.count == 1 ? "η = \(NumberFormat.learningRate(rates[0]))"
-            : "η from \(NumberFormat.learningRate(rates[0])) to \(NumberFormat.learningRate(rates[rates.count - 1])) (\(rates.count) rates)"
-        parts.append("\(optimizer), \(rateText)")
-        let steps = unique(specs.map(\.steps)), batches = unique(specs.map(\.batch))
-        parts.append("\(steps.count == 1 ? NumberFormat.counted(Double(steps[0]), "step") : "steps " + list(steps)) of batch \(list(batches))")
+        let batches = unique(specs.map(\.batch))
+        if block.spec.show.allSatisfy({ $0 == .initVariance }) {
+            // Every view reads step 0: the optimizer and the steps shape nothing on the page.
+            parts.append("measured at initialization (nothing trained) on a batch of \(list(batches))")
+        } else {
+            let rates = unique(specs.map(\.learningRate))
+            let optimizer = first.optimizer == .adam ? "Adam" : "SGD"
+            let rateText = rates.count == 1 ? "η = \(NumberFormat.learningRate(rates[0]))"
+                : "η from \(NumberFormat.learningRate(rates[0])) to \(NumberFormat.learningRate(rates[rates.count - 1])) (\(rates.count) rates)"
+            parts.append("\(optimizer), \(rateText)")
+            let steps = unique(specs.map(\.steps))
+            parts.append("\(steps.count == 1 ? NumberFormat.counted(Double(steps[0]), "step") : "steps " + list(steps)) of batch \(list(batches))")
+        }
         parts.append(NumberFormat.counted(Double(unique(specs.map(\.seed)).count), "seed"))
         parts.append(NumberFormat.counted(Double(specs.count), "run"))
-        return parts.joined(separator: " · ") + "."
+        var line = parts.joined(separator: " · ") + "."
+        if let scale = block.spec.appliedScale {
+            line = "Scale \(scale) (reduced; the prose may quote the full-scale settings): " + line
+        }
+        return line
     }
 
     /// `10,000 training and 2,000 test images`, or `1,024 training images` without a test set.

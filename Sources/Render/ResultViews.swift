@@ -178,7 +178,7 @@ public enum ResultViews {
         }
         if series != nil { rows.append(spreadRow) }
         let edgeNote = anyEdge ? " ≤ / ≥: the optimum is the lowest / highest rate of the grid, so only a bound (the spread then a lower bound); extend optimizer.lr on that side." : ""
-        let caption = "Best learning rate $\\eta^*$ (lowest final train loss) per \(axisPhrase(series)) and \(panelAxes.isEmpty ? "block" : panelAxes.map(DisplayName.axis).joined(separator: ", ")); ★: the \(series.map { $0.replacingOccurrences(of: "_", with: " ") } ?? "row") whose best run has the lowest loss in its column\(series != nil ? "; last row: the spread of $\\log_2\\eta^*$ across \(axisPhrase(series)), in octaves" : "")." + edgeNote
+        let caption = "Best learning rate $\\eta^*$ (lowest final train loss) per \(axisPhrase(series)) and \(panelAxes.isEmpty ? "block" : panelAxes.map(DisplayName.axis).joined(separator: ", ")); ★: the \(series.map { $0.replacingOccurrences(of: "_", with: " ") } ?? "row") whose best run has the lowest loss for its \(panelAxes.isEmpty ? "block" : panelAxes.map(DisplayName.axis).joined(separator: ", "))\(series != nil ? "; last row: the spread of $\\log_2\\eta^*$ across \(axisPhrase(series)), in octaves" : "")." + edgeNote
         return (TableView(caption: caption, columns: columns, rows: rows), spreads)
     }
 
@@ -214,7 +214,9 @@ public enum ResultViews {
             }
             for column in seriesValues.indices { TableView.markBest(&rows, column: column + 1, values: columnLosses[column]) }
             let title = panelAxes.isEmpty ? "" : "\(analysis.title(of: panel.key)): "
-            tables.append(TableView(caption: "\(title)final train loss by learning rate $\\eta$ (rows) and \(axisPhrase(series)) (columns); ★: the lowest loss in its column, i.e. that column's best $\\eta$.",
+            // Worded for both layouts: a grid on a wide screen, one card per η on a phone (no columns there).
+            let best = series == nil ? "★: the lowest loss, i.e. the best $\\eta$." : "★: the lowest loss at each \(axisPhrase(series)), i.e. its best $\\eta$."
+            tables.append(TableView(caption: "\(title)final train loss for each learning rate $\\eta$ and \(axisPhrase(series)); \(best)",
                                     columns: columns, rows: rows))
         }
         return ViewOutput(html: tables.map { $0.html() }.joined(), tables: tables)

@@ -124,15 +124,15 @@ public struct SVGPlot: Sendable {
                 out += "<text x=\"\(f(originX + plotWidth / 2))\" y=\"\(f(originY - 10))\" text-anchor=\"middle\" font-weight=\"bold\">\(SVGText.tspans(panel.title))</text>\n"
             }
             out += "<rect x=\"\(f(originX))\" y=\"\(f(originY))\" width=\"\(f(plotWidth))\" height=\"\(f(plotHeight))\" fill=\"none\" style=\"stroke:var(--rule,#ccc)\"/>\n"
-            for tick in xTicks.values {
+            for (tick, text) in zip(xTicks.values, labels(xTicks, xScale)) {
                 let x = originX + plotWidth * xTicks.position(of: tick)
                 out += "<line x1=\"\(f(x))\" y1=\"\(f(originY + plotHeight))\" x2=\"\(f(x))\" y2=\"\(f(originY + plotHeight + 4))\" style=\"stroke:var(--muted,#666)\"/>"
-                out += "<text x=\"\(f(x))\" y=\"\(f(originY + plotHeight + 17))\" text-anchor=\"middle\">\(HTMLEscaping.escape(label(tick, xScale)))</text>\n"
+                out += "<text x=\"\(f(x))\" y=\"\(f(originY + plotHeight + 17))\" text-anchor=\"middle\">\(HTMLEscaping.escape(text))</text>\n"
             }
-            for tick in yTicks.values {
+            for (tick, text) in zip(yTicks.values, labels(yTicks, yScale)) {
                 let y = originY + plotHeight * (1 - yTicks.position(of: tick))
                 out += "<line x1=\"\(f(originX - 4))\" y1=\"\(f(y))\" x2=\"\(f(originX))\" y2=\"\(f(y))\" style=\"stroke:var(--muted,#666)\"/>"
-                out += "<text x=\"\(f(originX - 6))\" y=\"\(f(y + 4))\" text-anchor=\"end\">\(HTMLEscaping.escape(label(tick, yScale)))</text>\n"
+                out += "<text x=\"\(f(originX - 6))\" y=\"\(f(y + 4))\" text-anchor=\"end\">\(HTMLEscaping.escape(text))</text>\n"
             }
             out += "<text x=\"\(f(originX + plotWidth / 2))\" y=\"\(f(originY + plotHeight + 38))\" text-anchor=\"middle\">\(SVGText.tspans(xLabel))</text>\n"
             let labelX = originX - 48, labelY = originY + plotHeight / 2
@@ -163,7 +163,10 @@ public struct SVGPlot: Sendable {
                     }
                     for point in run {
                         if let value = point.2 {
-                            let x = point.0 + shift, y = point.1
+                            // The group of markers inside the frame: at the left edge a triangle
+                            // would sit on the top y tick label (at the right, past the frame).
+                            let spread = Double(names.count - 1) / 2 * 4.5 + 5
+                            let x = min(max(point.0, originX + spread), originX + plotWidth - spread) + shift, y = point.1
                             let triangle = "\(f(x)),\(f(y)) \(f(x - 4)),\(f(y + 7)) \(f(x + 4)),\(f(y + 7))"
                             out += "<polygon class=\"off-scale\" points=\"\(triangle)\" style=\"fill:\(colour)\">"
                             out += "<title>above the axis: \(HTMLEscaping.escape(NumberFormat.prose(value, digits: 4)))</title></polygon>"
@@ -248,15 +251,28 @@ public struct SVGPlot: Sendable {
         }
     }
 
-    func label(_ tick: Double, _ scale: Scale) -> String {
+    /// The text of one value in transformed units (`tick`), alone (the off-scale key).
+    func label(_ tick: Double, _ scale: Scale) -> String { label(tick, scale, powersOfTen: nil) }
+
+    /// The tick labels of one axis, in one notation: on a log10 axis whose decades reach past
+    /// 10⁻³…10⁴, every decade is written as a power (`10⁰ 10⁴ 10⁸`), never `1 10000 10⁸`.
+    func labels(_ ticks: Ticks, _ scale: Scale) -> [String] {
+        let powers = ticks.values.contains { $0 == $0.rounded() && ($0 < -3 || $0 > 4) }
+        return ticks.values.map { label($0, scale, powersOfTen: powers) }
+    }
+
+    /// - Parameter powersOfTen: on a log10 axis, whether a decade is written `10ⁿ`; nil: only
+    ///   outside 10⁻³…10⁴ (`0.001`, `10000`, `10⁵`).
+    private func label(_ tick: Double, _ scale: Scale, powersOfTen: Bool?) -> String {
         switch scale {
         case .linear: return NumberFormat.minus(NumberFormat.trimmed(tick, digits: 3))
         case .log2Exponent: return NumberFormat.powerOfTwo(tick)
         case .log2Size: return NumberFormat.exact(pow(2, tick))
         case .log10:
             let value = pow(10, tick)
-            if tick == tick.rounded() { return tick >= -3 && tick <= 4 ? NumberFormat.exact(value) : "10" + NumberFormat.superscript(String(Int(tick))) }
-            return NumberFormat.trimmed(value, digits: 2)
+            guard tick == tick.rounded() else { return NumberFormat.trimmed(value, digits: 2) }
+            let power = powersOfTen ?? (tick < -3 || tick > 4)
+            return power ? "10" + NumberFormat.superscript(String(Int(tick))) : NumberFormat.exact(value)
         }
     }
 

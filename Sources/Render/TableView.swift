@@ -71,7 +71,9 @@ public struct TableView: Sendable {
                 if cell.isBest { classes.append("best") }
                 var attributes = classes.isEmpty ? "" : " class=\"\(classes.joined(separator: " "))\""
                 if index > 0, index < columns.count { attributes += " data-label=\"\(HTMLEscaping.escape(columns[index].label))\"" }
-                let text = HTMLEscaping.escape(cell.text) + (cell.isBest ? "<span class=\"marker\" title=\"lowest in its column\"> ★</span>" : "")
+                // Named by the column's label, not "its column": on a phone a row is a card.
+                let best = index > 0 && index < columns.count && !columns[index].label.isEmpty ? "lowest for \(columns[index].label)" : "lowest"
+                let text = HTMLEscaping.escape(cell.text) + (cell.isBest ? "<span class=\"marker\" title=\"\(HTMLEscaping.escape(best))\"> ★</span>" : "")
                 out += index == 0 ? "<th scope=\"row\"\(attributes)>\(text)</th>" : "<td\(attributes)>\(text)</td>"
             }
             out += "</tr>\n"

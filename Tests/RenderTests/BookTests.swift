@@ -75,6 +75,25 @@ final class BookTests: XCTestCase {
                        "A random teacher network (32 inputs, 10 classes), 1,024 training examples · width 32 · depths 4, 16 · SP, depth-μP · Adam, η from 2⁻¹⁰ to 2⁻² (9 rates) · 6 steps of batch 64 · 2 seeds · 72 runs.")
     }
 
+    /// Regression (fresh-reader review): a page rendered with `--scale ci` gave no sign of it,
+    /// while the prose quoted the full-scale settings; the summary now opens with the scale.
+    /// A block at full scale, or one without the active scale, says nothing about it.
+    func testSummaryLineNamesAReducedScale() throws {
+        let yaml = lrTransfer + "\nscales:\n  ci: {model: {depth: [4]}}"
+        let reduced = ExperimentSummary.line(try fixtureBlock(yaml, scale: "ci"))
+        XCTAssertTrue(reduced.hasPrefix("Scale ci (reduced; the prose may quote the full-scale settings): A random teacher network"), reduced)
+        XCTAssertTrue(reduced.contains("· depth 4 ·"), reduced)
+        XCTAssertFalse(ExperimentSummary.line(try fixtureBlock(yaml)).contains("Scale"))
+        XCTAssertFalse(ExperimentSummary.line(try fixtureBlock(lrTransfer, scale: "ci")).contains("Scale"))
+    }
+
+    /// Regression (fresh-reader review): an init-variance block (every view reads step 0)
+    /// said "Adam, η = 0.001 · 1 step of batch 256", as if it trained; it trains nothing the page shows.
+    func testInitOnlySummaryNamesNoOptimizer() throws {
+        let line = ExperimentSummary.line(try fixtureBlock("model: {width: 16, depth: [2, 8]}\ntrain: {steps: 1, batch: 256}\nmeasure: {coord_check_steps: [0]}\nshow: [init-variance]"))
+        XCTAssertEqual(line, "A random teacher network (32 inputs, 10 classes), 1,024 training examples · width 16 · depths 2, 8 · depth-μP · measured at initialization (nothing trained) on a batch of 256 · 1 seed · 2 runs.")
+    }
+
     /// Regression: every plot had one `<title>` ("Final train loss against learning rate");
     /// each panel's SVG now names its figure and panel.
     func testEachPanelNamesItsOwnFigure() throws {

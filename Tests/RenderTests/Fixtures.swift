@@ -5,11 +5,11 @@ import Notebook
 @testable import Runner
 
 /// A block whose results are computed by `outcome` (no engine): deterministic fixtures for views.
-func fixtureBlock(_ yaml: String, index: Int = 1, id: String? = "lr-transfer",
+func fixtureBlock(_ yaml: String, index: Int = 1, id: String? = "lr-transfer", scale: String? = nil,
                   status: BlockStatus = .ok, outcome: (PointSpec) -> PointOutcome = { .finished(syntheticResult($0)) }) throws -> BlockResult {
     let start = SourceLocation(file: "notes.md", line: 10, column: 1)
     let cell = ExperimentCell(index: index, id: id, body: yaml, range: SourceRange(start: start, end: start), bodyStart: start)
-    let spec = try ExperimentSpec.decode(cell)
+    let spec = try ExperimentSpec.decode(cell, scale: scale)
     let points = Sweep.points(of: spec)
     return BlockResult(cell: cell, spec: spec, axes: Sweep.axes(of: spec), points: points,
                        outcomes: points.map { outcome($0.spec) }, status: status, failsCommand: true)

@@ -80,6 +80,57 @@ final class ResultViewsTests: XCTestCase {
         XCTAssertNil(ResultViews.lossCeiling([SVGPlot.Panel(title: "", series: Array(panels[0].series.prefix(2)))]))
     }
 
+    /// Regression (fresh-reader review): on a phone a wide results table (class `reflow`)
+    /// becomes one card per row, yet its caption and ★ titles spoke of "its column". They
+    /// now name the axis or the cell's label, true in both layouts.
+    func testReflowCaptionsDoNotSpeakOfColumns() throws {
+        for kind in [ViewKind.lossTable, .bestLR, .summary] {
+            let html = try view(kind).html
+            XCTAssertFalse(html.contains("column"), "\(kind): \(html.prefix(600))")
+        }
+        XCTAssertTrue(try view(.lossTable).html.contains("★: the lowest loss at each depth <span class=\"math inline\">L</span>"))
+        XCTAssertTrue(try view(.lossTable).html.contains("title=\"lowest for L = 16\""))
+    }
+
+    /// Regression (fresh-reader review): a log10 axis from 1 to 10⁸ read `1 100 10000 10⁶ 10⁸`,
+    /// two notations on one axis (decades up to 10⁴ as plain numbers). One axis, one notation:
+    /// every decade as a power once any needs one; an axis within 10⁻³…10⁴ keeps plain numbers.
+    func testLogAxisLabelsEveryDecadeInOneNotation() {
+        func yLabels(_ values: [Double]) -> [String] {
+            let plot = SVGPlot(xLabel: "x", yLabel: "y", xScale: .linear, yScale: .log10,
+                               panels: [SVGPlot.Panel(title: "", series: [SVGPlot.Series(name: "a", points: values.enumerated().map { (Double($0.offset), $0.element) })])],
+                               description: "")
+            return plot.labels(plot.yAxisTicks(), .log10)
+        }
+        XCTAssertEqual(yLabels([1, 1e8]), ["10⁰", "10²", "10⁴", "10⁶", "10⁸"])
+        XCTAssertEqual(yLabels([1e-5, 1]), ["10⁻⁵", "10⁻⁴", "10⁻³", "10⁻²", "10⁻¹", "10⁰"])
+        XCTAssertEqual(yLabels([0.01, 100]), ["0.01", "0.1", "1", "10", "100"])
+        let svg = SVGPlot(xLabel: "x", yLabel: "y", xScale: .linear, yScale: .log10,
+                          panels: [SVGPlot.Panel(title: "", series: [SVGPlot.Series(name: "a", points: [(0, 1), (1, 1e8)])])],
+                          description: "").html()
+        XCTAssertFalse(svg.contains(">10000<"), svg)
+        XCTAssertTrue(svg.contains(">10⁴<"), svg)
+    }
+
+    /// Regression (fresh-reader review): an off-scale point at the first x value drew its ▲ left
+    /// of the frame, on the top y tick label (the marker is shifted per series). Every marker
+    /// stays inside the frame, clear of the tick labels left of it.
+    func testOffScaleMarkersStayInsideTheFrame() throws {
+        let series = (0..<4).map { index in
+            SVGPlot.Series(name: "s\(index)", points: [(-3, 900 + Double(index)), (-2, 1.0), (-1, 1.2)])
+        }
+        var plot = SVGPlot(xLabel: "x", yLabel: "y", xScale: .log2Exponent, yScale: .linear,
+                           panels: [SVGPlot.Panel(title: "", series: series)], description: "")
+        plot.yCeiling = 4
+        let svg = plot.html()
+        let polygons = try NSRegularExpression(pattern: "class=\"off-scale\" points=\"([^\"]+)\"")
+            .matches(in: svg, range: NSRange(svg.startIndex..., in: svg))
+            .map { String(svg[Range($0.range(at: 1), in: svg)!]) }
+        XCTAssertEqual(polygons.count, 4)
+        let xs = polygons.flatMap { $0.split(separator: " ").compactMap { Double($0.split(separator: ",")[0]) } }
+        XCTAssertGreaterThanOrEqual(xs.min() ?? 0, SVGPlot.left, "a ▲ left of the frame: \(polygons)")
+    }
+
     /// Regression: legends had three 150-px columns whatever the plot's width, so a one-panel
     /// plot (300 px) cut its third entry off. The legend is now an HTML list under the panels
     /// (it wraps to any width), every entry present, none of them inside the SVG.
