@@ -100,7 +100,7 @@ pre { background: var(--code-bg); padding: 0.75rem 1rem; overflow-x: auto; borde
 blockquote { margin: 1em 0; padding: 0 1em; border-left: 3px solid var(--rule); color: var(--muted); }
 hr { border: 0; border-top: 1px solid var(--rule); }
 img, svg { max-width: 100%; height: auto; }
-.math.display { display: block; text-align: center; margin: 1em 0; overflow-x: auto; }
+.math.display { display: block; text-align: center; margin: 1em 0; }
 nav.toc { border: 1px solid var(--rule); border-radius: 4px; padding: 0.5rem 1rem; margin: 1rem 0 2rem; }
 nav.toc .toc-title { font-size: 1rem; margin: 0.3em 0; }
 nav.toc ul { list-style: none; padding-left: 0; margin: 0; }
@@ -127,15 +127,22 @@ ul.legend .off-scale-key { color: var(--muted); }
 .experiment-summary, .experiment-data { font: 0.85rem/1.5 system-ui, sans-serif; color: var(--muted); margin: 0.5em 0; }
 details.experiment-source { font-size: 0.9em; margin: 0.5em 0; }
 details.experiment-source summary { cursor: pointer; color: var(--accent); font: 0.85rem/1.5 system-ui, sans-serif; }
-/* Tables: the caption stays put, the table scrolls in its own wrapper (shadows at the edges
-   say there is more), the first column stays visible. */
-.table-scroll { overflow-x: auto; max-width: 100%;
+/* Scroll boxes: a results table's wrapper, a prose (pipe) table, a display equation. What is
+   too wide scrolls inside its own box, never the page; shadows at the edges say there is more
+   (the local covers hide them at either end). NOTE: position: relative makes the box the
+   containing block of KaTeX's hidden MathML (.katex-mathml is position: absolute); without it
+   that MathML escaped the box's clipping and, placed past the box's right edge, widened the
+   whole page (tutorial 02 at 390 px: 441 px wide once the table's cells had padding). */
+.table-scroll, main table:not(.results), .math.display { overflow-x: auto; overflow-y: hidden; max-width: 100%; position: relative;
   background: linear-gradient(to right, var(--bg) 30%, transparent) left / 2em 100% no-repeat local,
               linear-gradient(to left, var(--bg) 30%, transparent) right / 2em 100% no-repeat local,
               linear-gradient(to right, var(--rule), transparent) left / 0.6em 100% no-repeat scroll,
               linear-gradient(to left, var(--rule), transparent) right / 0.6em 100% no-repeat scroll; }
-/* Prose (pipe) tables: one that is too wide scrolls in its own box, never the page. */
-main table:not(.results) { display: block; max-width: 100%; overflow-x: auto; border-collapse: collapse; }
+/* A prose table is its own scroll box (display: block; the rows keep their table layout
+   inside), with cells as roomy as the results tables'. */
+main table:not(.results) { display: block; border-collapse: collapse; margin: 1em 0; }
+main table:not(.results) th, main table:not(.results) td { padding: 0.3em 0.6em; border-bottom: 1px solid var(--rule); }
+main table:not(.results) thead th { border-bottom: 2px solid var(--fg); vertical-align: bottom; }
 table.results { border-collapse: collapse; margin: 0 auto; font-variant-numeric: tabular-nums; font-size: 0.9em; }
 table.results th, table.results td { padding: 0.25em 0.45em; border-bottom: 1px solid var(--rule); }
 table.results thead th { border-bottom: 2px solid var(--fg); vertical-align: bottom; }
@@ -165,7 +172,7 @@ table.results .best { font-weight: bold; color: var(--accent); }
   body { max-width: none; font-size: 11pt; padding: 0; }
   nav.toc, nav.book-nav, details.experiment-source, .experiment-data { display: none; }
   a { color: inherit; text-decoration: none; }
-  .table-scroll { overflow: visible; background: none; }
+  .table-scroll, main table:not(.results), .math.display { overflow: visible; background: none; }
   table.results th[scope="row"] { position: static; }
   .plot-panels { grid-template-columns: repeat(2, 1fr); }
   pre, figure.plot, figure.table, table, svg { break-inside: avoid; }

@@ -115,7 +115,7 @@ final class BrowserTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: profile) }
 
         var worstText: [Int: Double] = [:], lowestContrast: [String: Double] = [:]
-        var wide1280 = 0, wide390 = 0
+        var wide1280 = 0, wide390 = 0, proseTables = 0
         for mode in ["light", "dark"] {
             let browser = try CommandRunner.run([
                 "--headless", "--disable-gpu", "--no-sandbox", "--no-first-run",
@@ -152,6 +152,9 @@ final class BrowserTests: XCTestCase {
                 let wide = page["wide"] as? [String] ?? []
                 if width >= 1000 { wide1280 += wide.count } else { wide390 += wide.count }
                 XCTAssertEqual(wide, [], "\(name): wider than their box")
+                XCTAssertEqual(page["uncuedScrollers"] as? [String], [], "\(name): boxes that hide content without a scroll cue")
+                XCTAssertEqual(page["crampedProseCells"] as? Int, 0, "\(name): prose table cells without padding")
+                proseTables += page["proseTables"] as? Int ?? 0
                 XCTAssertEqual(page["untypesetMath"] as? Int, 0, "\(name): math not typeset")
                 XCTAssertEqual(page["katexErrors"] as? Int, 0, "\(name): KaTeX errors")
                 if let contrast = page["lowestSeriesContrast"] as? Double {
@@ -170,6 +173,7 @@ final class BrowserTests: XCTestCase {
                 XCTAssertEqual(Set(titles).count, titles.count, "\(name): SVGs share a <title>: \(titles)")
             }
         }
+        XCTAssertGreaterThan(proseTables, 0, "the book has a prose table to check (tutorial 02)")
         print("BrowserTests: book figures: smallest SVG text \(worstText[1280] ?? 0) px at 1280, \(worstText[390] ?? 0) px at 390; "
               + "wide elements \(wide1280) at 1280 px, \(wide390) at 390 px (light + dark); "
               + "lowest series contrast \(lowestContrast["light"] ?? 0):1 light, \(lowestContrast["dark"] ?? 0):1 dark")
@@ -227,6 +231,24 @@ final class BrowserTests: XCTestCase {
     });
     if (doc.documentElement.scrollWidth > win.innerWidth + 1) { wide.push("page: " + doc.documentElement.scrollWidth + " px"); }
     out.wide = wide;
+    // Scroll boxes (a prose table, a display equation, a results table's wrapper) that hold more
+    // than they show must scroll, show a cue (edge shadows) and contain KaTeX's absolutely
+    // positioned MathML (position other than static), or the page widens.
+    var uncued = [];
+    doc.querySelectorAll(".table-scroll, main table:not(.results), .math.display").forEach(function (e) {
+      if (e.scrollWidth <= e.clientWidth + 1) { return; }
+      var style = win.getComputedStyle(e);
+      if (style.overflowX === "visible" || style.backgroundImage === "none" || style.position === "static") {
+        uncued.push(describe(e) + " (" + e.className + "): " + e.scrollWidth + " px in " + e.clientWidth + ", overflow " + style.overflowX + ", position " + style.position);
+      }
+    });
+    out.uncuedScrollers = uncued;
+    var cramped = 0;
+    doc.querySelectorAll("main table:not(.results) th, main table:not(.results) td").forEach(function (c) {
+      if (parseFloat(win.getComputedStyle(c).paddingLeft) < 4) { cramped++; }
+    });
+    out.crampedProseCells = cramped;
+    out.proseTables = doc.querySelectorAll("main table:not(.results)").length;
     var untypeset = 0;
     doc.querySelectorAll(".math").forEach(function (e) { if (!e.querySelector(".katex")) { untypeset++; } });
     out.untypesetMath = untypeset;
