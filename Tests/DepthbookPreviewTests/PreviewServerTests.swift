@@ -110,12 +110,17 @@ final class PreviewServerTests: XCTestCase {
         return PreviewSession(options: options, executors: .always(executor), log: { _ in })
     }
 
-    func testHTTPServesThePageAndAssetsAndRefusesEverythingElse() throws {
+    /// The prose fixture, rendered once and served on a free port.
+    func servedProse() throws -> (notebook: URL, session: PreviewSession, server: RunningServer) {
         let notebook = try makeNotebook(PreviewFixtures.prose)
         let session = session(notebook)
         session.start()
         XCTAssertGreaterThanOrEqual(session.waitForVersion(atLeast: 1, timeout: 20), 1)
-        let server = try RunningServer(session: session)
+        return (notebook, session, try RunningServer(session: session))
+    }
+
+    func testHTTPServesThePageAndAssetsAndRefusesEverythingElse() throws {
+        let (notebook, session, server) = try servedProse()
         defer { server.stop() }
         XCTAssertGreaterThan(server.port, 0)
         let page = try rawGET(port: server.port, path: "/")
@@ -149,11 +154,7 @@ final class PreviewServerTests: XCTestCase {
     /// DNS rebinding: a loopback server answers only Hosts naming loopback (with its port, or
     /// none); a wildcard bind also IP literals; a DNS name other than localhost never, unless given.
     func testHostHeaderIsCheckedAgainstDNSRebinding() throws {
-        let notebook = try makeNotebook(PreviewFixtures.prose)
-        let session = session(notebook)
-        session.start()
-        XCTAssertGreaterThanOrEqual(session.waitForVersion(atLeast: 1, timeout: 20), 1)
-        let server = try RunningServer(session: session)
+        let (_, session, server) = try servedProse()
         defer { server.stop() }
         let port = server.port
         for host in ["127.0.0.1:\(port)", "localhost:\(port)", "LOCALHOST:\(port)", "[::1]:\(port)", "127.0.0.1"] {
