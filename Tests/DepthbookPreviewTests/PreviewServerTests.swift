@@ -241,7 +241,8 @@ final class PreviewSessionTests: XCTestCase {
         // Line 7 of the file is `model: …`; a typo in its key is reported there.
         try PreviewFixtures.block().replacingOccurrences(of: "model:", with: "modle:")
             .write(to: notebook, atomically: false, encoding: .utf8)
-        state = wait(session, "error") { !$0.errors.isEmpty }
+        // The watcher may catch the file half-written (empty) first: wait for the typo's error.
+        state = wait(session, "error") { $0.errors.first?.contains("modle") == true }
         XCTAssertTrue(state.errors[0].contains("notes.md:7:1"), state.errors[0])
         XCTAssertTrue(state.errors[0].contains("modle"), state.errors[0])
         XCTAssertTrue(state.html?.contains("Prose after.") == true, "the last good page stays under the overlay")
