@@ -2,9 +2,24 @@ import DepthMuP
 import Foundation
 
 extension ExperimentSpec {
+    /// The keys of each mapping section of schema v1, in the README's order.
+    public static let sectionKeys: [(section: String, keys: [String])] = [
+        ("data", ["name", "train", "test", "images", "labels", "directory", "input_dim", "classes", "seed", "standardize"]),
+        ("model", ["width", "depth", "block_depth", "activation", "mean_subtraction", "branch_multiplier", "base_width",
+                   "base_depth", "input", "readout", "pre_ln"]),
+        ("optimizer", ["name", "lr", "momentum", "epsilon"]),
+        ("train", ["steps", "batch", "seeds", "loss"]),
+        ("measure", ["coord_check_steps", "feature_update", "loss_curve", "diversity"]),
+    ]
+
+    /// The keys of `section` (`train` → steps, batch, seeds, loss).
+    static func keys(of section: String) -> [String] {
+        sectionKeys.first { $0.section == section }?.keys ?? []
+    }
+
     /// The top-level keys of schema v1.
     public static let topLevelKeys = ["title", "id", "data", "model", "parametrization", "optimizer",
-                                      "train", "measure", "show", "timeout", "allow-errors", "scales"]
+                                      "train", "measure", "show", "metric", "timeout", "allow-errors", "scales"]
 
     /// Decodes an experiment block, merged over the front matter's `defaults`, with the overrides
     /// of the active scale applied.
@@ -285,6 +300,7 @@ struct SpecDecoder {
         if let entry = keys["show"] {
             spec.show = try list(entry.value, path: "show") { try choice($0, $1, ViewKind.self) }
         }
+        if let entry = keys["metric"] { spec.metric = try choice(entry.value, "metric", Metric.self) }
         if let entry = keys["timeout"] { spec.timeout = try positive(entry.value, "timeout") }
         if let entry = keys["allow-errors"] { spec.allowErrors = try boolean(entry.value, "allow-errors") }
         try validate(spec, node: node, keys: keys)

@@ -361,6 +361,19 @@ final class ExperimentSpecTests: XCTestCase {
                        "notes.md:14:16: block 2: scales.ci.train.stesp: unknown key stesp; did you mean steps?")
     }
 
+    /// Issue 15, 2: `metric:` chooses what optima compare; a bad one is located with a hint.
+    func testMetric() throws {
+        XCTAssertEqual(try decode("").metric, .finalLoss)
+        XCTAssertEqual(try decode("data: {test: 100}\nmetric: test_accuracy").metric, .testAccuracy)
+        XCTAssertEqual(try decode("data: {test: 100}\nmetric: test_loss").metric, .testLoss)
+        XCTAssertEqual(message("data: {test: 100}\nmetric: test_acuracy"),
+                       "notes.md:14:9: block 2: metric: unknown value \"test_acuracy\", expected one of final_loss, test_loss, test_accuracy; did you mean test_accuracy?")
+        XCTAssertEqual(message("metric: test_accuracy"),
+                       "notes.md:13:9: block 2: metric: test_accuracy is measured on the test split, but data.test is 0; hint: set data: {test: 1000} (or use metric: final_loss)")
+        XCTAssertEqual(message("metric: [final_loss]"),
+                       "notes.md:13:9: block 2: metric: expected one of final_loss, test_loss, test_accuracy, got a list")
+    }
+
     func testSeedsCountOrList() throws {
         XCTAssertEqual(try decode("train: {seeds: 3}").train.seeds, [0, 1, 2])
         XCTAssertEqual(try decode("train: {seeds: [7, 3]}").train.seeds, [7, 3])
