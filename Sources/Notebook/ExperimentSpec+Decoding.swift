@@ -142,8 +142,11 @@ struct SpecDecoder {
         var result: [String: SpecEntry] = [:]
         for entry in try mappingEntries(node, path: path) {
             guard allowed.contains(entry.key) else {
-                let hint = SpecDecoder.suggestion(for: entry.key, among: allowed)
-                    .map { "did you mean \($0)?" } ?? "expected one of \(allowed.joined(separator: ", "))"
+                // A section's key written at the top (`seeds:` for `train.seeds`) is named with its section.
+                let section = path.isEmpty ? ExperimentSpec.sectionKeys.first { $0.keys.contains(entry.key) }?.section : nil
+                let hint = SpecDecoder.suggestion(for: entry.key, among: allowed).map { "did you mean \($0)?" }
+                    ?? section.map { "did you mean \($0).\(entry.key)?" }
+                    ?? "expected one of \(allowed.joined(separator: ", "))"
                 throw SpecError(location: entry.keyLocation, block: block, path: join(path, entry.key),
                                 message: "unknown key \(entry.key); \(hint)")
             }
@@ -308,8 +311,7 @@ struct SpecDecoder {
     }
 
     func decodeData(_ node: SpecNode, path: String) throws -> DataSpec {
-        let keys = try fields(node, path: path, allowed: ["name", "train", "test", "images", "labels",
-                                                          "directory", "input_dim", "classes", "seed", "standardize"])
+        let keys = try fields(node, path: path, allowed: ExperimentSpec.keys(of: "data"))
         var data = DataSpec()
         if let entry = keys["name"] { data.name = try choice(entry.value, join(path, "name"), DataSpec.Name.self) }
         if let entry = keys["train"] { data.trainCount = try integer(entry.value, join(path, "train"), atLeast: 1, atMost: 10_000_000) }
@@ -336,9 +338,7 @@ struct SpecDecoder {
     }
 
     func decodeModel(_ node: SpecNode, path: String) throws -> ModelSpec {
-        let keys = try fields(node, path: path, allowed: ["width", "depth", "block_depth", "activation",
-                                                          "mean_subtraction", "branch_multiplier", "base_width",
-                                                          "base_depth", "input", "readout", "pre_ln"])
+        let keys = try fields(node, path: path, allowed: ExperimentSpec.keys(of: "model"))
         var model = ModelSpec()
         func at(_ key: String) -> (SpecNode, String)? { keys[key].map { ($0.value, join(path, key)) } }
         if let (value, keyPath) = at("width") { model.width = try sweep(value, path: keyPath) { try integer($0, $1, atLeast: 1, atMost: 16384) } }
@@ -374,7 +374,7 @@ struct SpecDecoder {
     }
 
     func decodeOptimizer(_ node: SpecNode, path: String) throws -> OptimizerSpec {
-        let keys = try fields(node, path: path, allowed: ["name", "lr", "momentum", "epsilon"])
+        let keys = try fields(node, path: path, allowed: ExperimentSpec.keys(of: "optimizer"))
         var optimizer = OptimizerSpec()
         if let entry = keys["name"] { optimizer.name = try choice(entry.value, join(path, "name"), OptimizerKind.self) }
         if let entry = keys["lr"] { optimizer.learningRates = try decodeLearningRates(entry.value, path: join(path, "lr")) }
@@ -454,7 +454,7 @@ struct SpecDecoder {
     }
 
     func decodeTrain(_ node: SpecNode, path: String) throws -> TrainSpec {
-        let keys = try fields(node, path: path, allowed: ["steps", "batch", "seeds", "loss"])
+        let keys = try fields(node, path: path, allowed: ExperimentSpec.keys(of: "train"))
         var train = TrainSpec()
         if let entry = keys["steps"] { train.steps = try integer(entry.value, join(path, "steps"), atLeast: 1, atMost: 10_000_000) }
         if let entry = keys["batch"] { train.batch = try integer(entry.value, join(path, "batch"), atLeast: 1, atMost: 65536) }
@@ -477,7 +477,7 @@ struct SpecDecoder {
     }
 
     func decodeMeasure(_ node: SpecNode, path: String) throws -> MeasureSpec {
-        let keys = try fields(node, path: path, allowed: ["coord_check_steps", "feature_update", "loss_curve", "diversity"])
+        let keys = try fields(node, path: path, allowed: ExperimentSpec.keys(of: "measure"))
         var measure = MeasureSpec()
         if let entry = keys["coord_check_steps"] {
             let steps = try list(entry.value, path: join(path, "coord_check_steps")) { try integer($0, $1, atLeast: 0) }

@@ -68,6 +68,7 @@ struct RenderCommand: ParsableCommand {
             let destination = output ?? Self.defaultOutput(for: notebook)
             // `-o -`, `/dev/null`, a FIFO: a stream takes the page alone, self-contained.
             let toStream = OutputSet.isStream(destination)
+            let parseOptions = try self.parseOptions()
             var request = RenderRequest(notebookPath: notebook, destination: destination, scale: execution.scale,
                                         parse: parseOptions, run: execution.options,
                                         page: try pageOptions(selfContained: selfContained || toStream))
@@ -101,7 +102,7 @@ struct RenderCommand: ParsableCommand {
             throw ValidationError("--dry-run takes one NOTEBOOK.md, not a folder")
         }
         var request = BookRequest(folder: notebook, outputFolder: output, scale: execution.scale,
-                                  parse: parseOptions, run: execution.options, page: try pageOptions(selfContained: selfContained))
+                                  parse: try parseOptions(), run: execution.options, page: try pageOptions(selfContained: selfContained))
         request.templatePath = template
         let interrupt = InterruptHandler()
         let pipeline = try makePipeline(stop: interrupt.stop)
@@ -114,8 +115,10 @@ struct RenderCommand: ParsableCommand {
         try Self.exitForFailures(book.failures)
     }
 
-    /// `--unsafe-html` as parse options.
-    var parseOptions: ParseOptions { ParseOptions(allowRawHTML: unsafeHTML ? true : nil) }
+    /// `--unsafe-html` and `--set` as parse options.
+    func parseOptions() throws -> ParseOptions {
+        try execution.parameters.parse(ParseOptions(allowRawHTML: unsafeHTML ? true : nil))
+    }
 
     /// `--fragment` and `--template` (loaded) as page options.
     ///
