@@ -137,7 +137,7 @@ public final class PreviewBook: PreviewSite, @unchecked Sendable {
         // A chapter that does not parse now keeps its last good front matter in the book (its
         // own page shows the error); a new one that never parsed has no links until it does.
         let loaded = paths.compactMap { path -> Book.Chapter? in
-            if let notebook = try? Notebook.load(path: path) { return Book.Chapter(path: path, notebook: notebook) }
+            if let notebook = try? Notebook.load(path: path, options: options.parse) { return Book.Chapter(path: path, notebook: notebook) }
             return previous.first { $0.path == path }
         }
         let ordered = Book.order(loaded)
@@ -185,7 +185,7 @@ public final class PreviewBook: PreviewSite, @unchecked Sendable {
         guard sessions.allSatisfy({ $0?.snapshot().version ?? 0 > 0 }) else { return }
         do {
             let html = try NotebookPipeline.bookIndex(folder: folder, chapters: chapters,
-                                                      results: sessions.map { $0?.lastResults ?? [] }).html
+                                                      results: sessions.map { $0?.lastResults ?? [] }, parse: options.parse).html
             lock.lock()
             let changed = html != lastIndex || !index.snapshot().errors.isEmpty
             lastIndex = html

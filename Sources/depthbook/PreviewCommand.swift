@@ -57,7 +57,7 @@ struct PreviewCommand: ParsableCommand {
             }
             if let note = execution.jobCount.note { printError(note) }
             let interrupt = InterruptHandler()
-            let options = PreviewOptions(notebookPath: notebook, scale: execution.scale, run: execution.options)
+            let options = PreviewOptions(notebookPath: notebook, scale: execution.scale, parse: try execution.parameters.parse(), run: execution.options)
             let session: any PreviewSite = isDirectory.boolValue
                 ? PreviewBook(folder: notebook, options: options, executors: try execution.executors())
                 : PreviewSession(options: options, executors: try execution.executors())
