@@ -131,7 +131,7 @@ extension Notebook {
         let math = options.math ?? frontMatter.math
         return try CMarkDocument.notebook(
             bytes: bytes, file: file, frontMatter: frontMatter, math: math, rawHTML: rawHTML,
-            pipeTables: options.pipeTables)
+            pipeTables: options.pipeTables, lineStarts: source.lineStarts)
     }
 
     /// The plain cmark HTML of `markdown` (no math protection): the benchmark's baseline.
