@@ -20,9 +20,9 @@ enum CMarkDocument {
     /// Parses the normalized notebook bytes (front matter blanked) into a `Notebook`.
     static func notebook(
         bytes: [UInt8], file: String, frontMatter: FrontMatter,
-        math: FrontMatter.MathDelimiters, rawHTML: Bool, pipeTables: Bool = true
+        math: FrontMatter.MathDelimiters, rawHTML: Bool, pipeTables: Bool = true, lineStarts: [Int]? = nil
     ) throws -> Notebook {
-        let source = SourceLines(bytes: bytes)
+        let source = SourceLines(bytes: bytes, lineStarts: lineStarts)
         guard needsProtection(bytes) else {
             return try cells(
                 protected: bytes, source: source, file: file, frontMatter: frontMatter, inlines: [], rawHTML: rawHTML,
@@ -120,39 +120,51 @@ enum CMarkDocument {
     /// same structure on every CommonMark example, with math, and on random documents.
     static func structureText(_ bytes: [UInt8], lines: SourceLines) -> [UInt8] {
         var output = bytes
-        var line = 0
-        while line < lines.count {
-            // One run of non-blank lines.
-            func isBlank(_ line: Int) -> Bool {
-                bytes[lines.lineStarts[line]..<lines.lineStarts[line + 1]].allSatisfy { $0 == 32 || $0 == 9 || $0 == 10 }
-            }
-            if isBlank(line) { line += 1; continue }
-            var end = line
-            var referenceDefinition = false
-            while end < lines.count, !isBlank(end) {
-                let text = bytes[lines.lineStarts[end]..<lines.lineStarts[end + 1]]
-                var index = text.startIndex
-                while !referenceDefinition, index + 1 < text.endIndex {
-                    referenceDefinition = text[index] == UInt8(ascii: "]") && text[index + 1] == UInt8(ascii: ":")
-                    index += 1
+        let starts = lines.lineStarts
+        bytes.withUnsafeBufferPointer { input in
+            output.withUnsafeMutableBufferPointer { output in
+                func isBlank(_ line: Int) -> Bool {
+                    for index in starts[line]..<starts[line + 1] {
+                        let byte = input[index]
+                        if byte != 32, byte != 9, byte != 10 { return false }
+                    }
+                    return true
                 }
-                end += 1
-            }
-            if !referenceDefinition {
-                for current in line..<end {
-                    let start = lines.lineStarts[current], stop = lines.lineStarts[current + 1]
-                    guard !bytes[start..<stop].contains(UInt8(ascii: "<")),
-                          let content = bytes[start..<stop].firstIndex(where: { isASCIILetter($0) || $0 >= 0x80 })
-                    else { continue }
-                    for index in content..<stop {
-                        let byte = bytes[index]
-                        if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "*") || byte == UInt8(ascii: "&") {
-                            output[index] = UInt8(ascii: "x")
+                var line = 0
+                while line < lines.count {
+                    // One run of non-blank lines.
+                    if isBlank(line) { line += 1; continue }
+                    var end = line
+                    var referenceDefinition = false
+                    while end < lines.count, !isBlank(end) {
+                        // A non-blank line has at least one byte.
+                        var index = starts[end]
+                        while !referenceDefinition, index + 1 < starts[end + 1] {
+                            referenceDefinition = input[index] == UInt8(ascii: "]") && input[index + 1] == UInt8(ascii: ":")
+                            index += 1
+                        }
+                        end += 1
+                    }
+                    if !referenceDefinition {
+                        for current in line..<end {
+                            let start = starts[current], stop = starts[current + 1]
+                            var content = start
+                            var angle = false
+                            for index in start..<stop where input[index] == UInt8(ascii: "<") { angle = true; break }
+                            if angle { continue }
+                            while content < stop, !isASCIILetter(input[content]), input[content] < 0x80 { content += 1 }
+                            for index in content..<stop {
+                                let byte = input[index]
+                                if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "*")
+                                    || byte == UInt8(ascii: "&") {
+                                    output[index] = UInt8(ascii: "x")
+                                }
+                            }
                         }
                     }
+                    line = end
                 }
             }
-            line = end
         }
         return output
     }
@@ -259,8 +271,7 @@ enum CMarkDocument {
         }
         // After the ranges are taken: a table's custom block has no source position.
         if pipeTables { convertTables(document, protected: protected, options: options) }
-        let html = Array(render(document, options: options).utf8)
-        let segments = split(html, headings: &headings)
+        let segments = renderBytes(document, options: options) { split($0, headings: &headings) }
 
         var cells: [Cell] = []
         var experimentLines: [String: Int] = [:]
@@ -311,7 +322,8 @@ enum CMarkDocument {
 
     /// Splits the document's HTML at the separator tokens and fills in each heading's inner
     /// HTML (from its marker to `</hN>`).
-    private static func split(_ html: [UInt8], headings: inout [Heading]) -> [String] {
+    private static func split(_ html: UnsafeBufferPointer<UInt8>, headings: inout [Heading]) -> [String] {
+        func text(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: html[range]), as: UTF8.self) }
         var segments: [String] = []
         var start = 0
         var index = 0
@@ -322,21 +334,21 @@ enum CMarkDocument {
             }
             switch token {
             case .separator:
-                segments.append(String(decoding: html[start..<index], as: UTF8.self))
+                segments.append(text(start..<index))
                 start = end
             case .heading(let number):
                 var close = end
                 while close + 2 < html.count, !(html[close] == UInt8(ascii: "<") && html[close + 1] == UInt8(ascii: "/")
                         && html[close + 2] == UInt8(ascii: "h")) { close += 1 }
                 if number < headings.count {
-                    headings[number].html = String(decoding: html[end..<close], as: UTF8.self)
+                    headings[number].html = text(end..<close)
                 }
             case .inline, .filler:
                 break
             }
             index = end
         }
-        segments.append(String(decoding: html[start..<html.count], as: UTF8.self))
+        segments.append(text(start..<html.count))
         return segments
     }
 
@@ -453,6 +465,17 @@ enum CMarkDocument {
         return Int(cmark_node_get_start_line(node)) + lines - 1
     }
 
+    /// `body` applied to cmark's HTML of `node` in place (no copy into a Swift string first).
+    private static func renderBytes<Result>(
+        _ node: OpaquePointer, options: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> Result
+    ) -> Result {
+        guard let html = cmark_render_html(node, options) else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
+        defer { free(html) }
+        return html.withMemoryRebound(to: UInt8.self, capacity: strlen(html)) { start in
+            body(UnsafeBufferPointer(start: start, count: strlen(html)))
+        }
+    }
+
     private static func render(_ node: OpaquePointer, options: Int32) -> String {
         guard let html = cmark_render_html(node, options) else { return "" }
         defer { free(html) }
@@ -525,8 +548,14 @@ struct SourceLines {
     var original: [UInt8]
     var count: Int { lineStarts.count - 1 }
 
-    init(bytes: [UInt8]) {
+    /// `lineStarts`, when given, must be `bytes`' own (as `SourceText` computed them): they are
+    /// not counted again.
+    init(bytes: [UInt8], lineStarts known: [Int]? = nil) {
         original = bytes
+        if let known {
+            lineStarts = known
+            return
+        }
         lineStarts = [0]
         for (offset, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") { lineStarts.append(offset + 1) }
         if lineStarts.last != bytes.count { lineStarts.append(bytes.count) }

@@ -59,8 +59,9 @@ struct MathProtection {
     /// The last location computed (line, byte offset, column), so columns are counted once
     /// per line, not once per span.
     private(set) var lastLocation: (line: Int, pos: Int, column: Int) = (-1, 0, 1)
-    /// The positions a search visits, reused from search to search.
-    private(set) var visited: [Int] = []
+    /// The positions a search visits, as runs of consecutive positions (`start..<end`), reused
+    /// from search to search.
+    private(set) var visited: [Range<Int>] = []
 
     struct SearchKey: Hashable {
         var needle: [UInt8]
@@ -226,9 +227,15 @@ struct MathProtection {
         var pos = from
         var line = line
         let leaf = kinds[line]
+        // The run of consecutive positions visited so far (one array entry per run, not per byte).
+        var runStart = from, runEnd = from
         scan: while pos < bytes.count {
             if let failed, failed[pos] { break scan }
-            if memoize { visited.append(pos) }
+            if pos != runEnd {
+                if memoize, runEnd > runStart { visited.append(runStart..<runEnd) }
+                runStart = pos
+            }
+            runEnd = pos + 1
             let c = bytes[pos]
             if c == UInt8(ascii: "\n") {
                 line += 1
@@ -259,11 +266,13 @@ struct MathProtection {
             }
             pos += 1
         }
-        guard memoize, !visited.isEmpty else { return nil }
+        guard memoize else { return nil }
+        if runEnd > runStart { visited.append(runStart..<runEnd) }
+        guard !visited.isEmpty else { return nil }
         failed = nil  // one reference to the marks, so they are updated in place
-        let positions = visited
+        let runs = visited
         failedFrom[key, default: Array(repeating: false, count: bytes.count + 1)].withUnsafeMutableBufferPointer { marks in
-            for position in positions { marks[position] = true }
+            for run in runs { for position in run { marks[position] = true } }
         }
         return nil
     }
@@ -372,7 +381,7 @@ struct MathProtection {
         open: Int, line: Int, texStart: Int, texEnd: Int, resume: Int, resumeLine: Int, display: Bool
     ) -> (Int, Int) {
         let limit = contentLimit(line: line)
-        var tex = String(decoding: stripPrefixes(bytes[texStart..<texEnd], limit: limit), as: UTF8.self)
+        var tex = stripPrefixes(bytes[texStart..<texEnd], limit: limit)
         if display { tex = tex.trimmedWhitespace() }
         emit(.math(tex: tex, display: display, location: location(open, line: line)), from: open, to: resume)
         return (resume, resumeLine)
@@ -413,7 +422,9 @@ struct MathProtection {
         return index - lineStarts[line]
     }
 
-    private func stripPrefixes(_ slice: ArraySlice<UInt8>, limit: Int) -> [UInt8] {
+    private func stripPrefixes(_ slice: ArraySlice<UInt8>, limit: Int) -> String {
+        // Most spans sit on one line: nothing to strip, no scratch copy.
+        guard slice.contains(UInt8(ascii: "\n")) else { return String(decoding: slice, as: UTF8.self) }
         var result = [UInt8]()
         result.reserveCapacity(slice.count)
         var index = slice.startIndex
@@ -426,7 +437,7 @@ struct MathProtection {
                 while skipped < limit, index < slice.endIndex, isPrefixByte(slice[index]) { index += 1; skipped += 1 }
             }
         }
-        return result
+        return String(decoding: result, as: UTF8.self)
     }
 
     private func atLineStart(_ pos: Int, line: Int) -> Bool {

@@ -138,7 +138,7 @@ extension Notebook {
         let math = options.math ?? frontMatter.math
         var notebook = try CMarkDocument.notebook(
             bytes: bytes, file: file, frontMatter: frontMatter, math: math, rawHTML: rawHTML,
-            pipeTables: options.pipeTables)
+            pipeTables: options.pipeTables, lineStarts: source.lineStarts)
         notebook.parameters = options.parameters
         return notebook
     }

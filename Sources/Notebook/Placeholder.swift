@@ -28,8 +28,8 @@ public enum Placeholder {
     public static let filler: Unicode.Scalar = "\u{E003}"
     public static let separator: Unicode.Scalar = "\u{E004}"
 
-    /// The UTF-8 lead bytes shared by U+E000…U+E004.
-    static let lead: (UInt8, UInt8) = (0xEE, 0x80)
+    /// The UTF-8 lead bytes shared by U+E000…U+E004 (a reader skips to the next `lead.0`).
+    public static let lead: (UInt8, UInt8) = (0xEE, 0x80)
     private static let inlineByte: UInt8 = 0x80, endByte: UInt8 = 0x81, headingByte: UInt8 = 0x82
     private static let fillerByte: UInt8 = 0x83, separatorByte: UInt8 = 0x84
 
@@ -43,8 +43,17 @@ public enum Placeholder {
     /// Appends the UTF-8 bytes of `token` to `output` (no temporary arrays: one per math span
     /// adds up).
     public static func append(_ token: Token, to output: inout [UInt8]) {
-        // A small string: no heap allocation for the digits.
-        func appendNumber(_ number: Int) { output.append(contentsOf: String(number).utf8) }
+        // Decimal digits, most significant first, without a temporary string.
+        func appendNumber(_ number: Int) {
+            var divisor = 1
+            while divisor <= number / 10 { divisor *= 10 }
+            var rest = number
+            while divisor > 0 {
+                output.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
         switch token {
         case .inline(let number), .heading(let number):
             output.append(lead.0)
@@ -73,6 +82,11 @@ public enum Placeholder {
 
     /// Whether `bytes[index...]` starts with one of the five reserved characters (3 bytes).
     public static func isReserved(_ bytes: [UInt8], at index: Int) -> Bool {
+        bytes.withUnsafeBufferPointer { isReserved($0, at: index) }
+    }
+
+    /// `isReserved` on a buffer (the readers that work on a string's UTF-8 in place).
+    public static func isReserved(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
         index + 2 < bytes.count && bytes[index] == lead.0 && bytes[index + 1] == lead.1
             && bytes[index + 2] >= inlineByte && bytes[index + 2] <= separatorByte
     }
@@ -82,6 +96,11 @@ public enum Placeholder {
     ///
     /// A numbered token needs its digits and its closing `U+E001`; a separator needs its LF.
     public static func decode(_ bytes: [UInt8], at index: Int) -> (token: Token, end: Int)? {
+        bytes.withUnsafeBufferPointer { decode($0, at: index) }
+    }
+
+    /// `decode` on a buffer (the readers that work on a string's UTF-8 in place).
+    public static func decode(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> (token: Token, end: Int)? {
         guard isReserved(bytes, at: index) else { return nil }
         let kind = bytes[index + 2]
         switch kind {

@@ -72,60 +72,68 @@ struct HTMLRenderer {
 
     /// `html` with each token replaced; heading markers become ` id="slug"` (or nothing).
     ///
+    /// Works on the UTF-8 bytes: the runs between tokens are copied whole and each replacement
+    /// is written straight into the output (no intermediate strings per math span).
+    ///
     /// NOTE: a token inside a tag (an image's `alt` attribute) becomes escaped plain text, never
     /// markup.
     func substitute(_ html: String, slugs: [String]?) throws -> String {
-        let bytes = Array(html.utf8)
-        guard bytes.contains(0xEE) else { return html }
-        var output = [UInt8]()
-        output.reserveCapacity(bytes.count + bytes.count / 4)
-        var inTag = false
-        var index = 0
-        while index < bytes.count {
-            let byte = bytes[index]
-            guard byte == 0xEE, let (token, end) = Placeholder.decode(bytes, at: index) else {
-                if byte == UInt8(ascii: "<") { inTag = true } else if byte == UInt8(ascii: ">") { inTag = false }
-                output.append(byte)
-                index += 1
-                continue
-            }
-            let start = index
-            index = end
-            let number: Int
-            switch token {
-            case .filler:  // drop it with the line break before it
-                if output.last == UInt8(ascii: "\n") { output.removeLast() }
-                continue
-            case .separator:  // only inside the Notebook module; kept as it came
-                output.append(contentsOf: bytes[start..<end])
-                continue
-            case .heading(let heading):
-                if let slugs, heading < slugs.count {
-                    // The marker sits right after `<hN>`: put the id inside the tag.
-                    if output.last == UInt8(ascii: ">") { output.removeLast() }
-                    output.append(contentsOf: " id=\"\(HTMLEscaping.escape(slugs[heading]))\">".utf8)
+        var html = html
+        return try html.withUTF8 { bytes in
+            guard bytes.contains(Placeholder.lead.0) else { return String(decoding: bytes, as: UTF8.self) }
+            var output = [UInt8]()
+            output.reserveCapacity(bytes.count + bytes.count / 2)
+            var inTag = false
+            var index = 0
+            var runStart = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                guard byte == Placeholder.lead.0, let (token, end) = Placeholder.decode(bytes, at: index) else {
+                    if byte == UInt8(ascii: "<") { inTag = true } else if byte == UInt8(ascii: ">") { inTag = false }
+                    index += 1
+                    continue
                 }
-                continue
-            case .inline(let inline):
-                number = inline
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                let start = index
+                index = end
+                runStart = end
+                switch token {
+                case .filler:  // drop it with the line break before it
+                    if output.last == UInt8(ascii: "\n") { output.removeLast() }
+                case .separator:  // only inside the Notebook module; kept as it came
+                    output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<end]))
+                case .heading(let heading):
+                    if let slugs, heading < slugs.count {
+                        // The marker sits right after `<hN>`: put the id inside the tag.
+                        if output.last == UInt8(ascii: ">") { output.removeLast() }
+                        output.append(contentsOf: " id=\"".utf8)
+                        HTMLEscaping.append(escaping: slugs[heading], to: &output)
+                        output.append(contentsOf: "\">".utf8)
+                    }
+                case .inline(let number):
+                    guard number < notebook.inlines.count else { continue }
+                    try appendReplacement(for: notebook.inlines[number], inTag: inTag, to: &output)
+                }
             }
-            guard number < notebook.inlines.count else { continue }
-            output.append(contentsOf: try replacement(for: notebook.inlines[number], inTag: inTag).utf8)
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
+            return String(decoding: output, as: UTF8.self)
         }
-        return String(decoding: output, as: UTF8.self)
     }
 
-    private func replacement(for item: InlineItem, inTag: Bool) throws -> String {
+    private func appendReplacement(for item: InlineItem, inTag: Bool, to output: inout [UInt8]) throws {
         switch item {
         case let .math(tex, display, _):
-            if inTag { return HTMLEscaping.escape(tex) }
-            return "<span class=\"math \(display ? "display" : "inline")\">\(HTMLEscaping.escape(tex))</span>"
+            if inTag { return HTMLEscaping.append(escaping: tex, to: &output) }
+            output.append(contentsOf: (display ? "<span class=\"math display\">" : "<span class=\"math inline\">").utf8)
+            HTMLEscaping.append(escaping: tex, to: &output)
+            output.append(contentsOf: "</span>".utf8)
         case let .reference(text, location):
-            if inTag { return HTMLEscaping.escape("{{\(text)}}") }
-            return try provider.inlineHTML(for: InlineReference(text: text, location: location))
+            if inTag { return HTMLEscaping.append(escaping: "{{\(text)}}", to: &output) }
+            output.append(contentsOf: try provider.inlineHTML(for: InlineReference(text: text, location: location)).utf8)
         case let .crossReference(id, _):
-            if !inTag, let html = provider.crossReferenceHTML(forBlockID: id) { return html }
-            return "@" + HTMLEscaping.escape(id)
+            if !inTag, let html = provider.crossReferenceHTML(forBlockID: id) { return output.append(contentsOf: html.utf8) }
+            output.append(UInt8(ascii: "@"))
+            HTMLEscaping.append(escaping: id, to: &output)
         }
     }
 

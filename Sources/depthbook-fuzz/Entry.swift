@@ -5,7 +5,8 @@ import FuzzSupport
 ///
 /// Built only with `DEPTHBOOK_FUZZ=1` (see Package.swift), as
 /// `DEPTHBOOK_FUZZ=1 swift build --build-path .build/fuzz -Xswiftc -sanitize=fuzzer --product depthbook-fuzz`,
-/// and run as `.build/fuzz/debug/depthbook-fuzz -max_total_time=1800 -timeout=2 CORPUS_DIR`.
+/// and run as `.build/fuzz/debug/depthbook-fuzz -max_total_time=1800 -timeout=30 CORPUS_DIR`
+/// (the check limits each input to 1 s of CPU; `-timeout` is wall time, a backstop for hangs).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: count)) } ?? []
