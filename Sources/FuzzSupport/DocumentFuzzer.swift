@@ -103,18 +103,11 @@ public enum DocumentFuzzer {
     /// on a machine shared with other builds a wall-clock second says more about the load than
     /// about the parser (a 0.07 s input took 1.1 s of wall time at a load of 20).
     public static func check(_ bytes: [UInt8]) -> Finding? {
-        let start = threadCPUSeconds()
+        let start = CPUClock.threadSeconds()
         var problem = run(bytes)
-        let seconds = threadCPUSeconds() - start
+        let seconds = CPUClock.threadSeconds() - start
         if problem == nil, seconds > timeLimit { problem = String(format: "took %.2f s (limit %.1f s)", seconds, timeLimit) }
         return problem.map { Finding(problem: $0, input: bytes) }
-    }
-
-    /// CPU seconds the calling thread has used.
-    static func threadCPUSeconds() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     private static func run(_ bytes: [UInt8]) -> String? {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Notebook
 import Render
+import Runner
 
 /// `depthbook bench-render` (hidden): times rendering a generated prose-and-math notebook against
 /// cmark alone on the same text, in this thread's CPU time, interleaved, fastest of `--repeats`.
@@ -35,9 +36,9 @@ struct BenchRenderCommand: ParsableCommand {
         if shapes { return try runShapes() }
         let text = Self.generatedNotebook(lines: lines)
         func time(_ body: () throws -> Void) rethrows -> Double {
-            let start = Self.threadCPUSeconds()
+            let start = CPUClock.threadSeconds()
             try body()
-            return (Self.threadCPUSeconds() - start) * 1e3
+            return (CPUClock.threadSeconds() - start) * 1e3
         }
         var sink = 0
         var fragmentOptions = RenderOptions()
@@ -65,14 +66,6 @@ struct BenchRenderCommand: ParsableCommand {
         print(String(format: "depthbook fragment: %8.2f ms  (%.2fx)", fragment, fragment / plain))
         print(String(format: "depthbook page:     %8.2f ms  (%.2fx, template + TOC + KaTeX links)", full, full / plain))
         if sink == 42 { print("") }
-    }
-
-    /// CPU seconds this thread has used (`CLOCK_THREAD_CPUTIME_ID`): on a machine shared with
-    /// other builds the wall clock measures the load as much as the code.
-    static func threadCPUSeconds() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     /// A notebook of about `lines` lines: headings, paragraphs with inline math, display math,
@@ -131,9 +124,9 @@ struct BenchRenderCommand: ParsableCommand {
         func seconds(_ text: String) throws -> Double {
             var best = Double.infinity
             for _ in 0..<max(1, min(repeats, 3)) {
-                let start = Self.threadCPUSeconds()
+                let start = CPUClock.threadSeconds()
                 _ = try Notebook.parse(text: text, file: "shape.md")
-                best = min(best, Self.threadCPUSeconds() - start)
+                best = min(best, CPUClock.threadSeconds() - start)
             }
             return best
         }
