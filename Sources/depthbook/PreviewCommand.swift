@@ -55,7 +55,7 @@ struct PreviewCommand: ParsableCommand {
             if let note = execution.jobCount.note { printError(note) }
             let interrupt = InterruptHandler()
             let session = PreviewSession(options: PreviewOptions(notebookPath: notebook, scale: execution.scale, run: execution.options),
-                                         executors: try execution.executors())
+                                         executors: execution.executors)
             let server = PreviewServer(session: session, host: host, port: port)
             let failure = ServerFailure()
             let open = self.open
