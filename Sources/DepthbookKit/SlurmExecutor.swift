@@ -87,7 +87,9 @@ public final class SlurmExecutor: BatchPointExecutor, LocalDataAnswers, @uncheck
     /// Training speed assumed for the estimate, FLOP/s on one thread (the engine's GEMM runs at
     /// 20–60 GFLOP/s on one core; a low guess makes tasks shorter, never too long).
     static let assumedFLOPRate = 20e9
-    /// A `run-point` process's fixed cost, seconds (start, reading the data).
+    /// A point's fixed cost in a task, seconds (initialisation, evaluation; a task starts one
+    /// `run-point` for all its points of one cache, so the process start and the data load are
+    /// paid once).
     static let pointOverheadSeconds = 0.1
 
     /// A point's estimated seconds in a task: its FLOPs at ``assumedFLOPRate`` plus the process's start.
@@ -211,13 +213,15 @@ public final class SlurmExecutor: BatchPointExecutor, LocalDataAnswers, @uncheck
             caches=(\(stores.map { quote($0.cache.path) }.joined(separator: " ")))
             fingerprints=(\(stores.map { quote($0.fingerprint) }.joined(separator: " ")))
             status=0
-            for (( point = firsts[SLURM_ARRAY_TASK_ID]; point < firsts[SLURM_ARRAY_TASK_ID + 1]; point++ )); do
-              # A failing point does not stop the others; the render reads each point's part of the log.
-              echo "== depthbook point $point"
-              d=${destination[$point]}
-              \(quote(worker.path)) run-point \(quote(job.path))/specs/${point}.json \\
-                --store-in "${caches[$d]}" --data-fingerprint "${fingerprints[$d]}" --engine-version \(quote(engineVersion)) -o /dev/null \\
-                || { code=$?; if [ "$code" -gt 128 ]; then echo "error: point $point: run-point killed by signal $(( code - 128 ))" >&2; else echo "error: point $point: run-point exited with status $code" >&2; fi; status=1; }
+            point=${firsts[SLURM_ARRAY_TASK_ID]}; end=${firsts[SLURM_ARRAY_TASK_ID + 1]}
+            while [ "$point" -lt "$end" ]; do
+              # One run-point for each run of points with the same cache (one process start and data
+              # load); a failing point does not stop the others, and run-point marks each point's part of the log.
+              d=${destination[$point]}; specs=()
+              while [ "$point" -lt "$end" ] && [ "${destination[$point]}" = "$d" ]; do specs+=(\(quote(job.path))/specs/${point}.json); point=$(( point + 1 )); done
+              \(quote(worker.path)) run-point --mark-points "${specs[@]}" \\
+                --store-in "${caches[$d]}" --data-fingerprint "${fingerprints[$d]}" --engine-version \(quote(engineVersion)) > /dev/null \\
+                || { code=$?; if [ "$code" -gt 128 ]; then echo "error: run-point killed by signal $(( code - 128 ))" >&2; else echo "error: run-point exited with status $code" >&2; fi; status=1; }
             done
             exit $status
 
@@ -237,7 +241,9 @@ public final class SlurmExecutor: BatchPointExecutor, LocalDataAnswers, @uncheck
             stores.append((caches[position].directory, items[position].dataFingerprint))
             return stores.count - 1
         }
+        // Within a task, points of one cache sit together: one run-point each.
         let tasks = layout(seconds: items.map { estimatedSeconds($0.point) }, slots: slots())
+            .map { $0.sorted { (itemStore[$0], $0) < (itemStore[$1], $1) } }
         // Slot s of the array (specs/s.json) holds item order[s]; tasks are runs of slots.
         let order = tasks.flatMap { $0 }
         var taskOf = Array(repeating: 0, count: items.count), slotOf = Array(repeating: 0, count: items.count)
