@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Times Benchmarks/slurm-sweep.md (100 points of ~0.5 s) from an empty cache, side by side in one
+# Times Benchmarks/slurm-sweep.md (100 points of 0.3–0.5 s) from an empty cache, side by side in one
 # run: --executor local --jobs 2, --executor slurm (points per task chosen by the render) and
 # --executor slurm --points-per-task 1, on the one-node cluster of Scripts/slurm-local.sh; prints
 # each wall time and its ratio to local. Usage: Benchmarks/slurm_bench.sh [DEPTHBOOK_BINARY]
