@@ -7,7 +7,7 @@ APT_PACKAGES := pkg-config libcmark-dev libopenblas-dev zlib1g-dev libjs-katex f
 TEST_PACKAGES := chromium slurmctld slurmd slurm-client munge
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps test-deps build release demo test bench bench-render bench-runs bench-preview twin clean
+.PHONY: all deps test-deps build release demo test bench bench-render bench-runs bench-preview bench-slurm twin clean
 
 all: build
 
@@ -59,6 +59,12 @@ twin:
 # Times `render` of a 40-point notebook: --jobs 2 vs 1, and a cached re-render vs prose only.
 bench-runs: release
 	Benchmarks/render_bench.sh
+
+# A 100-point sweep of ~0.5 s points on the one-node Slurm cluster against --executor local --jobs 2
+# (default packing and --points-per-task 1), side by side in one run.
+bench-slurm: release
+	@Scripts/slurm-local.sh start
+	Benchmarks/slurm_bench.sh .build/release/depthbook
 
 # Save-to-update latency of `depthbook preview` in headless Chromium (p50/p95 of 50 prose edits).
 bench-preview: test-deps

@@ -59,7 +59,10 @@ extension NotebookPipeline {
     /// chapter's headline from its results. Writes nothing (see ``writeBook(_:)``).
     ///
     /// Every chapter is parsed and prepared, and every output path checked, before the first
-    /// block runs, so bad input anywhere costs no experiment.
+    /// block runs, so bad input anywhere costs no experiment. Then every chapter runs at once
+    /// (``run(_:options:)-([PreparedNotebook],_)``): each on the executor its front matter
+    /// `executor:` asks for unless the command line's `--executor` says otherwise, and the
+    /// Slurm chapters with the same settings in one job array.
     ///
     /// - Throws: ``RenderError`` (an unreadable folder, one without notebooks), bad input as
     ///   ``render(_:)``; ``OutputError`` when `request.outputFolder` is a file or cannot be
@@ -67,7 +70,8 @@ extension NotebookPipeline {
     public func renderBook(_ request: BookRequest) throws -> RenderedBook {
         let chapters = try Self.bookChapters(in: request.folder, parse: request.parse)
         // Bad input in any chapter is found before the first one runs.
-        let prepared = try chapters.map { try prepare($0.notebook, path: $0.path, scale: request.scale) }
+        try executors.validate(chapters.map { ($0.path, $0.notebook.frontMatter.executor) })
+        let prepared = try chapters.map { try prepare($0.notebook, path: $0.path, scale: request.scale, alone: false) }
         let folder = request.outputFolder
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), !isFolder.boolValue {
@@ -91,9 +95,12 @@ extension NotebookPipeline {
         let indexPath = (folder as NSString).appendingPathComponent("index.html")
         try OutputSet(inputs: inputs).check(requests.compactMap(\.destination) + [indexPath])
 
+        let outputs = try chapters.indices.map { try checkDestination(prepared[$0], request: requests[$0]) }
+        // Every chapter runs at once: Slurm chapters with the same settings share one array.
+        let results = run(prepared, options: request.run)
         var pages: [RenderedBook.Page] = []
         for index in chapters.indices {
-            let rendered = try render(prepared[index], request: requests[index])
+            let rendered = try render(prepared[index], request: requests[index], results: results[index], outputs: outputs[index])
             pages.append(RenderedBook.Page(destination: requests[index].destination!, rendered: rendered))
         }
         let index = try Self.bookIndex(folder: request.folder, chapters: chapters, results: pages.map(\.rendered.results),

@@ -48,10 +48,13 @@ public final class NotebookPipeline: Sendable {
     ///   - validatingData: also read every data file's headers and length (`check`); `render`
     ///     leaves that to loading, where bad data fails its block (exit 1, error in place).
     /// - Throws: the first bad-input error, located: ``SpecError``, ``NotebookError``, ``RenderError``.
+    ///   - alone: the notebook is the whole render, so its executor settings are checked now
+    ///     (``ExecutorFactory/validate``); a book checks every chapter's together.
     public func prepare(_ notebook: Notebook, path: String, scale: String? = nil,
-                        validatingData: Bool = false) throws -> PreparedNotebook {
+                        validatingData: Bool = false, alone: Bool = true) throws -> PreparedNotebook {
         let url = URL(fileURLWithPath: path).standardizedFileURL
-        let executor = executors.make(url.deletingLastPathComponent())
+        if alone { try executors.validate([(notebook.file, notebook.frontMatter.executor)]) }
+        let executor = try executors.make(url.deletingLastPathComponent(), notebook.frontMatter.executor)
         let blocks = try Self.decodeBlocks(notebook, scale: scale)
         try Self.validateReferences(notebook, blocks: blocks)
         try Self.checkData(blocks, executor: executor, validating: validatingData)
@@ -164,9 +167,19 @@ public final class NotebookPipeline: Sendable {
 
     /// Runs every block of `prepared` through its executor and cache, reporting to ``observer``.
     public func run(_ prepared: PreparedNotebook, options: RunOptions) -> [BlockResult] {
-        let scheduler = Scheduler(executor: prepared.executor, cache: prepared.cache, options: options,
-                                  progress: observer, stop: stop)
-        return scheduler.run(prepared.blocks)
+        run([prepared], options: options)[0]
+    }
+
+    /// Runs the blocks of several notebooks (a book's chapters) together: the points of every
+    /// notebook whose executor batches (Slurm) with the same settings go into one batch, a
+    /// point two blocks share once (``Scheduler/run(_:options:progress:stop:)``); local ones run
+    /// meanwhile. With several notebooks, block labels in events are `NAME/label`.
+    public func run(_ prepared: [PreparedNotebook], options: RunOptions) -> [[BlockResult]] {
+        let workloads = prepared.map { notebook in
+            Scheduler.Workload(executor: notebook.executor, cache: notebook.cache, blocks: notebook.blocks,
+                               labelPrefix: prepared.count > 1 ? notebook.cache.directory.lastPathComponent + "/" : "")
+        }
+        return Scheduler.run(workloads, options: options, progress: observer, stop: stop)
     }
 
     // MARK: Rendering
@@ -184,15 +197,26 @@ public final class NotebookPipeline: Sendable {
     }
 
     /// Checks `request.destination`, runs `prepared` and renders it (``render(_:)`` after parsing
-    /// and preparing; a book prepares every chapter first).
+    /// and preparing).
     func render(_ prepared: PreparedNotebook, request: RenderRequest) throws -> RenderedNotebook {
+        let outputs = try checkDestination(prepared, request: request)
+        return try render(prepared, request: request, results: run(prepared, options: request.run), outputs: outputs)
+    }
+
+    /// The outputs of `request` (its inputs), with its destination checked: no input is
+    /// overwritten, the page and its results JSON can be written.
+    func checkDestination(_ prepared: PreparedNotebook, request: RenderRequest) throws -> OutputSet {
         let outputs = OutputSet(inputs: Self.inputs(prepared, template: request.templatePath))
         if let destination = request.destination {
             let sideFolder = URL(fileURLWithPath: destination).deletingLastPathComponent()
             try OutputFiles.checkOutput(destination, outputs: outputs, sideFiles: OutputSet.isStream(destination) ? []
                                             : [sideFolder.appendingPathComponent("\(request.pageName).results.json").path])
         }
-        let results = run(prepared, options: request.run)
+        return outputs
+    }
+
+    /// Renders `prepared` from the results of its run (``Interrupted`` after Ctrl-C).
+    func render(_ prepared: PreparedNotebook, request: RenderRequest, results: [BlockResult], outputs: OutputSet) throws -> RenderedNotebook {
         if stop.isSet { throw Interrupted() }
         // Figures link their CSV and the results JSON, which go beside a page written to a file.
         let linksSideFiles = !(request.destination.map(OutputSet.isStream) ?? false)

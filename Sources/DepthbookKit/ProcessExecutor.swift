@@ -117,10 +117,13 @@ public enum PointWorker {
     ///   - store: a cache to store the result in (a cluster task's `--store-in`), keyed with
     ///     this data fingerprint; the engine version must be `engineVersion` (the render's), or
     ///     the entry would never be found.
+    ///   - engine: the engine to train with (one per process, so the points of a cluster task
+    ///     read their data files once); nil: a new one over `baseDirectory`.
     public static func run(spec: Data, baseDirectory: URL, store: (cache: ResultCache, dataFingerprint: String, engineVersion: String?)? = nil,
+                           engine: EngineExecutor? = nil,
                            shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> String {
         let point = try PointCodec.decodeSpec(spec)
-        let engine = EngineExecutor(baseDirectory: baseDirectory)
+        let engine = engine ?? EngineExecutor(baseDirectory: baseDirectory)
         if let expected = store?.engineVersion, expected != engine.engineVersion {
             throw RunnerError("this worker's engine is \(engine.engineVersion), the render's \(expected); hint: --worker must be the same depthbook build as the render")
         }

@@ -13,9 +13,9 @@ public struct SlurmOptions: Sendable, Hashable {
     /// `--max-parallel K`: at most K tasks of the array run at once (`--array=0-(N-1)%K`).
     public var maxParallel: Int?
     /// `--points-per-task M`: each array task trains M points one after another (the last
-    /// task fewer), so points of a second or less are not dominated by the scheduler's cycle
-    /// (about a second per start even on an idle cluster).
-    public var pointsPerTask = 1
+    /// task fewer). Nil (the default): ``SlurmExecutor/layout(seconds:slots:)`` packs points
+    /// into tasks long enough to amortise a task's start.
+    public var pointsPerTask: Int?
     /// Extra `#SBATCH` arguments, verbatim (`--mem=2G`, `--account=abc`).
     public var sbatchArguments: [String] = []
     /// `--dry-run`: print the script and the points, submit nothing.
@@ -69,81 +69,213 @@ public final class SlurmExecutor: BatchPointExecutor, LocalDataAnswers, @uncheck
     public func run(_ point: PointSpec, progress: @escaping @Sendable (Int) -> Void,
                     shouldStop: @escaping @Sendable () -> Bool) throws -> PointResult {
         let box = ResultBox()
-        runBatch([point], block: "point", cache: nil, dataFingerprint: try dataFingerprint(for: point.data),
-                 shouldStop: shouldStop) { _, result in box.value = result }
+        let item = BatchItem(point: point, block: "point", cache: nil, dataFingerprint: try dataFingerprint(for: point.data))
+        runBatch([item], isStopped: { _ in shouldStop() }) { _, result in box.value = result }
         return try (box.value ?? .failure(RunnerError("no result"))).get()
+    }
+
+    /// Executors of the same worker, folder and options share an array.
+    public var batchGroup: AnyHashable { AnyHashable([worker.path, baseDirectory.path, "\(options)"]) }
+
+    // MARK: Packing points into tasks
+
+    /// A Slurm task's start, seconds: on an idle one-node cluster `sched/builtin` started about
+    /// one task per second per CPU (measured with 100 one-point tasks on 2 CPUs: 2.1× the local time).
+    static let taskStartSeconds = 1.0
+    /// A packed task lasts at least this many task starts, so starting costs ≤ 10% of its time.
+    static let amortisation = 10.0
+    /// Training speed assumed for the estimate, FLOP/s on one thread (the engine's GEMM runs at
+    /// 20–60 GFLOP/s on one core; a low guess makes tasks shorter, never too long).
+    static let assumedFLOPRate = 20e9
+    /// A point's fixed cost in a task, seconds (initialisation, evaluation; a task starts one
+    /// `run-point` for all its points of one cache, so the process start and the data load are
+    /// paid once).
+    static let pointOverheadSeconds = 0.1
+
+    /// A point's estimated seconds in a task: its FLOPs at ``assumedFLOPRate`` plus the process's start.
+    func estimatedSeconds(_ point: PointSpec) -> Double {
+        let flops = ((try? local.flopsPerStep(point)) ?? 0) * Double(point.steps)
+        return flops / Self.assumedFLOPRate + Self.pointOverheadSeconds
+    }
+
+    /// The array's tasks, each a list of positions into the points whose estimated times are
+    /// `seconds`: `--points-per-task M` cuts them into runs of M in order; otherwise the task
+    /// count is chosen so that a task lasts about ``amortisation`` task starts (at least one
+    /// task per slot, a multiple of the `slots` tasks run at once, at most one point each,
+    /// and half the `--time` limit at most), and points go to tasks longest first, each to
+    /// the least loaded task (LPT), so the tasks end together.
+    func layout(seconds: [Double], slots: Int?) -> [[Int]] {
+        let count = seconds.count
+        if let perTask = options.pointsPerTask {
+            return stride(from: 0, to: count, by: perTask).map { Array($0..<min($0 + perTask, count)) }
+        }
+        let work = seconds.reduce(0, +)
+        let amortised = Int(work / (Self.amortisation * Self.taskStartSeconds))
+        var tasks: Int
+        if let slots {
+            tasks = amortised >= slots ? amortised / slots * slots : slots
+        } else {
+            tasks = max(1, amortised)
+        }
+        if let limit = options.time.flatMap(Self.seconds(ofTimeLimit:)) {
+            tasks = max(tasks, Int((work / (limit / 2)).rounded(.up)))
+        }
+        tasks = min(max(1, tasks), count)
+        var loads = Array(repeating: 0.0, count: tasks)
+        var members = Array(repeating: [Int](), count: tasks)
+        for position in seconds.indices.sorted(by: { seconds[$0] != seconds[$1] ? seconds[$0] > seconds[$1] : $0 < $1 }) {
+            let task = loads.indices.min { loads[$0] != loads[$1] ? loads[$0] < loads[$1] : $0 < $1 }!
+            loads[task] += seconds[position]
+            members[task].append(position)
+        }
+        return members.map { $0.sorted() }
+    }
+
+    /// Tasks that can run at once: `--max-parallel`, else the partition's CPUs (`sinfo`) over
+    /// `--cpus-per-task`, the smaller of the two; nil when neither is known.
+    func slots() -> Int? {
+        var arguments = ["-h", "-o", "%C"]
+        if let partition = options.partition { arguments += ["-p", partition] }
+        let answer: (status: Int32, output: String, error: String) = options.pointsPerTask == nil ? command("sinfo", arguments) : (1, "", "")
+        // %C is allocated/idle/other/total CPUs, one line per partition.
+        let cpus = answer.status == 0 ? answer.output.split(separator: "\n").compactMap { line in
+            line.split(separator: "/").last.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        }.reduce(0, +) : 0
+        let fromCPUs = cpus > 0 ? max(1, cpus / options.cpusPerTask) : nil
+        switch (options.maxParallel, fromCPUs) {
+        case let (parallel?, cpus?): return min(parallel, cpus)
+        case let (parallel, cpus): return parallel ?? cpus
+        }
+    }
+
+    /// Seconds of a Slurm time limit (`MM`, `MM:SS`, `HH:MM:SS`, `D-HH`, `D-HH:MM`,
+    /// `D-HH:MM:SS`, sbatch's forms); nil for anything else (`UNLIMITED`).
+    static func seconds(ofTimeLimit text: String) -> Double? {
+        let dayParts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard dayParts.count <= 2 else { return nil }
+        let days = dayParts.count == 2 ? Int(dayParts[0]) : 0
+        let fields = dayParts.last!.split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
+        guard let days, !fields.isEmpty, fields.count <= 3, fields.allSatisfy({ $0 != nil && $0! >= 0 }) else { return nil }
+        let numbers = fields.map { Double($0!) }
+        let seconds: Double
+        if dayParts.count == 2 {
+            // D-HH, D-HH:MM, D-HH:MM:SS
+            seconds = numbers[0] * 3600 + (numbers.count > 1 ? numbers[1] * 60 : 0) + (numbers.count > 2 ? numbers[2] : 0)
+        } else {
+            switch numbers.count {
+            case 1: seconds = numbers[0] * 60
+            case 2: seconds = numbers[0] * 60 + numbers[1]
+            default: seconds = numbers[0] * 3600 + numbers[1] * 60 + numbers[2]
+            }
+        }
+        let total = Double(days) * 86400 + seconds
+        return total > 0 ? total : nil
     }
 
     // MARK: The array
 
-    /// The sbatch script of an array over `count` points whose files live in `job`.
-    func script(count: Int, block: String, job: URL, cache: URL, dataFingerprint: String, dataFiles: [String]) -> String {
-        var header = ["--job-name=depthbook-\(Self.safeName(block))",
-                      "--array=0-\(taskCount(points: count) - 1)" + (options.maxParallel.map { "%\($0)" } ?? ""),
+    /// The sbatch script of an array whose files live in `job`: task t trains the points
+    /// `firsts[t]` ..< `firsts[t+1]` (spec files `specs/P.json` in task order), point P storing
+    /// into cache `caches[destination[P]]` with fingerprint `fingerprints[destination[P]]`.
+    func script(tasks: [[Int]], destinations: [Int], stores: [(cache: URL, fingerprint: String)], name: String,
+                job: URL, dataFiles: [String]) -> String {
+        var header = ["--job-name=depthbook-\(Self.safeName(name))",
+                      "--array=0-\(tasks.count - 1)" + (options.maxParallel.map { "%\($0)" } ?? ""),
                       "--output=\(job.path)/logs/%a.log", "--chdir=\(baseDirectory.path)",
                       "--cpus-per-task=\(options.cpusPerTask)", "--ntasks=1"]
         if let partition = options.partition { header.append("--partition=\(partition)") }
         if let time = options.time { header.append("--time=\(time)") }
         header += options.sbatchArguments
         let quote = Self.shellQuote
-        let seen = ([worker.path, cache.path] + dataFiles).map { "  [ -e \(quote($0)) ] || missing=\"$missing \(quote($0).replacingOccurrences(of: "\"", with: "\\\""))\"" }
+        let seen = ([worker.path] + stores.map(\.cache.path) + dataFiles).map { "  [ -e \(quote($0)) ] || missing=\"$missing \(quote($0).replacingOccurrences(of: "\"", with: "\\\""))\"" }
+        let writable = stores.map { "  [ -w \(quote($0.cache.path)) ] || missing=\"$missing \(quote($0.cache.path).replacingOccurrences(of: "\"", with: "\\\"")) (not writable)\"" }
+        var firsts = [0]
+        for task in tasks { firsts.append(firsts.last! + task.count) }
+        let count = destinations.count
         return """
             #!/bin/bash
             \(header.map { "#SBATCH \($0)" }.joined(separator: "\n"))
-            # Written by depthbook render --executor slurm: one task per point of block \(block).
+            # Written by depthbook render --executor slurm: \(count) point\(count == 1 ? "" : "s") in \(tasks.count) task\(tasks.count == 1 ? "" : "s").
             set -u
             export OPENBLAS_NUM_THREADS=1
             if [ "${SLURM_ARRAY_TASK_ID}" = 0 ]; then
               # Everything a task reads must be on a file system this node shares with the render.
               missing=""
-            \(seen.joined(separator: "\n"))
-              [ -w \(quote(cache.path)) ] || missing="$missing \(quote(cache.path).replacingOccurrences(of: "\"", with: "\\\"")) (not writable)"
+            \((seen + writable).joined(separator: "\n"))
               if [ -n "$missing" ]; then
                 echo "error: node $(hostname) cannot see:$missing; hint: put the cache, the data and the depthbook binary on a file system the nodes share" >&2
                 exit 3
               fi
             fi
-            # Task t trains points t*\(options.pointsPerTask) … (t+1)*\(options.pointsPerTask)-1 (of \(count)); a failing point does not stop the others.
+            # Task t trains points ${firsts[t]} … ${firsts[t+1]}-1; point p stores into caches[destination[p]].
+            firsts=(\(firsts.map(String.init).joined(separator: " ")))
+            destination=(\(destinations.map(String.init).joined(separator: " ")))
+            caches=(\(stores.map { quote($0.cache.path) }.joined(separator: " ")))
+            fingerprints=(\(stores.map { quote($0.fingerprint) }.joined(separator: " ")))
             status=0
-            first=$(( SLURM_ARRAY_TASK_ID * \(options.pointsPerTask) ))
-            last=$(( first + \(options.pointsPerTask) < \(count) ? first + \(options.pointsPerTask) - 1 : \(count - 1) ))
-            for point in $(seq "$first" "$last"); do
-              \(quote(worker.path)) run-point \(quote(job.path))/specs/${point}.json \\
-                --store-in \(quote(cache.path)) --data-fingerprint \(quote(dataFingerprint)) --engine-version \(quote(engineVersion)) -o /dev/null \\
-                || { code=$?; if [ "$code" -gt 128 ]; then echo "error: point $point: run-point killed by signal $(( code - 128 ))" >&2; else echo "error: point $point: run-point exited with status $code" >&2; fi; status=1; }
+            point=${firsts[SLURM_ARRAY_TASK_ID]}; end=${firsts[SLURM_ARRAY_TASK_ID + 1]}
+            while [ "$point" -lt "$end" ]; do
+              # One run-point for each run of points with the same cache (one process start and data
+              # load); a failing point does not stop the others, and run-point marks each point's part of the log.
+              d=${destination[$point]}; specs=()
+              while [ "$point" -lt "$end" ] && [ "${destination[$point]}" = "$d" ]; do specs+=(\(quote(job.path))/specs/${point}.json); point=$(( point + 1 )); done
+              \(quote(worker.path)) run-point --mark-points "${specs[@]}" \\
+                --store-in "${caches[$d]}" --data-fingerprint "${fingerprints[$d]}" --engine-version \(quote(engineVersion)) > /dev/null \\
+                || { code=$?; if [ "$code" -gt 128 ]; then echo "error: run-point killed by signal $(( code - 128 ))" >&2; else echo "error: run-point exited with status $code" >&2; fi; status=1; }
             done
             exit $status
 
             """
     }
 
-    /// Array tasks for `points` points.
-    func taskCount(points: Int) -> Int { (points + options.pointsPerTask - 1) / options.pointsPerTask }
-
-    public func runBatch(_ points: [PointSpec], block: String, cache: ResultCache?, dataFingerprint: String,
-                         shouldStop: @escaping @Sendable () -> Bool,
+    public func runBatch(_ items: [BatchItem], isStopped: @escaping @Sendable (Int) -> Bool,
                          finished: @escaping @Sendable (Int, Result<PointResult, Error>) -> Void) {
-        let cache = cache ?? ResultCache(directory: baseDirectory.appendingPathComponent(".depthbook/cache/run-point", isDirectory: true))
+        let fallback = ResultCache(directory: baseDirectory.appendingPathComponent(".depthbook/cache/run-point", isDirectory: true))
+        let caches = items.map { $0.cache ?? fallback }
+        var stores: [(cache: URL, fingerprint: String)] = []
+        var storeOf: [[String]: Int] = [:]
+        let itemStore = items.indices.map { position -> Int in
+            let key = [caches[position].directory.path, items[position].dataFingerprint]
+            if let index = storeOf[key] { return index }
+            storeOf[key] = stores.count
+            stores.append((caches[position].directory, items[position].dataFingerprint))
+            return stores.count - 1
+        }
+        // Within a task, points of one cache sit together: one run-point each.
+        let tasks = layout(seconds: items.map { estimatedSeconds($0.point) }, slots: slots())
+            .map { $0.sorted { (itemStore[$0], $0) < (itemStore[$1], $1) } }
+        // Slot s of the array (specs/s.json) holds item order[s]; tasks are runs of slots.
+        let order = tasks.flatMap { $0 }
+        var taskOf = Array(repeating: 0, count: items.count), slotOf = Array(repeating: 0, count: items.count)
+        for (slot, position) in order.enumerated() { slotOf[position] = slot }
+        for (task, members) in tasks.enumerated() { for position in members { taskOf[position] = task } }
+        let blocks = Self.blockSummary(items.map(\.block))
+        let name = Set(items.map(\.block)).count == 1 ? items[0].block : caches[0].directory.lastPathComponent
         let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .init(identifier: "UTC")!, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
-        let job = cache.directory.appendingPathComponent("slurm/\(Self.safeName(block))-\(stamp)-\(UUID().uuidString.prefix(8))", isDirectory: true)
-        let dataFiles = points.first.map { local.dataFiles(for: $0.data) } ?? []
-        let text = script(count: points.count, block: block, job: job, cache: cache.directory,
-                          dataFingerprint: dataFingerprint, dataFiles: dataFiles)
+        let job = caches[0].directory.appendingPathComponent("slurm/\(Self.safeName(name))-\(stamp)-\(UUID().uuidString.prefix(8))", isDirectory: true)
+        var dataFiles: [String] = []
+        for data in Set(items.map(\.point.data)) {
+            for file in local.dataFiles(for: data) where !dataFiles.contains(file) { dataFiles.append(file) }
+        }
+        let text = script(tasks: tasks, destinations: order.map { itemStore[$0] }, stores: stores, name: name, job: job,
+                          dataFiles: dataFiles.sorted())
         let failAll: (String) -> Void = { message in
-            for position in points.indices { finished(position, .failure(RunnerError(message))) }
+            for position in items.indices { finished(position, .failure(RunnerError(message))) }
         }
         if options.dryRun {
-            print("# block \(block): \(points.count) points to submit as one array of \(taskCount(points: points.count)) tasks; sbatch script:")
+            print("# \(counted(items.count, "point")) (\(blocks)) to submit as one array of \(counted(tasks.count, "task")); sbatch script:")
             print(text)
-            for (position, point) in points.enumerated() { print("# point \(position) (task \(position / options.pointsPerTask)): \(point.canonicalJSON)") }
-            for position in points.indices { finished(position, .failure(RunnerError("not submitted (--dry-run)"))) }
+            for (slot, position) in order.enumerated() {
+                print("# point \(slot) (task \(taskOf[position]), block \(items[position].block)): \(items[position].point.canonicalJSON)")
+            }
+            failAll("not submitted (--dry-run)")
             return
         }
         do {
             try FileManager.default.createDirectory(at: job.appendingPathComponent("specs"), withIntermediateDirectories: true)
             try FileManager.default.createDirectory(at: job.appendingPathComponent("logs"), withIntermediateDirectories: true)
-            for (position, point) in points.enumerated() {
-                try Data(point.canonicalJSON.utf8).write(to: job.appendingPathComponent("specs/\(position).json"))
+            for (slot, position) in order.enumerated() {
+                try Data(items[position].point.canonicalJSON.utf8).write(to: job.appendingPathComponent("specs/\(slot).json"))
             }
             try Data(text.utf8).write(to: job.appendingPathComponent("job.sbatch"))
         } catch {
@@ -154,20 +286,32 @@ public final class SlurmExecutor: BatchPointExecutor, LocalDataAnswers, @uncheck
               !id.isEmpty else {
             return failAll("sbatch refused the array: \(Self.lastLine(submitted.error, or: "exit status \(submitted.status)"))")
         }
-        FileHandle.standardError.write(Data("block \(block): submitted \(points.count) point\(points.count == 1 ? "" : "s") as Slurm array \(id) (scripts and logs in \(job.path))\n".utf8))
-        watch(points, id: id, job: job, cache: cache, dataFingerprint: dataFingerprint, shouldStop: shouldStop, finished: finished)
+        FileHandle.standardError.write(Data("submitted \(counted(items.count, "point")) (\(blocks)) as Slurm array \(id) of \(counted(tasks.count, "task")) (scripts and logs in \(job.path))\n".utf8))
+        watch(items, caches: caches, tasks: tasks, taskOf: taskOf, slotOf: slotOf, id: id, job: job,
+              isStopped: isStopped, finished: finished)
+    }
+
+    /// `lr 12, coords 6`: each block's share of an array, in first-seen order.
+    static func blockSummary(_ blocks: [String]) -> String {
+        var order: [String] = [], counts: [String: Int] = [:]
+        for block in blocks {
+            if counts[block] == nil { order.append(block) }
+            counts[block, default: 0] += 1
+        }
+        return order.map { "\($0) \(counts[$0]!)" }.joined(separator: ", ")
     }
 
     /// Polls the cache (cheap, local) and, every ``SlurmOptions/pollSeconds``, one `squeue`
-    /// for the whole array, until every point has a result or a final state.
-    func watch(_ points: [PointSpec], id: String, job: URL, cache: ResultCache, dataFingerprint: String,
-               shouldStop: @escaping @Sendable () -> Bool, finished: @escaping @Sendable (Int, Result<PointResult, Error>) -> Void) {
-        var pending = Set(points.indices)
+    /// for the whole array, until every point has a result, a final state, or is stopped.
+    func watch(_ items: [BatchItem], caches: [ResultCache], tasks: [[Int]], taskOf: [Int], slotOf: [Int], id: String, job: URL,
+               isStopped: @escaping @Sendable (Int) -> Bool, finished: @escaping @Sendable (Int, Result<PointResult, Error>) -> Void) {
+        var pending = Set(items.indices)
         var lastQuery = Date.distantPast, lastAnswer = Date()
         var seenInQueue = false
         let collect: () -> Void = {
             for position in pending.sorted() {
-                if case .hit(let result) = cache.lookup(points[position], engineVersion: self.engineVersion, dataFingerprint: dataFingerprint) {
+                if case .hit(let result) = caches[position].lookup(items[position].point, engineVersion: self.engineVersion,
+                                                                   dataFingerprint: items[position].dataFingerprint) {
                     pending.remove(position)
                     finished(position, .success(result))
                 }
@@ -176,11 +320,18 @@ public final class SlurmExecutor: BatchPointExecutor, LocalDataAnswers, @uncheck
         while !pending.isEmpty {
             collect()
             if pending.isEmpty { break }
-            if shouldStop() {
-                _ = command("scancel", [id])
-                collect()
-                for position in pending.sorted() { finished(position, .failure(RunnerError("cancelled (scancel \(id))"))) }
-                return
+            let stopped = pending.filter(isStopped)
+            if !stopped.isEmpty {
+                if stopped.count == pending.count {
+                    _ = command("scancel", [id])
+                    collect()
+                    for position in pending.sorted() { finished(position, .failure(RunnerError("cancelled (scancel \(id))"))) }
+                    return
+                }
+                for position in stopped.sorted() {
+                    pending.remove(position)
+                    finished(position, .failure(RunnerError("stopped waiting for Slurm task \(id)_\(taskOf[position])")))
+                }
             }
             if Date().timeIntervalSince(lastQuery) >= options.pollSeconds {
                 lastQuery = Date()
@@ -203,21 +354,14 @@ public final class SlurmExecutor: BatchPointExecutor, LocalDataAnswers, @uncheck
                     seenInQueue = seenInQueue || !states.isEmpty
                     collect()
                     for position in pending.sorted() {
-                        let task = position / self.options.pointsPerTask
+                        let task = taskOf[position]
                         let state = states[task]?.state
                         if let state, Self.activeStates.contains(state) { continue }
                         if state == nil && !seenInQueue { continue }
                         // Final, or gone from the queue, and no result in the cache.
                         pending.remove(position)
-                        let log = job.appendingPathComponent("logs/\(task).log")
-                        let tail = Self.tail(of: log)
-                        let what: String
-                        if state == "COMPLETED" {
-                            what = "Slurm task \(id)_\(task) completed but its result is not in \(cache.directory.path); hint: the cache must be on a file system the nodes share"
-                        } else {
-                            what = "Slurm task \(id)_\(task) \(state ?? "left the queue without a result")"
-                        }
-                        finished(position, .failure(RunnerError(what + (tail.isEmpty ? "" : "; log \(log.path) ends: \(tail)"))))
+                        finished(position, .failure(RunnerError(failureMessage(of: slotOf[position], task: task, points: tasks[task].map { slotOf[$0] },
+                                                                        state: state, id: id, job: job, cache: caches[position]))))
                     }
                 }
             }
@@ -225,14 +369,38 @@ public final class SlurmExecutor: BatchPointExecutor, LocalDataAnswers, @uncheck
         }
     }
 
+    /// What became of array point `slot` of `task` (whose points are `points`, slots in run
+    /// order) that ended in `state` without its result: the state, where in the task it
+    /// stopped, and the end of that point's part of the task's log (else the log's end).
+    func failureMessage(of slot: Int, task: Int, points: [Int], state: String?, id: String, job: URL, cache: ResultCache) -> String {
+        let log = job.appendingPathComponent("logs/\(task).log")
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        let lines = text.split(separator: "\n").map(String.init)
+        let marker = "== depthbook point \(slot)"
+        var segment: [String] = []
+        var reached = false, passed = false
+        if let start = lines.firstIndex(of: marker) {
+            reached = true
+            segment = Array(lines[(start + 1)...].prefix { !$0.hasPrefix("== depthbook point ") })
+            passed = start + 1 + segment.count < lines.count
+        }
+        let place = points.count > 1 ? " (point \((points.firstIndex(of: slot) ?? 0) + 1) of its \(points.count))" : ""
+        var what: String
+        switch state {
+        case "COMPLETED"?:
+            what = "Slurm task \(id)_\(task) completed but its result is not in \(cache.directory.path); hint: the cache must be on a file system the nodes share"
+        case let state?:
+            what = "Slurm task \(id)_\(task)\(place) \(state)"
+            if points.count > 1 { what += !reached ? " before it reached this point" : passed ? "" : " while training this point" }
+        case nil:
+            what = "Slurm task \(id)_\(task)\(place) left the queue without a result"
+        }
+        let tail = (segment.isEmpty ? lines.filter { !$0.hasPrefix("== depthbook point ") } : segment).suffix(3).joined(separator: " | ")
+        return what + (tail.isEmpty ? "" : "; log \(log.path) ends: \(tail)")
+    }
+
     /// States in which a task may still produce its result.
     static let activeStates: Set<String> = ["PENDING", "CONFIGURING", "RUNNING", "COMPLETING", "REQUEUED", "RESIZING", "SUSPENDED", "STAGE_OUT", "SIGNALING", "REQUEUE_HOLD", "REQUEUE_FED", "RESV_DEL_HOLD"]
-
-    /// The last lines of a task's log, joined with ` | ` (empty when there is none).
-    static func tail(of log: URL, lines: Int = 3) -> String {
-        guard let text = try? String(contentsOf: log, encoding: .utf8) else { return "" }
-        return text.split(separator: "\n").suffix(lines).joined(separator: " | ")
-    }
 
     static func lastLine(_ text: String, or fallback: String) -> String {
         text.split(separator: "\n").last.map(String.init) ?? fallback

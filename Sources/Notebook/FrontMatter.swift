@@ -282,6 +282,8 @@ public struct ExecutorSettings: Sendable, Hashable {
     public var worker: String?
 
     public static let names = ["local", "process", "slurm"]
+
+    public init(name: String) { self.name = name }
     public static let keys = ["name", "partition", "time", "cpus-per-task", "max-parallel", "points-per-task", "sbatch-args", "worker"]
 
     /// Decodes `executor:`'s node (a mapping, or a bare name).

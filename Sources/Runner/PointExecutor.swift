@@ -43,22 +43,49 @@ public protocol PointExecutor: Sendable {
     func flopsPerStep(_ point: PointSpec) throws -> Double
 }
 
-/// An executor that runs a block's missing points together (a cluster's job array) instead of
-/// one ``PointExecutor/run(_:progress:shouldStop:)`` call per point on the Scheduler's threads.
+/// An executor that runs the missing points of a whole render together (a cluster's job
+/// array) instead of one ``PointExecutor/run(_:progress:shouldStop:)`` call per point on the
+/// Scheduler's threads.
 ///
-/// The ``Scheduler`` hands it every point that missed the cache, with the cache and the data
-/// fingerprint so the workers can store results themselves, and is told each point's end
-/// through `finished` (any order, once per point, from any thread). Throwing from `finished`'s
-/// `Result` follows the same rules as `run`: when `shouldStop` says so the point counts as
-/// cancelled or timed out, otherwise as failed with the error's message.
+/// The ``Scheduler`` collects every point that missed the cache in every block of every
+/// notebook whose executor has the same ``batchGroup`` (a book's chapters with the same
+/// settings), drops duplicates (the same canonical spec and data fingerprint wanted by two
+/// blocks runs once), and hands them to one executor of the group in one call, with each
+/// point's cache and data fingerprint so the workers can store results themselves. It is told
+/// each point's end through `finished` (any order, once per point, from any thread). A failure
+/// follows the same rules as `run`: when the point's blocks were stopped (Ctrl-C, a timeout) it
+/// counts as cancelled or timed out, otherwise as failed with the error's message.
 public protocol BatchPointExecutor: PointExecutor {
-    /// Runs `points` (positions into the array are what `finished` reports) and returns when
-    /// every point has been reported.
+    /// Executors with equal groups share one batch (one array): the same cluster settings and
+    /// notebook folder. Compared only within one render.
+    var batchGroup: AnyHashable { get }
+
+    /// Runs `items` (positions into the array are what `finished` and `isStopped` take) and
+    /// returns when every item has been reported.
     ///
     /// - Parameters:
-    ///   - block: the block's label (`lr-transfer`, `2`), for names and messages.
-    ///   - cache: where results go (nil: the Scheduler stores them from `finished`).
-    func runBatch(_ points: [PointSpec], block: String, cache: ResultCache?, dataFingerprint: String,
-                  shouldStop: @escaping @Sendable () -> Bool,
+    ///   - isStopped: polled for each pending item: true once nothing waits for it any more
+    ///     (Ctrl-C, its blocks' timeouts); report it (as a failure) and stop waiting for it;
+    ///     cancel the batch once every pending item is stopped.
+    func runBatch(_ items: [BatchItem], isStopped: @escaping @Sendable (_ position: Int) -> Bool,
                   finished: @escaping @Sendable (_ position: Int, _ result: Result<PointResult, Error>) -> Void)
+}
+
+/// One point of a batch: its spec and where its result goes.
+public struct BatchItem: Sendable {
+    public var point: PointSpec
+    /// The label of the (first) block that wants it (`lr-transfer`, `02-lr/lr-transfer` in a
+    /// book), for names and messages.
+    public var block: String
+    /// Where the worker stores the result (nil: the Scheduler stores it from `finished`).
+    public var cache: ResultCache?
+    /// The data fingerprint of its cache key.
+    public var dataFingerprint: String
+
+    public init(point: PointSpec, block: String, cache: ResultCache?, dataFingerprint: String) {
+        self.point = point
+        self.block = block
+        self.cache = cache
+        self.dataFingerprint = dataFingerprint
+    }
 }

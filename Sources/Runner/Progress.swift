@@ -51,15 +51,26 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
 
 /// Progress on stderr: a live line per block on a terminal, one plain line per finished point
 /// otherwise, nothing with `quiet` (errors are printed by the command, not here).
+///
+/// Several blocks can be open at once (one Slurm array for a whole render): then the live line
+/// shows each open block's count and the total (`lr 3/12 · coords 2/6 · 5/18 points · ETA
+/// 0:14`), and a plain line ends with the total (`; 5/18 points in all`).
 public final class StderrProgress: RunObserver, @unchecked Sendable {
     public enum Mode: Sendable { case terminal, plain, quiet }
 
+    /// One open block's counts.
+    private struct Block {
+        var label: String
+        var started = Date()
+        var total = 0, cached = 0
+        var done = 0, toRun = 0
+        var running: [Point] = []
+    }
+
     private let mode: Mode
     private let lock = NSLock()
-    private var started = Date()
-    private var total = 0, cached = 0
-    private var done = 0, toRun = 0
-    private var running: [Point] = []
+    /// Open blocks, in the order they started.
+    private var open: [Block] = []
     private var lineIsOpen = false
     private let write: @Sendable (String) -> Void
 
@@ -71,45 +82,65 @@ public final class StderrProgress: RunObserver, @unchecked Sendable {
         self.write = write ?? { text in FileHandle.standardError.write(Data(text.utf8)) }
     }
 
+    private func index(of label: String) -> Int? { open.lastIndex { $0.label == label } }
+
     public func blockStarted(_ label: String, total: Int, cached: Int) {
         lock.lock(); defer { lock.unlock() }
-        started = Date()
-        self.total = total
-        self.cached = cached
-        done = 0
-        toRun = total - cached
-        running = []
+        open.removeAll { $0.label == label }
+        open.append(Block(label: label, total: total, cached: cached, toRun: total - cached))
         switch mode {
         case .quiet: break
         case .plain: write("block \(label): \(counted(total, "point")), \(cached) cached, \(total - cached) to run\n")
         case .terminal:
-            write("\r\u{1B}[Kblock \(label): \(cached)/\(counted(total, "point")) (\(cached) cached)")
-            lineIsOpen = true
+            if open.count == 1 {
+                write("\r\u{1B}[Kblock \(label): \(cached)/\(counted(total, "point")) (\(cached) cached)")
+                lineIsOpen = true
+            } else {
+                liveLine()
+            }
         }
     }
 
     public func pointStarted(_ label: String, point: Point) {
         lock.lock(); defer { lock.unlock() }
-        running.append(point)
-        if mode == .terminal { liveLine(label) }
+        guard let index = index(of: label) else { return }
+        open[index].running.append(point)
+        if mode == .terminal { liveLine() }
     }
 
-    /// `block lr: 3/24 points · depth=16 lr=2^-7 · ETA 0:14` (the most recently started point).
-    private func liveLine(_ label: String) {
-        var line = "\r\u{1B}[Kblock \(label): \(cached + done)/\(counted(total, "point"))"
-        if let current = running.last { line += " · " + (current.label.isEmpty ? "point \(current.index + 1)" : current.label) }
-        if done > 0 {
-            let elapsed = Date().timeIntervalSince(started)
-            line += " · ETA " + Self.clock(elapsed / Double(done) * Double(toRun - done))
+    /// `block lr: 3/24 points · depth=16 lr=2^-7 · ETA 0:14` (the most recently started point),
+    /// or with several open blocks `lr 3/12 · coords 2/6 · 5/18 points · ETA 0:14`.
+    private func liveLine() {
+        var line = "\r\u{1B}[K"
+        if open.count == 1, let block = open.first {
+            line += "block \(block.label): \(block.cached + block.done)/\(counted(block.total, "point"))"
+            if let current = block.running.last { line += " · " + (current.label.isEmpty ? "point \(current.index + 1)" : current.label) }
+            if block.done > 0 {
+                let elapsed = Date().timeIntervalSince(block.started)
+                line += " · ETA " + Self.clock(elapsed / Double(block.done) * Double(block.toRun - block.done))
+            }
+        } else if !open.isEmpty {
+            line += open.map { "\($0.label) \($0.cached + $0.done)/\($0.total)" }.joined(separator: " · ")
+            let total = totals
+            line += " · \(total.finished)/\(counted(total.total, "point"))"
+            let elapsed = Date().timeIntervalSince(open.map(\.started).min()!)
+            if total.done > 0 { line += " · ETA " + Self.clock(elapsed / Double(total.done) * Double(total.toRun - total.done)) }
         }
         write(line)
         lineIsOpen = true
     }
 
+    /// The open blocks together: points finished (cached or run), all points, run now, to run.
+    private var totals: (finished: Int, total: Int, done: Int, toRun: Int) {
+        open.reduce((0, 0, 0, 0)) { ($0.0 + $1.cached + $1.done, $0.1 + $1.total, $0.2 + $1.done, $0.3 + $1.toRun) }
+    }
+
     public func pointFinished(_ label: String, point: Point, outcome: PointOutcome, done: Int, toRun: Int, seconds: Double) {
         lock.lock(); defer { lock.unlock() }
-        self.done = done
-        running.removeAll { $0.index == point.index }
+        guard let index = index(of: label) else { return }
+        open[index].done = done
+        open[index].running.removeAll { $0.index == point.index }
+        let block = open[index]
         let what: String
         switch outcome {
         case .finished(let result):
@@ -122,14 +153,17 @@ public final class StderrProgress: RunObserver, @unchecked Sendable {
         switch mode {
         case .quiet: break
         case .plain:
-            write("block \(label): \(cached + done)/\(total) \(name): \(what) (\(String(format: "%.1f", seconds)) s)\n")
+            let all = open.count > 1 ? "; \(totals.finished)/\(totals.total) points in all" : ""
+            write("block \(label): \(block.cached + done)/\(block.total) \(name): \(what) (\(String(format: "%.1f", seconds)) s\(all))\n")
         case .terminal:
-            liveLine(label)
+            liveLine()
         }
     }
 
     public func blockFinished(_ label: String, status: BlockStatus) {
         lock.lock(); defer { lock.unlock() }
+        guard let index = index(of: label) else { return }
+        let block = open.remove(at: index)
         guard mode == .terminal, lineIsOpen else { return }
         let suffix: String
         switch status {
@@ -138,8 +172,9 @@ public final class StderrProgress: RunObserver, @unchecked Sendable {
         case .timedOut(let seconds): suffix = "timed out after \(Sweep.shortText(seconds)) s"
         case .cancelled: suffix = "cancelled"
         }
-        write("\r\u{1B}[Kblock \(label): \(counted(total, "point")), \(suffix) in \(Self.clock(Date().timeIntervalSince(started)))\n")
+        write("\r\u{1B}[Kblock \(label): \(counted(block.total, "point")), \(suffix) in \(Self.clock(Date().timeIntervalSince(block.started)))\n")
         lineIsOpen = false
+        if !open.isEmpty { liveLine() }
     }
 
     /// Printed in every mode, `quiet` included: diagnostics are warnings (a corrupt cache entry,

@@ -41,14 +41,21 @@ public struct RunOptions: Sendable {
     }
 }
 
-/// Runs experiment blocks: cache lookups, then the missing points on `jobs` threads.
+/// Runs experiment blocks: cache lookups, then the missing points on `jobs` threads, or, for a
+/// ``BatchPointExecutor``, every missing point of the render in one batch.
 ///
-/// Blocks run one after another; within a block, missing points are taken longest first by
-/// `jobs` worker threads. Results are stored by point index, so the outcome — and the page —
+/// Local blocks run one after another; within a block, missing points are taken longest first
+/// by `jobs` worker threads. Results are stored by point index, so the outcome — and the page —
 /// is the same for any `jobs`. Each finished point is stored in the cache at once, so a killed
 /// run keeps everything it finished. A block's timeout (its `timeout:` or `--timeout`) counts
 /// from its start: at the deadline running points are stopped through `shouldStop` (within one
 /// training step) and no new point starts. `stop` (Ctrl-C) does the same for every block.
+///
+/// Blocks whose executor is a ``BatchPointExecutor`` (Slurm) are planned first, all of them:
+/// every uncached point of every such block of every notebook (``Workload``) whose executors
+/// share a ``BatchPointExecutor/batchGroup`` goes into one batch, a point wanted by several
+/// blocks once; each block's results fill in as its points land, while local blocks run beside
+/// it.
 ///
 /// ```swift
 /// let scheduler = Scheduler(executor: EngineExecutor(baseDirectory: dir), cache: cache,
@@ -71,33 +78,201 @@ public final class Scheduler: @unchecked Sendable {
         self.stop = stop
     }
 
-    /// Runs every block in order; stops early (remaining blocks `cancelled`) after Ctrl-C.
+    /// One notebook's share of a render: its executor, cache and blocks.
+    public struct Workload: Sendable {
+        public var executor: any PointExecutor
+        public var cache: ResultCache?
+        public var blocks: [(cell: ExperimentCell, spec: ExperimentSpec)]
+        /// Put before every block label in events and messages (`02-lr/` in a book), so that
+        /// labels stay unique when several notebooks run at once.
+        public var labelPrefix: String
+
+        public init(executor: any PointExecutor, cache: ResultCache?, blocks: [(cell: ExperimentCell, spec: ExperimentSpec)],
+                    labelPrefix: String = "") {
+            self.executor = executor
+            self.cache = cache
+            self.blocks = blocks
+            self.labelPrefix = labelPrefix
+        }
+    }
+
+    /// Runs every block; stops early (remaining blocks `cancelled`) after Ctrl-C.
     public func run(_ blocks: [(cell: ExperimentCell, spec: ExperimentSpec)]) -> [BlockResult] {
-        blocks.map { block in run(block.cell, block.spec) }
+        Self.run([Workload(executor: executor, cache: cache, blocks: blocks)], options: options, progress: progress, stop: stop)[0]
     }
 
     /// Runs one block.
-    public func run(_ cell: ExperimentCell, _ spec: ExperimentSpec) -> BlockResult {
-        let points = Sweep.points(of: spec)
-        let label = cell.label
-        let failsCommand = !(spec.allowErrors || options.allowErrors)
-        var result = BlockResult(cell: cell, spec: spec, axes: Sweep.axes(of: spec), points: points,
-                                 outcomes: Array(repeating: .cancelled, count: points.count),
-                                 status: .cancelled, failsCommand: failsCommand)
-        if stop.isSet { return result }
+    public func run(_ cell: ExperimentCell, _ spec: ExperimentSpec) -> BlockResult { run([(cell, spec)])[0] }
 
-        let fingerprint: String
+    /// Runs the blocks of several notebooks (a book): the batch executors' blocks as one batch
+    /// per ``BatchPointExecutor/batchGroup``, submitted first, and the other blocks one after
+    /// another meanwhile. Returns each workload's results, in order.
+    public static func run(_ workloads: [Workload], options: RunOptions, progress: any RunObserver,
+                           stop: StopFlag) -> [[BlockResult]] {
+        let runs = workloads.map { workload in
+            workload.blocks.map { BlockRun(cell: $0.cell, spec: $0.spec, label: workload.labelPrefix + $0.cell.label,
+                                           executor: workload.executor, cache: workload.cache, options: options) }
+        }
+        var groups: [(leader: any BatchPointExecutor, runs: [BlockRun])] = []
+        var groupOf: [AnyHashable: Int] = [:]
+        for (workload, blockRuns) in zip(workloads, runs) {
+            guard let batch = workload.executor as? any BatchPointExecutor else { continue }
+            if let index = groupOf[batch.batchGroup] {
+                groups[index].runs += blockRuns
+            } else {
+                groupOf[batch.batchGroup] = groups.count
+                groups.append((batch, blockRuns))
+            }
+        }
+        let waiting = DispatchGroup()
+        for group in groups {
+            waiting.enter()
+            Thread {
+                defer { waiting.leave() }
+                runBatch(group.runs, leader: group.leader, progress: progress, stop: stop)
+            }.start()
+        }
+        for blockRuns in runs where !(blockRuns.first?.executor is any BatchPointExecutor) {
+            for run in blockRuns { runLocally(run, options: options, progress: progress, stop: stop) }
+        }
+        waiting.wait()
+        return runs.map { $0.map(\.result) }
+    }
+
+    /// One local block: its missing points on `jobs` threads, longest first.
+    static func runLocally(_ run: BlockRun, options: RunOptions, progress: any RunObserver, stop: StopFlag) {
+        guard run.plan(options: options, progress: progress, stop: stop) else { return }
+        let missing = run.missing, points = run.points, label = run.label, executor = run.executor
+        let shouldStop: @Sendable () -> Bool = { stop.isSet || run.timedOut() }
+        let next = Counter()
+        let group = DispatchGroup()
+        for _ in 0..<min(options.jobs, missing.count) {
+            group.enter()
+            let thread = Thread {
+                defer { group.leave() }
+                while let position = next.take(limit: missing.count) {
+                    let point = points[missing[position]]
+                    let outcome: PointOutcome
+                    let started = Date()
+                    if shouldStop() {
+                        outcome = stop.isSet ? .cancelled : .timedOut
+                    } else {
+                        progress.pointStarted(label, point: point)
+                        let pointResult = Result { try executor.run(point.spec, progress: { _ in }, shouldStop: shouldStop) }
+                        outcome = run.classify(pointResult, stop: stop)
+                        if case .success(let pointResult) = pointResult { run.store(pointResult, for: point, progress: progress) }
+                    }
+                    let done = run.finish(point.index, outcome)
+                    progress.pointFinished(label, point: point, outcome: outcome, done: done, toRun: missing.count,
+                                           seconds: Date().timeIntervalSince(started))
+                }
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        group.wait()
+        run.conclude(progress: progress, stop: stop)
+    }
+
+    /// The blocks of one batch group: every missing point once, in one ``BatchPointExecutor/runBatch(_:isStopped:finished:)``.
+    static func runBatch(_ runs: [BlockRun], leader: any BatchPointExecutor, progress: any RunObserver, stop: StopFlag) {
+        let planned = runs.filter { $0.plan(options: $0.options, progress: progress, stop: stop) }
+        var items: [BatchItem] = []
+        var wanted: [[(run: BlockRun, index: Int)]] = []
+        var positionOf: [String: Int] = [:]
+        for run in planned {
+            for index in run.missing {
+                let point = run.points[index]
+                // The cache key's parts: a point two blocks share runs once.
+                let key = run.executor.engineVersion + "\n" + run.fingerprint + "\n" + point.spec.canonicalJSON
+                if let position = positionOf[key] {
+                    wanted[position].append((run, index))
+                } else {
+                    positionOf[key] = items.count
+                    items.append(BatchItem(point: point.spec, block: run.label, cache: run.cache, dataFingerprint: run.fingerprint))
+                    wanted.append([(run, index)])
+                }
+            }
+        }
+        if !items.isEmpty {
+            let started = Date()
+            let wantedBy = wanted, caches = items.map(\.cache?.directory)
+            leader.runBatch(items, isStopped: { position in
+                stop.isSet || wantedBy[position].allSatisfy { $0.run.timedOut() }
+            }, finished: { position, pointResult in
+                for (run, index) in wantedBy[position] {
+                    let point = run.points[index]
+                    let outcome = run.classify(pointResult, stop: stop)
+                    // The worker stored it in the first block's cache; another notebook's gets a copy.
+                    if case .success(let result) = pointResult, caches[position] == nil || caches[position] != run.cache?.directory {
+                        run.store(result, for: point, progress: progress)
+                    }
+                    let done = run.finish(index, outcome)
+                    progress.pointFinished(run.label, point: point, outcome: outcome, done: done, toRun: run.missing.count,
+                                           seconds: Date().timeIntervalSince(started))
+                }
+            })
+        }
+        for run in planned { run.conclude(progress: progress, stop: stop) }
+    }
+
+    /// A proxy of a point's training cost (multiply-adds of the hidden layers over the run), only
+    /// for ordering work.
+    public static func cost(_ point: PointSpec) -> Double {
+        Double(point.steps) * Double(point.batch) * Double(point.width)
+            * (Double(point.width) * Double(point.depth * point.blockDepth) + 64)
+    }
+}
+
+/// One block as it runs: its points, the cache lookups' plan and the outcomes so far.
+final class BlockRun: @unchecked Sendable {
+    let cell: ExperimentCell
+    let spec: ExperimentSpec
+    /// The block's label in events (with a book's chapter prefix).
+    let label: String
+    let executor: any PointExecutor
+    let cache: ResultCache?
+    let options: RunOptions
+    let points: [Point]
+    private(set) var result: BlockResult
+    /// The data fingerprint of the block's cache keys (set by ``plan(options:progress:stop:)``).
+    private(set) var fingerprint = ""
+    /// Indexes of the points to run, longest first.
+    private(set) var missing: [Int] = []
+    private(set) var timeout: Double?
+    private var deadline: Date?
+    private let lock = NSLock()
+    private var outcomes: [Int: PointOutcome] = [:]
+
+    init(cell: ExperimentCell, spec: ExperimentSpec, label: String, executor: any PointExecutor, cache: ResultCache?,
+         options: RunOptions) {
+        self.cell = cell
+        self.spec = spec
+        self.label = label
+        self.executor = executor
+        self.cache = cache
+        self.options = options
+        points = Sweep.points(of: spec)
+        result = BlockResult(cell: cell, spec: spec, axes: Sweep.axes(of: spec), points: points,
+                             outcomes: Array(repeating: .cancelled, count: points.count),
+                             status: .cancelled, failsCommand: !(spec.allowErrors || options.allowErrors))
+    }
+
+    /// The data fingerprint and cache lookups: cached outcomes filled in, ``missing`` set, the
+    /// block's clock started. False when the block is already over (stopped before it began, or
+    /// its data cannot be read: then it failed, reported).
+    func plan(options: RunOptions, progress: any RunObserver, stop: StopFlag) -> Bool {
+        if stop.isSet { return false }
         do {
             fingerprint = try cache?.dataFingerprint(for: spec.data, executor: executor)
                 ?? executor.dataFingerprint(for: spec.data)
         } catch {
-            let message = "\(cell.range.start): block \(label): data: \(error)"
+            let message = "\(cell.range.start): block \(cell.label): data: \(error)"
             result.outcomes = Array(repeating: .failed(message), count: points.count)
             result.status = .failed(message)
             progress.blockFinished(label, status: result.status)
-            return result
+            return false
         }
-
         var toRun: [Int] = []
         for point in points {
             let lookup: ResultCache.Lookup = options.refresh ? .miss(.refresh)
@@ -119,114 +294,73 @@ public final class Scheduler: @unchecked Sendable {
         result.cachedCount = points.count - toRun.count
         result.ranCount = toRun.count
         progress.blockStarted(label, total: points.count, cached: result.cachedCount)
-
-        let timeout = spec.timeout ?? options.timeout
-        let deadline = timeout.map { Date().addingTimeInterval($0) }
-        let state = RunState()
-        let stop = self.stop
-        let timedOut: @Sendable () -> Bool = { deadline.map { Date() >= $0 } ?? false }
-        let shouldStop: @Sendable () -> Bool = { stop.isSet || timedOut() }
-
+        timeout = spec.timeout ?? options.timeout
+        deadline = timeout.map { Date().addingTimeInterval($0) }
         // Longest first (LPT), so the block does not end with one long point on one thread;
         // outcomes are stored by index, so the order of work never shows in the results.
-        let missing = toRun.enumerated().sorted { a, b in
-            let costA = Self.cost(points[a.element].spec), costB = Self.cost(points[b.element].spec)
+        missing = toRun.enumerated().sorted { a, b in
+            let costA = Scheduler.cost(points[a.element].spec), costB = Scheduler.cost(points[b.element].spec)
             return costA != costB ? costA > costB : a.offset < b.offset
         }.map(\.element)
-        let classify: @Sendable (Result<PointResult, Error>) -> PointOutcome = { result in
-            switch result {
-            case .success(let pointResult): return .finished(pointResult)
-            case .failure(let error):
-                return stop.isSet ? .cancelled : timedOut() ? .timedOut : .failed("\(error)")
-            }
-        }
-        if let batch = executor as? any BatchPointExecutor, !missing.isEmpty {
-            // A cluster array: the workers store results in the cache themselves.
-            let started = Date()
-            batch.runBatch(missing.map { points[$0].spec }, block: label, cache: cache, dataFingerprint: fingerprint,
-                           shouldStop: shouldStop) { [self] position, pointResult in
-                let point = points[missing[position]]
-                let done = state.finish(point.index, classify(pointResult))
-                progress.pointFinished(label, point: point, outcome: classify(pointResult), done: done,
-                                       toRun: missing.count, seconds: Date().timeIntervalSince(started))
-            }
-        }
-        let workers = executor is any BatchPointExecutor ? 0 : min(options.jobs, missing.count)
-        let group = DispatchGroup()
-        for _ in 0..<workers {
-            group.enter()
-            let thread = Thread { [self] in
-                defer { group.leave() }
-                while let position = state.next(limit: missing.count) {
-                    let point = points[missing[position]]
-                    let outcome: PointOutcome
-                    let started = Date()
-                    if shouldStop() {
-                        outcome = stop.isSet ? .cancelled : .timedOut
-                    } else {
-                        progress.pointStarted(label, point: point)
-                        let pointResult = Result { try executor.run(point.spec, progress: { _ in }, shouldStop: shouldStop) }
-                        outcome = classify(pointResult)
-                        if case .success(let pointResult) = pointResult {
-                            do {
-                                try cache?.store(pointResult, for: point.spec, engineVersion: executor.engineVersion,
-                                                 dataFingerprint: fingerprint)
-                            } catch {
-                                progress.diagnostic(Diagnostic(.warning, "block \(label): \(error)"))
-                            }
-                        }
-                    }
-                    let done = state.finish(point.index, outcome)
-                    progress.pointFinished(label, point: point, outcome: outcome, done: done, toRun: missing.count,
-                                           seconds: Date().timeIntervalSince(started))
-                }
-            }
-            thread.stackSize = 8 << 20
-            thread.start()
-        }
-        group.wait()
+        return true
+    }
 
-        for (index, outcome) in state.outcomes { result.outcomes[index] = outcome }
+    /// Whether the block's deadline has passed.
+    func timedOut() -> Bool { deadline.map { Date() >= $0 } ?? false }
+
+    /// A run's result as the block's outcome: a failure after Ctrl-C or the deadline is that.
+    func classify(_ pointResult: Result<PointResult, Error>, stop: StopFlag) -> PointOutcome {
+        switch pointResult {
+        case .success(let result): return .finished(result)
+        case .failure(let error): return stop.isSet ? .cancelled : timedOut() ? .timedOut : .failed("\(error)")
+        }
+    }
+
+    /// Stores a result in the block's cache (a failure is a warning: the page still shows it).
+    func store(_ pointResult: PointResult, for point: Point, progress: any RunObserver) {
+        do {
+            try cache?.store(pointResult, for: point.spec, engineVersion: executor.engineVersion, dataFingerprint: fingerprint)
+        } catch {
+            progress.diagnostic(Diagnostic(.warning, "block \(label): \(error)"))
+        }
+    }
+
+    /// Records an outcome; returns how many of the block's points have finished.
+    func finish(_ index: Int, _ outcome: PointOutcome) -> Int {
+        lock.lock(); defer { lock.unlock() }
+        outcomes[index] = outcome
+        return outcomes.count
+    }
+
+    /// The block's status from its outcomes, reported.
+    func conclude(progress: any RunObserver, stop: StopFlag) {
+        lock.lock()
+        for (index, outcome) in outcomes { result.outcomes[index] = outcome }
+        lock.unlock()
         if stop.isSet && result.outcomes.contains(.cancelled) {
             result.status = .cancelled
         } else if let failure = result.outcomes.lazy.compactMap({ outcome -> String? in
             if case .failed(let message) = outcome { return message } else { return nil }
         }).first {
-            result.status = .failed("\(cell.range.start): block \(label): \(failure)")
+            result.status = .failed("\(cell.range.start): block \(cell.label): \(failure)")
         } else if result.outcomes.contains(.timedOut), let timeout {
             result.status = .timedOut(timeout)
         } else {
             result.status = .ok
         }
         progress.blockFinished(label, status: result.status)
-        return result
-    }
-
-    /// A proxy of a point's training cost (multiply-adds of the hidden layers over the run), only
-    /// for ordering work.
-    static func cost(_ point: PointSpec) -> Double {
-        Double(point.steps) * Double(point.batch) * Double(point.width)
-            * (Double(point.width) * Double(point.depth * point.blockDepth) + 64)
     }
 }
 
-/// Shared state of one block's workers: the next position to take and the outcomes so far.
-private final class RunState: @unchecked Sendable {
+/// The next position to take, shared by a block's workers.
+private final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var position = 0
-    private(set) var outcomes: [Int: PointOutcome] = [:]
 
-    func next(limit: Int) -> Int? {
+    func take(limit: Int) -> Int? {
         lock.lock(); defer { lock.unlock() }
         guard position < limit else { return nil }
         position += 1
         return position - 1
-    }
-
-    /// Records an outcome; returns how many points have finished.
-    func finish(_ index: Int, _ outcome: PointOutcome) -> Int {
-        lock.lock(); defer { lock.unlock() }
-        outcomes[index] = outcome
-        return outcomes.count
     }
 }

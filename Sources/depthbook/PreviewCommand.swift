@@ -59,8 +59,8 @@ struct PreviewCommand: ParsableCommand {
             let interrupt = InterruptHandler()
             let options = PreviewOptions(notebookPath: notebook, scale: execution.scale, parse: try execution.parameters.parse(), run: execution.options)
             let session: any PreviewSite = isDirectory.boolValue
-                ? PreviewBook(folder: notebook, options: options, executors: try execution.executors())
-                : PreviewSession(options: options, executors: try execution.executors())
+                ? PreviewBook(folder: notebook, options: options, executors: execution.executors)
+                : PreviewSession(options: options, executors: execution.executors)
             let server = PreviewServer(site: session, host: host, port: port)
             let failure = ServerFailure()
             let open = self.open

@@ -74,8 +74,7 @@ struct RenderCommand: ParsableCommand {
                                         page: try pageOptions(selfContained: selfContained || toStream))
             request.templatePath = template
             let interrupt = InterruptHandler()
-            let pipeline = try makePipeline(stop: interrupt.stop,
-                                            executor: try Notebook.load(path: notebook, options: parseOptions).frontMatter.executor)
+            let pipeline = makePipeline(stop: interrupt.stop)
             if execution.dryRun {
                 // The arrays' scripts and points are printed by the executor; nothing is written.
                 _ = pipeline.run(try pipeline.prepare(path: notebook, scale: execution.scale, parse: parseOptions), options: request.run)
@@ -111,7 +110,7 @@ struct RenderCommand: ParsableCommand {
                                   parse: try parseOptions(), run: execution.options, page: try pageOptions(selfContained: selfContained))
         request.templatePath = template
         let interrupt = InterruptHandler()
-        let pipeline = try makePipeline(stop: interrupt.stop)
+        let pipeline = makePipeline(stop: interrupt.stop)
         let book = try withExtendedLifetime(interrupt) { try pipeline.renderBook(request) }
         try pipeline.writeBook(book)
         if !quiet {
@@ -137,11 +136,11 @@ struct RenderCommand: ParsableCommand {
         return page
     }
 
-    /// The pipeline of this command's flags (`--executor`, `--quiet`), stopped by `stop` (Ctrl-C).
-    /// - Parameter executor: the notebook's front matter `executor:` (flags win key by key).
-    func makePipeline(stop: StopFlag, executor: ExecutorSettings? = nil) throws -> NotebookPipeline {
+    /// The pipeline of this command's flags (`--executor`, `--quiet`), stopped by `stop` (Ctrl-C);
+    /// each notebook's front matter `executor:` picks its executor where the flags do not.
+    func makePipeline(stop: StopFlag) -> NotebookPipeline {
         if let note = execution.jobCount.note { printError(note) }
-        return NotebookPipeline(executors: try execution.executors(executor),
+        return NotebookPipeline(executors: execution.executors,
                                 observer: execution.dryRun ? SilentProgress() : StderrProgress(mode: quiet ? .quiet : nil),
                                 stop: stop)
     }

@@ -81,7 +81,7 @@ struct RunFlags: ParsableArguments {
     @Option(help: "At most K tasks of an array run at once (sbatch --array=0-(N-1)%K).")
     var maxParallel: Int?
 
-    @Option(help: "Points each Slurm task trains one after another (default 1; raise it for points of a second or less).")
+    @Option(help: "Points each Slurm task trains one after another (default: chosen from the point count, the tasks that run at once and the points' estimated time, so each task lasts ~10 s or more).")
     var pointsPerTask: Int?
 
     @Option(help: "An extra #SBATCH argument, verbatim (repeatable), e.g. --sbatch-arg=--mem=2G.")
@@ -90,51 +90,29 @@ struct RunFlags: ParsableArguments {
     @Flag(help: "With --executor slurm: print each array's sbatch script and point list, submit nothing, write no page.")
     var dryRun = false
 
-    /// The first Slurm-only flag given, if any.
-    var slurmOnlyFlag: String? {
-        [partition.map { _ in "--partition" }, time.map { _ in "--time" }, cpusPerTask.map { _ in "--cpus-per-task" },
-         maxParallel.map { _ in "--max-parallel" }, pointsPerTask.map { _ in "--points-per-task" },
-         sbatchArg.isEmpty ? nil : "--sbatch-arg", dryRun ? "--dry-run" : nil].compactMap { $0 }.first
+    /// The execution flags as values (`--executor`, `--worker`, the Slurm flags).
+    var executorFlags: ExecutorFlags {
+        var flags = ExecutorFlags()
+        flags.name = executor?.rawValue
+        flags.settings.worker = worker
+        flags.settings.partition = partition
+        flags.settings.time = time
+        flags.settings.cpusPerTask = cpusPerTask
+        flags.settings.maxParallel = maxParallel
+        flags.settings.pointsPerTask = pointsPerTask
+        flags.settings.sbatchArgs = sbatchArg
+        flags.dryRun = dryRun
+        return flags
     }
+
+    /// The first Slurm-only flag given, if any.
+    var slurmOnlyFlag: String? { executorFlags.slurmOnlyFlag }
 
     enum ExecutorName: String, ExpressibleByArgument, CaseIterable { case local, process, slurm }
 
-    /// The worker binary: `--worker`, else the front matter's `worker:`, else this executable.
-    func workerBinary(_ settings: ExecutorSettings?) throws -> URL {
-        let binary = (worker ?? settings?.worker).map { URL(fileURLWithPath: $0).standardizedFileURL }
-            ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            throw ValidationError("--worker \(binary.path): not an executable file")
-        }
-        return binary
-    }
-
-    /// The Slurm flags as ``SlurmOptions``, each over the front matter's `executor:` key.
-    func slurmOptions(_ settings: ExecutorSettings?) -> SlurmOptions {
-        var options = SlurmOptions()
-        options.partition = partition ?? settings?.partition
-        options.time = time ?? settings?.time
-        if let cpus = cpusPerTask ?? settings?.cpusPerTask { options.cpusPerTask = cpus }
-        options.maxParallel = maxParallel ?? settings?.maxParallel
-        if let count = pointsPerTask ?? settings?.pointsPerTask { options.pointsPerTask = count }
-        options.sbatchArguments = sbatchArg.isEmpty ? settings?.sbatchArgs ?? [] : sbatchArg
-        options.dryRun = dryRun
-        return options
-    }
-
-    /// The executor `--executor` names, else the front matter's `executor:` (flags win key by
-    /// key), else local.
-    func executors(_ settings: ExecutorSettings? = nil) throws -> ExecutorFactory {
-        let name = executor ?? settings.flatMap { ExecutorName(rawValue: $0.name) } ?? .local
-        if name != .slurm, let flag = slurmOnlyFlag {
-            throw ValidationError("\(flag) needs --executor slurm (or front matter executor: {name: slurm})")
-        }
-        switch name {
-        case .local: return .inProcess
-        case .process: return .process(worker: try workerBinary(settings))
-        case .slurm: return .slurm(worker: try workerBinary(settings), options: slurmOptions(settings))
-        }
-    }
+    /// Each notebook's executor: `--executor`, else its front matter `executor:` (flags win key
+    /// by key), else local (``ExecutorFactory/choosing(_:)``).
+    var executors: ExecutorFactory { .choosing(executorFlags) }
 
     /// `--jobs`, capped at the cores unless `--force-jobs`: more threads than cores only slow
     /// every point down (1000 jobs on 2 cores ran 2–4× slower), and a note says so.

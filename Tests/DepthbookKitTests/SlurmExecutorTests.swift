@@ -30,21 +30,22 @@ final class SlurmExecutorTests: XCTestCase {
         ((try? String(contentsOf: bin.appendingPathComponent("calls"), encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
-    func executor(poll: Double = 0.05, grace: Double = 1) -> SlurmExecutor {
+    func executor(poll: Double = 0.05, grace: Double = 1, pointsPerTask: Int? = 1) -> SlurmExecutor {
         var options = SlurmOptions()
         options.commandDirectory = bin.path
         options.pollSeconds = poll
         options.controllerGraceSeconds = grace
+        options.pointsPerTask = pointsPerTask
         return SlurmExecutor(worker: URL(fileURLWithPath: "/bin/true"), baseDirectory: directory, options: options, print: { _ in })
     }
 
     func run(_ executor: SlurmExecutor, points: Int) -> [Int: Result<PointResult, Error>] {
-        let specs = (0..<points).map { index in
-            try! PointCodec.decodeSpec(Data(#"{"format":1,"seed":\#(index)}"#.utf8))
+        let items = (0..<points).map { index in
+            BatchItem(point: try! PointCodec.decodeSpec(Data(#"{"format":1,"seed":\#(index)}"#.utf8)), block: "b",
+                      cache: ResultCache(directory: directory.appendingPathComponent("cache")), dataFingerprint: "f")
         }
         let outcomes = Outcomes()
-        executor.runBatch(specs, block: "b", cache: ResultCache(directory: directory.appendingPathComponent("cache")),
-                          dataFingerprint: "f", shouldStop: { false }) { position, result in outcomes.set(position, result) }
+        executor.runBatch(items, isStopped: { _ in false }) { position, result in outcomes.set(position, result) }
         return outcomes.all
     }
 
@@ -82,6 +83,43 @@ final class SlurmExecutorTests: XCTestCase {
         let queries = calls().filter { $0.hasPrefix("squeue") }
         XCTAssertEqual(queries.count, 2)
         XCTAssertEqual(queries[0], "squeue -h -r --states=all -j 7 -o %K|%T|%r")
+    }
+
+    /// A killed task holding several points: the point it was training and the ones it never
+    /// reached are each reported with the task's state and that point's part of the log.
+    func testKilledMultiPointTaskReportsEachPointWithItsPlaceAndLog() throws {
+        // The task trained point 0 (its result would be in the cache), was killed in point 1.
+        try fake("sbatch", "printf '== depthbook point 0\\n== depthbook point 1\\nslurmstepd: error: *** JOB 9 CANCELLED DUE TO TIME LIMIT ***\\n' > \"$(dirname \"$2\")/logs/0.log\"; echo 9")
+        try fake("squeue", "printf '0|TIMEOUT|TimeLimit\\n'")
+        let outcomes = run(executor(pointsPerTask: 3), points: 3)
+        XCTAssertEqual(message(outcomes[0]).components(separatedBy: "; log ").first, "Slurm task 9_0 (point 1 of its 3) TIMEOUT")
+        XCTAssertEqual(message(outcomes[1]).components(separatedBy: "; log ").first, "Slurm task 9_0 (point 2 of its 3) TIMEOUT while training this point")
+        XCTAssertTrue(message(outcomes[1]).hasSuffix("0.log ends: slurmstepd: error: *** JOB 9 CANCELLED DUE TO TIME LIMIT ***"), message(outcomes[1]))
+        XCTAssertTrue(message(outcomes[2]).hasPrefix("Slurm task 9_0 (point 3 of its 3) TIMEOUT before it reached this point; log "), message(outcomes[2]))
+    }
+
+    /// Without `--points-per-task`, points are packed so a task lasts ~10 task starts: 100
+    /// half-second points on 2 CPUs are 4 tasks of 25 (a multiple of the slots, so they end
+    /// together), long points stay one per task, a few short points still use every slot, a
+    /// `--time` limit caps a task at half of it, and `--points-per-task` cuts runs in order.
+    func testLayoutAmortisesTaskStartsUnlessPointsPerTaskIsGiven() throws {
+        let auto = executor(pointsPerTask: nil)
+        let half = auto.layout(seconds: Array(repeating: 0.5, count: 100), slots: 2)
+        XCTAssertEqual(half.map(\.count), [25, 25, 25, 25])
+        XCTAssertEqual(Set(half.flatMap { $0 }), Set(0..<100))
+        XCTAssertEqual(auto.layout(seconds: Array(repeating: 60, count: 7), slots: 2).count, 7)
+        XCTAssertEqual(auto.layout(seconds: Array(repeating: 0.1, count: 10), slots: 2).map(\.count), [5, 5])
+        XCTAssertEqual(auto.layout(seconds: Array(repeating: 0.1, count: 10), slots: nil).count, 1)
+        // Longest first, each to the least loaded task: 4+1 and 3+2.
+        XCTAssertEqual(auto.layout(seconds: [4, 3, 2, 1], slots: 2), [[0, 3], [1, 2]])
+        var limited = SlurmOptions()
+        limited.time = "00:04"   // 4 s: tasks of at most 2 s
+        let capped = SlurmExecutor(worker: URL(fileURLWithPath: "/bin/true"), baseDirectory: directory, options: limited)
+        XCTAssertEqual(capped.layout(seconds: Array(repeating: 0.5, count: 100), slots: 2).count, 25)
+        XCTAssertEqual(executor(pointsPerTask: 40).layout(seconds: Array(repeating: 0.5, count: 100), slots: 2).map(\.first), [0, 40, 80])
+        XCTAssertEqual(SlurmExecutor.seconds(ofTimeLimit: "1-02:03:04"), 93784)
+        XCTAssertEqual(SlurmExecutor.seconds(ofTimeLimit: "30"), 1800)
+        XCTAssertNil(SlurmExecutor.seconds(ofTimeLimit: "UNLIMITED"))
     }
 
     /// sbatch's refusal (a bad partition) is every point's error, with sbatch's last line.

@@ -72,4 +72,25 @@ final class ExecutorTests: XCTestCase {
         XCTAssertEqual(missing.status, 2)
         XCTAssertTrue(missing.stderr.contains("no such file; hint: "), missing.stderr)
     }
+
+    /// A cluster task's form: several specs in one process, each marked on stderr, stored in
+    /// the cache; a bad one is reported and the ones after it still run (exit 2).
+    func testRunPointTrainsSeveralSpecsAndGoesPastABadOne() throws {
+        let good = #"{"batch":16,"data":{"classes":4,"input_dim":16,"train":256},"depth":2,"format":1,"steps":5,"width":16}"#
+        for (name, text) in [("0", good), ("1", #"{"format":1,"depth":"deep"}"#), ("2", good.replacingOccurrences(of: #""depth":2"#, with: #""depth":3"#))] {
+            try text.write(to: directory.appendingPathComponent("\(name).json"), atomically: true, encoding: .utf8)
+        }
+        let cache = directory.appendingPathComponent("cache")
+        try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
+        let result = try CommandRunner.run(["run-point", "--mark-points", "0.json", "1.json", "2.json", "--store-in", cache.path,
+                                            "--data-fingerprint", "f"], in: directory)
+        XCTAssertEqual(result.status, 2, result.stderr)
+        XCTAssertEqual(result.stderr.split(separator: "\n").map(String.init),
+                       ["== depthbook point 0", "== depthbook point 1", "error: 1.json: point spec: depth: expected an integer", "== depthbook point 2"])
+        XCTAssertEqual(result.stdout.split(separator: "\n").count, 2)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: cache.path).filter { $0.hasSuffix(".json") }.count, 2)
+        let refused = try CommandRunner.run(["run-point", "0.json", "2.json", "-o", "out.json"], in: directory)
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertTrue(refused.stderr.contains("-o takes one spec"), refused.stderr)
+    }
 }

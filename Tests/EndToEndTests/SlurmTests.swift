@@ -29,7 +29,7 @@ final class SlurmTests: XCTestCase {
             .filter { $0.hasSuffix(".json") && !$0.hasPrefix("data-") }.sorted()
     }
 
-    /// Two blocks as two arrays give the page, results JSON and CSVs of `--executor local`, byte
+    /// Two blocks as one array give the page, results JSON and CSVs of `--executor local`, byte
     /// for byte, and the same cache entries; a re-render after losing one entry submits only it.
     func testSlurmRenderMatchesLocalByteForByte() throws {
         try requireCluster()
@@ -40,8 +40,9 @@ final class SlurmTests: XCTestCase {
         XCTAssertEqual(first.status, 0, first.stderr)
         let second = try CommandRunner.run(["render", "notes.md", "--executor", "slurm", "--time", "00:05:00"], in: slurm)
         XCTAssertEqual(second.status, 0, second.stderr)
-        XCTAssertTrue(second.stderr.contains("block lr: submitted 12 points as Slurm array"), second.stderr)
-        XCTAssertTrue(second.stderr.contains("block coords: submitted 6 points as Slurm array"), second.stderr)
+        // One array for the render: every block's points (item 1 of issue 11).
+        XCTAssertTrue(second.stderr.contains("submitted 18 points (lr 12, coords 6) as Slurm array"), second.stderr)
+        XCTAssertEqual(second.stderr.components(separatedBy: "as Slurm array").count, 2, second.stderr)
         let outputs = try FileManager.default.contentsOfDirectory(atPath: local.path).filter { $0.hasPrefix("notes.") && $0 != "notes.md" }.sorted()
         XCTAssertEqual(outputs.count, 15, "\(outputs)") // as ExecutorTests: the page, results JSON and CSVs
         for name in outputs {
@@ -55,9 +56,46 @@ final class SlurmTests: XCTestCase {
         try FileManager.default.removeItem(at: slurm.appendingPathComponent(".depthbook/cache/notes/\(entries[0])"))
         let again = try CommandRunner.run(["render", "notes.md", "--executor", "slurm"], in: slurm)
         XCTAssertEqual(again.status, 0, again.stderr)
-        XCTAssertTrue(again.stderr.contains("submitted 1 point as Slurm array"), again.stderr)
-        XCTAssertFalse(again.stderr.contains("submitted 12") || again.stderr.contains("submitted 6"), again.stderr)
+        XCTAssertTrue(again.stderr.contains("submitted 1 point (") && again.stderr.contains(" 1) as Slurm array"), again.stderr)
+        XCTAssertFalse(again.stderr.contains("submitted 18"), again.stderr)
         XCTAssertEqual(try Data(contentsOf: slurm.appendingPathComponent("notes.html")), try Data(contentsOf: local.appendingPathComponent("notes.html")))
+    }
+
+    /// A book: the chapters whose front matter says slurm share one array, one that says
+    /// nothing runs locally, and `--executor local` on the command line runs them all locally;
+    /// every page is the bytes of an all-local render.
+    func testBookChaptersFollowTheirExecutorAndShareOneArray() throws {
+        try requireCluster()
+        let slurmMatter = "title: Two blocks\nexecutor: {name: slurm, time: \"00:05:00\"}\n"
+        let book = directory.appendingPathComponent("book"), local = directory.appendingPathComponent("local")
+        for folder in [book, local] {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            for (name, slurm) in [("a", true), ("b", true), ("c", false)] {
+                let text = folder == book && slurm ? RunTests.twoBlocks.replacingOccurrences(of: "title: Two blocks\n", with: slurmMatter) : RunTests.twoBlocks
+                try text.write(to: folder.appendingPathComponent("\(name).md"), atomically: true, encoding: .utf8)
+            }
+        }
+        let reference = try CommandRunner.run(["render", ".", "--quiet"], in: local)
+        XCTAssertEqual(reference.status, 0, reference.stderr)
+        let rendered = try CommandRunner.run(["render", "."], in: book)
+        XCTAssertEqual(rendered.status, 0, rendered.stderr)
+        // a and b ask for the same settings: one array; their shared points (the same notebook
+        // body) run once, so 18 points, not 36.
+        XCTAssertTrue(rendered.stderr.contains("submitted 18 points (a/lr 12, a/coords 6) as Slurm array"), rendered.stderr)
+        XCTAssertEqual(rendered.stderr.components(separatedBy: "as Slurm array").count, 2, rendered.stderr)
+        XCTAssertTrue(rendered.stderr.contains("block c/lr: 12 points, 0 cached, 12 to run"), rendered.stderr)
+        for name in ["a.html", "b.html", "c.html", "index.html", "b.results.json"] {
+            XCTAssertEqual(try Data(contentsOf: book.appendingPathComponent(name)), try Data(contentsOf: local.appendingPathComponent(name)),
+                           "\(name) differs from the all-local book")
+        }
+        // b's cache holds the shared points too (copied when they landed).
+        let entries = try FileManager.default.contentsOfDirectory(atPath: book.appendingPathComponent(".depthbook/cache/b").path)
+            .filter { $0.hasSuffix(".json") && !$0.hasPrefix("data-") }
+        XCTAssertEqual(entries.count, 18)
+        let cached = try CommandRunner.run(["render", ".", "--executor", "local", "--refresh"], in: book)
+        XCTAssertEqual(cached.status, 0, cached.stderr)
+        XCTAssertFalse(cached.stderr.contains("Slurm array"), cached.stderr)
+        XCTAssertTrue(cached.stderr.contains("block b/lr: 12 points, 0 cached, 12 to run"), "--executor local wins over front matter: \(cached.stderr)")
     }
 
     /// A partition the cluster lacks: sbatch's refusal is every point's error, in place on the
@@ -79,14 +117,21 @@ final class SlurmTests: XCTestCase {
     func testDryRunPrintsTheScriptAndPoints() throws {
         try write(RunTests.twoBlocks, in: directory)
         let result = try CommandRunner.run(["render", "notes.md", "--executor", "slurm", "--dry-run", "--max-parallel", "3",
-                                            "--partition", "gpu", "--sbatch-arg=--mem=2G"], in: directory)
+                                            "--partition", "gpu", "--sbatch-arg=--mem=2G", "--points-per-task", "1"], in: directory)
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertTrue(result.stdout.contains("# block lr: 12 points to submit as one array of 12 tasks; sbatch script:"), result.stdout)
-        XCTAssertTrue(result.stdout.contains("#SBATCH --array=0-11%3\n"), result.stdout)
-        XCTAssertTrue(result.stdout.contains("#SBATCH --array=0-5%3\n"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("# 18 points (lr 12, coords 6) to submit as one array of 18 tasks; sbatch script:"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("#SBATCH --array=0-17%3\n"), result.stdout)
+        XCTAssertEqual(result.stdout.components(separatedBy: "#SBATCH --array=").count, 2, "one array for the render")
         XCTAssertTrue(result.stdout.contains("#SBATCH --partition=gpu\n#SBATCH --mem=2G\n"), result.stdout)
-        XCTAssertTrue(result.stdout.contains(#"# point 0 (task 0): {"batch":16,"data":{"classes":4,"input_dim":16,"train":256},"depth":4,"#), result.stdout)
+        XCTAssertTrue(result.stdout.contains(#"# point 0 (task 0, block lr): {"batch":16,"data":{"classes":4,"input_dim":16,"train":256},"depth":4,"#), result.stdout)
         XCTAssertEqual(result.stdout.components(separatedBy: "\n# point ").count - 1, 18)
+
+        // Without --points-per-task the 18 tiny points share the one task that may run at a
+        // time (with or without a cluster: its CPUs only lower --max-parallel).
+        let packed = try CommandRunner.run(["render", "notes.md", "--executor", "slurm", "--dry-run", "--max-parallel", "1"], in: directory)
+        XCTAssertTrue(packed.stdout.contains("# 18 points (lr 12, coords 6) to submit as one array of 1 task; sbatch script:"), packed.stdout)
+        XCTAssertTrue(packed.stdout.contains("#SBATCH --array=0-0%1\n"), packed.stdout)
+        XCTAssertTrue(packed.stdout.contains("firsts=(0 18)\n"), packed.stdout)
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("notes.html").path))
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent(".depthbook/cache/notes/slurm").path))
 
@@ -96,10 +141,11 @@ final class SlurmTests: XCTestCase {
         try write(fromMatter, in: directory)
         let matter = try CommandRunner.run(["render", "notes.md", "--dry-run", "--partition", "long"], in: directory)
         XCTAssertEqual(matter.status, 0, matter.stderr)
-        XCTAssertTrue(matter.stdout.contains("#SBATCH --array=0-2%4\n"), matter.stdout)   // 12 points, 5 per task
+        XCTAssertTrue(matter.stdout.contains("#SBATCH --array=0-3%4\n"), matter.stdout)   // 18 points, 5 per task
         XCTAssertTrue(matter.stdout.contains("#SBATCH --partition=long\n"), matter.stdout)
         XCTAssertTrue(matter.stdout.contains("#SBATCH --mem=1G\n"), matter.stdout)
-        XCTAssertTrue(matter.stdout.contains("# point 11 (task 2): "), matter.stdout)
+        XCTAssertTrue(matter.stdout.contains("# point 11 (task 2, block lr): "), matter.stdout)
+        XCTAssertTrue(matter.stdout.contains("# point 17 (task 3, block coords): "), matter.stdout)
         try write(fromMatter.replacingOccurrences(of: "max-parallel", with: "max-paralel"), in: directory)
         let typo = try CommandRunner.run(["render", "notes.md", "--dry-run"], in: directory)
         XCTAssertEqual(typo.status, 2)
