@@ -110,20 +110,32 @@ struct HTMLRenderer {
                 number = inline
             }
             guard number < notebook.inlines.count else { continue }
-            output.append(contentsOf: try replacement(for: notebook.inlines[number], inTag: inTag).utf8)
+            output.append(contentsOf: try replacement(for: notebook.inlines[number], inTag: inTag,
+                                                      label: notebook.equationLabels[number]).utf8)
         }
         return String(decoding: output, as: UTF8.self)
     }
 
-    private func replacement(for item: InlineItem, inTag: Bool) throws -> String {
+    /// The HTML of `item`; `label` is a display equation's `{#label}`.
+    ///
+    /// A labelled equation is `<span class="equation" id="eq-x">` holding the math span and
+    /// `<span class="equation-number">(n)</span>`: the number sits outside the span KaTeX
+    /// typesets (which reads its whole text as TeX), at the right of the equation.
+    private func replacement(for item: InlineItem, inTag: Bool, label: String?) throws -> String {
         switch item {
         case let .math(tex, display, _):
             if inTag { return HTMLEscaping.escape(tex) }
-            return "<span class=\"math \(display ? "display" : "inline")\">\(HTMLEscaping.escape(tex))</span>"
+            let span = "<span class=\"math \(display ? "display" : "inline")\">\(HTMLEscaping.escape(tex))</span>"
+            guard let label, let target = notebook.targets[label] else { return span }
+            return "<span class=\"equation\" id=\"\(HTMLEscaping.escape(label))\">\(span)"
+                + "<span class=\"equation-number\">(\(target.number))</span></span>"
         case let .reference(text, location):
             if inTag { return HTMLEscaping.escape("{{\(text)}}") }
             return try provider.inlineHTML(for: InlineReference(text: text, location: location))
         case let .crossReference(id, _):
+            if !inTag, let target = notebook.targets[id] {
+                return "<a class=\"cross-reference\" href=\"#\(HTMLEscaping.escape(id))\">\(target.name)</a>"
+            }
             if !inTag, let html = provider.crossReferenceHTML(forBlockID: id) { return html }
             return "@" + HTMLEscaping.escape(id)
         }
