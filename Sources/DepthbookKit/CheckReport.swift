@@ -44,6 +44,31 @@ public struct CheckRequest: Sendable {
     }
 }
 
+/// Every bad-input error `check` found (at most ``limit``), as one error: the command prints
+/// each on its own line and exits 2.
+public struct BadInput: Error, CustomStringConvertible {
+    /// How many errors are kept and shown.
+    public static let limit = 50
+    /// The first ``limit`` errors, in the order they were found.
+    public var errors: [Error]
+    /// How many were found in all.
+    public var total: Int
+
+    public init(_ errors: [Error]) {
+        self.errors = Array(errors.prefix(Self.limit))
+        total = errors.count
+    }
+
+    /// One `error: …` line per error, then `N errors` (`, the first 50 shown`) when there are several.
+    public var lines: [String] {
+        var lines = errors.map { "error: \($0)" }
+        if total > 1 { lines.append("\(counted(total, "error"))" + (total > errors.count ? ", the first \(errors.count) shown" : "")) }
+        return lines
+    }
+
+    public var description: String { errors.map { "\($0)" }.joined(separator: "\n") }
+}
+
 extension NotebookPipeline {
     /// Parses and validates a notebook (as ``prepare(path:scale:parse:)``) and estimates each
     /// block's cost; trains nothing but a few calibration steps.
@@ -52,9 +77,15 @@ extension NotebookPipeline {
     /// seconds scale them by the speed of short calibration runs of the block's largest point
     /// and divide by `jobs`.
     ///
-    /// - Throws: the first bad-input error, located.
+    /// A point that two blocks share is counted (and estimated) once, in the first block that
+    /// has it; later blocks say how many of theirs an earlier block runs.
+    ///
+    /// - Throws: ``BadInput`` with every bad-input error (``diagnose(_:path:scale:validatingData:)``,
+    ///   at most ``BadInput/limit``), each located; a ``NotebookError`` that stops parsing.
     public func check(_ request: CheckRequest) throws -> CheckReport {
-        let prepared = try prepare(path: request.notebookPath, scale: request.scale, validatingData: true)
+        let notebook = try Notebook.load(path: request.notebookPath)
+        let (prepared, errors) = diagnose(notebook, path: request.notebookPath, scale: request.scale, validatingData: true)
+        if !errors.isEmpty { throw BadInput(errors) }
         let parsed = prepared.notebook
         var math = 0, references = 0
         for item in parsed.inlines {
@@ -65,6 +96,7 @@ extension NotebookPipeline {
             }
         }
         var lines: [String] = []
+        var countedPoints = Set<PointSpec>()
         for cell in parsed.cells {
             let range = "\(cell.range.start.line)-\(cell.range.end.line)"
             let padded = range.padding(toLength: max(7, range.count + 1), withPad: " ", startingAt: 0)
@@ -75,7 +107,7 @@ extension NotebookPipeline {
                 var line = "\(padded)experiment \(experiment.id ?? "-") (block \(experiment.index))"
                 if let block = prepared.blocks.first(where: { $0.cell.index == experiment.index }) {
                     line += ": " + Self.estimate(block.spec, executor: prepared.executor, cache: prepared.cache,
-                                                 jobs: request.jobs, calibrate: request.calibrate)
+                                                 jobs: request.jobs, calibrate: request.calibrate, counted: &countedPoints)
                 }
                 lines.append(line)
             }
@@ -85,11 +117,16 @@ extension NotebookPipeline {
                            cells: lines)
     }
 
-    /// `24 points, 1.9 GFLOP, ~3 s with 2 jobs (12 cached)`, or the reason there is no estimate.
+    /// `24 points, 1.9 GFLOP, ~3 s with 2 jobs (12 cached, 4 run by an earlier block)`, or the
+    /// reason there is no estimate. Points in `counted` (earlier blocks') cost nothing here; this
+    /// block's are added to it.
     static func estimate(_ spec: ExperimentSpec, executor: any PointExecutor, cache: ResultCache, jobs: Int,
-                         calibrate: Bool) -> String {
-        let points = Sweep.points(of: spec)
-        var text = counted(points.count, "point")
+                         calibrate: Bool, counted earlier: inout Set<PointSpec>) -> String {
+        let all = Sweep.points(of: spec)
+        let points = all.filter { !earlier.contains($0.spec) }
+        let shared = all.count - points.count
+        earlier.formUnion(all.map(\.spec))
+        var text = counted(all.count, "point")
         let flops: [Double]
         do {
             flops = try points.map { try executor.flopsPerStep($0.spec) * Double($0.spec.steps) }
@@ -128,7 +165,8 @@ extension NotebookPipeline {
                 text += ", ~\(secondsText(remaining)) with \(counted(jobs, "job"))"
             }
         }
-        if cached > 0 { text += " (\(cached) cached)" }
+        let notes = (cached > 0 ? ["\(cached) cached"] : []) + (shared > 0 ? ["\(shared) run by an earlier block"] : [])
+        if !notes.isEmpty { text += " (\(notes.joined(separator: ", ")))" }
         return text
     }
 

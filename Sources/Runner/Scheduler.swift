@@ -72,12 +72,23 @@ public final class Scheduler: @unchecked Sendable {
     }
 
     /// Runs every block in order; stops early (remaining blocks `cancelled`) after Ctrl-C.
+    ///
+    /// A point two blocks share runs once: the later block finds the earlier one's result in
+    /// the cache, also under `--refresh` (which bypasses only entries older than this run).
     public func run(_ blocks: [(cell: ExperimentCell, spec: ExperimentSpec)]) -> [BlockResult] {
-        blocks.map { block in run(block.cell, block.spec) }
+        var ranThisRun = Set<PointSpec>()
+        return blocks.map { block in
+            let result = run(block.cell, block.spec, ranThisRun: ranThisRun)
+            for (point, outcome) in zip(result.points, result.outcomes) {
+                if case .finished = outcome { ranThisRun.insert(point.spec) }
+            }
+            return result
+        }
     }
 
-    /// Runs one block.
-    public func run(_ cell: ExperimentCell, _ spec: ExperimentSpec) -> BlockResult {
+    /// Runs one block; `ranThisRun` holds the points earlier blocks of this run finished (and
+    /// stored), which `--refresh` reads from the cache rather than running again.
+    public func run(_ cell: ExperimentCell, _ spec: ExperimentSpec, ranThisRun: Set<PointSpec> = []) -> BlockResult {
         let points = Sweep.points(of: spec)
         let label = cell.label
         let failsCommand = !(spec.allowErrors || options.allowErrors)
@@ -100,7 +111,7 @@ public final class Scheduler: @unchecked Sendable {
 
         var toRun: [Int] = []
         for point in points {
-            let lookup: ResultCache.Lookup = options.refresh ? .miss(.refresh)
+            let lookup: ResultCache.Lookup = options.refresh && !ranThisRun.contains(point.spec) ? .miss(.refresh)
                 : (cache?.lookup(point.spec, engineVersion: executor.engineVersion, dataFingerprint: fingerprint) ?? .miss(.noEntry))
             switch lookup {
             case .hit(let pointResult):
