@@ -112,7 +112,7 @@ enum CMarkDocument {
                     // Only top-level fences are experiment cells, so only their ids can be cited.
                     if type == CMARK_NODE_CODE_BLOCK, parent == document, cmark_node_get_fence_info(node)?.pointee ?? 0 != 0,
                        case .experiment(let id) = ExperimentInfo(fenceInfo(line: first, lines: lines)) {
-                        if let id = id ?? yamlID(lines: (first + 1)..<last, in: lines) { structure.targets.insert(id) }
+                        if let id = id ?? yamlID(lines: (first + 1)..<max(first + 1, last), in: lines) { structure.targets.insert(id) }
                     }
                 case CMARK_NODE_BLOCK_QUOTE, CMARK_NODE_LIST, CMARK_NODE_ITEM:
                     visit(node)

@@ -281,7 +281,7 @@ enum QuotableValue {
             return (spread.isLowerBound ? "≥ " : "") + NumberFormat.counted(spread.octaves, "octave")
         case "final_loss": return groups.first.map { ResultViews.lossCell($0).text } ?? missing
         case "test_loss": return groups.first?.mean { $0.testLoss }.map { NumberFormat.prose($0, digits: 4) } ?? missing
-        case "test_accuracy": return groups.first?.mean { $0.testAccuracy }.map { NumberFormat.prose($0, digits: 3) } ?? missing
+        case "test_accuracy": return groups.first?.mean { $0.testAccuracy }.map(NumberFormat.percent) ?? missing
         case "init_variance_ratio": return groups.first.flatMap(BlockAnalysis.measuredInitRatio).map { NumberFormat.prose($0, digits: 3) } ?? missing
         case "init_variance_exact": return groups.first.flatMap(BlockAnalysis.exactInitRatio).map { NumberFormat.prose($0, digits: 3) } ?? missing
         case "feature_update_slope":
@@ -293,7 +293,7 @@ enum QuotableValue {
             return BlockAnalysis.logSlope(points).map { NumberFormat.minus(NumberFormat.fixed($0)) } ?? missing
         case "init_variance_max_error":
             let errors = groups.compactMap(BlockAnalysis.initRatioRelativeError)
-            return errors.max().map { String(format: "%.1f%%", $0 * 100) } ?? missing
+            return errors.max().map(NumberFormat.percent) ?? missing
         case "coord_rms_slope", "coord_delta_slope":
             let delta = quantity == "coord_delta_slope"
             return BlockAnalysis.coordinateSlope(groups, series: series, delta: delta, step: step)

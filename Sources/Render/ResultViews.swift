@@ -6,8 +6,8 @@ import Runner
 /// The HTML of one `show:` view, and the tables it contributes as CSV files.
 public struct ViewOutput {
     public var html: String
-    /// Tables written as `NAME.<block>.<view>.csv`; a view with several tables (one per panel)
-    /// writes `NAME.<block>.<view>-2.csv` and so on for the second and later ones.
+    /// Tables written as `NAME.<block>.<view>.csv`; a view with several tables (one per panel,
+    /// or a table and its plots) writes `NAME.<block>.<view>.<panel>.csv` for each (``TableView/panel``).
     public var tables: [TableView]
 }
 
@@ -159,8 +159,7 @@ public enum ResultViews {
                 losses[column].append(best?.usableLoss)
                 if let optimum, let best {
                     anyEdge = anyEdge || optimum.edge != nil
-                    rows[row].append(TableView.Cell(text: NumberFormat.bound(NumberFormat.learningRate(lrOf(best)), optimum.edge),
-                                                    csv: NumberFormat.exact(lrOf(best))))
+                    rows[row].append(TableView.Cell.learningRate(lrOf(best), edge: optimum.edge))
                 } else {
                     rows[row].append(TableView.Cell(text: groups.isEmpty ? "—" : "none (all diverged)", csv: ""))
                 }
@@ -204,7 +203,7 @@ public enum ResultViews {
             var columnLosses: [[Double?]] = Array(repeating: [], count: seriesValues.count)
             for row in rowGroups {
                 let lr = lrOf(row.groups[0])
-                var cells = [TableView.Cell(text: NumberFormat.learningRate(lr), csv: NumberFormat.exact(lr))]
+                var cells = [TableView.Cell.learningRate(lr)]
                 for (column, value) in seriesValues.enumerated() {
                     let group = row.groups.first { group in series.map { group.values[$0] == value } ?? true }
                     cells.append(lossCell(group))
@@ -215,7 +214,7 @@ public enum ResultViews {
             for column in seriesValues.indices { TableView.markBest(&rows, column: column + 1, values: columnLosses[column]) }
             let title = panelAxes.isEmpty ? "" : "\(analysis.title(of: panel.key)): "
             tables.append(TableView(caption: "\(title)final train loss by learning rate $\\eta$ (rows) and \(axisPhrase(series)) (columns); ★: the lowest loss in its column, i.e. that column's best $\\eta$.",
-                                    columns: columns, rows: rows))
+                                    columns: columns, rows: rows, panel: analysis.csvTitle(of: panel.key)))
         }
         return ViewOutput(html: tables.map { $0.html() }.joined(), tables: tables)
     }
@@ -298,6 +297,7 @@ public enum ResultViews {
                             caption: "Coordinate check: $\\mathrm{RMS}(x_L)$, the size of the residual stream after the last block, at steps \(steps.map(String.init).joined(separator: ", ")) ($t = 0$ is at init) against \(xPhrase). Flat lines mean the scale does not drift with \(xPhrase).")
         var html = stream.html
         var data = [stream.data]
+        data[0].panel = "rms"
         if !deltaPanels.isEmpty {
             var deltaPlot = SVGPlot(xLabel: xLabel, yLabel: "RMS(x_{L,t} − x_{L,0})", xScale: .log2Size, yScale: .log10, panels: deltaPanels,
                                     description: "\(figureName(analysis)): RMS of the change of the last block's output against \(xLabel)")
@@ -306,13 +306,14 @@ public enum ResultViews {
                                 caption: "Change of the residual stream since init, $\\mathrm{RMS}(x_{L,t} - x_{L,0})$, against \(xPhrase): flat under depth-μP (TP6 §5), growing or shrinking otherwise.")
             html += change.html
             data.append(change.data)
+            data[data.count - 1].panel = "change"
         }
         let symbol = xAxis == "width" ? "n" : "L"
         let table = TableView(caption: "Slopes against $\\log \(symbol)$ at each recorded step, seeds averaged: 0 means the size does not change with \(xPhrase). Depth-μP predicts 0 for both; $(\\tfrac12, 0)$ predicts ½ for the change after the first update (TP6 §5).",
                               columns: [TableView.Column("", isNumber: false), TableView.Column("step", isNumber: true, heading: "step $t$"),
                                         TableView.Column("slope of log RMS(x_L)", isNumber: true, heading: "slope of $\\log\\mathrm{RMS}(x_L)$", label: "slope, size of the stream"),
                                         TableView.Column("slope of log RMS(x_L,t − x_L,0)", isNumber: true, heading: "slope of $\\log\\mathrm{RMS}(x_{L,t} - x_{L,0})$", label: "slope, change since init")],
-                              rows: slopeRows)
+                              rows: slopeRows, panel: "slopes")
         html += table.html()
         return ViewOutput(html: html, tables: [table] + data)
     }
@@ -345,9 +346,12 @@ public enum ResultViews {
                            panels: [SVGPlot.Panel(title: "relative weight update per block", series: lines)],
                            description: "\(figureName(analysis)): relative weight update per block against \(xLabel)")
         let table = TableView(caption: "Slope of $\\log(\\lVert\\Delta W_l\\rVert/\\lVert W_{l,0}\\rVert)$ against $\\log \(xAxis == "width" ? "n" : "L")$ (depth-μP predicts −½ in depth).",
-                              columns: [TableView.Column("", isNumber: false), TableView.Column("slope", isNumber: true)], rows: rows)
+                              columns: [TableView.Column("", isNumber: false), TableView.Column("slope", isNumber: true)], rows: rows,
+                              panel: "slopes")
         let figure = figure(plot, caption: "Relative weight update $\\lVert\\Delta W_l\\rVert_F/\\lVert W_{l,0}\\rVert_F$ at the end of training, averaged over blocks and seeds, against \(axisPhrase(xAxis)).")
-        return ViewOutput(html: figure.html + table.html(), tables: [table, figure.data])
+        var plotData = figure.data
+        plotData.panel = "plot"
+        return ViewOutput(html: figure.html + table.html(), tables: [table, plotData])
     }
 
     // MARK: init-variance
@@ -373,7 +377,7 @@ public enum ResultViews {
             cells.append(cell(measured))
             cells.append(cell(exact))
             let error = BlockAnalysis.initRatioRelativeError(group)
-            cells.append(error.map { TableView.Cell(text: String(format: "%.1f%%", $0 * 100), csv: NumberFormat.exact($0)) }
+            cells.append(error.map { TableView.Cell(text: NumberFormat.percent($0), csv: NumberFormat.exact($0)) }
                          ?? TableView.Cell(text: "—", csv: ""))
             rows.append(cells)
         }
@@ -382,6 +386,7 @@ public enum ResultViews {
         // The trend the table teaches, drawn: measured ratio against depth, one curve per remaining combination.
         var html = ""
         var tables = [table]
+        tables[0].panel = "ratios"
         if analysis.hasAxis("depth") {
             var lines: [SVGPlot.Series] = []
             for curve in analysis.partition(by: analysis.axisNames(excluding: ["depth"])) {
@@ -395,6 +400,7 @@ public enum ResultViews {
             let figure = figure(plot, caption: "The measured ratios of the table against depth $L$ (log scales): a straight rising line is exponential growth; a flat one is a stream whose size does not depend on depth.")
             html += figure.html
             tables.append(figure.data)
+            tables[tables.count - 1].panel = "plot"
         }
         return ViewOutput(html: html + table.html(), tables: tables)
     }
@@ -413,14 +419,15 @@ public enum ResultViews {
         for group in analysis.groups {
             var cells = axisNames.isEmpty ? [TableView.Cell(text: "all")] : axisNames.map { name -> TableView.Cell in
                 let value = group.values[name] ?? ""
-                return name == "lr" ? TableView.Cell(text: NumberFormat.learningRate(group.spec.learningRate), csv: NumberFormat.exact(group.spec.learningRate))
+                return name == "lr" ? TableView.Cell.learningRate(group.spec.learningRate)
                     : TableView.Cell(text: DisplayName.cell(value, axis: name), csv: value)
             }
             cells.append(lossCell(group))
             if hasTest {
                 let usable = group.divergedAtStep == nil
-                for value in [group.mean { $0.testLoss }, group.mean { $0.testAccuracy }] {
-                    cells.append(value.flatMap { usable ? $0 : nil }.map { TableView.Cell(text: NumberFormat.prose($0, digits: 4), csv: NumberFormat.exact($0)) } ?? TableView.Cell(text: "—", csv: ""))
+                for (value, format) in [(group.mean { $0.testLoss }, { NumberFormat.prose($0, digits: 4) }),
+                                        (group.mean { $0.testAccuracy }, NumberFormat.percent)] {
+                    cells.append(value.flatMap { usable ? $0 : nil }.map { TableView.Cell(text: format($0), csv: NumberFormat.exact($0)) } ?? TableView.Cell(text: "—", csv: ""))
                 }
             }
             rows.append(cells)

@@ -167,7 +167,7 @@ final class ResultViewsTests: XCTestCase {
         XCTAssertNil(provider.crossReferenceHTML(forBlockID: "nope"))
         let files = provider.sideFiles(pageName: "notes", notebookFile: "notes.md").map(\.name)
         // The plot's values are a CSV too (loss-vs-lr), so nothing is reachable only by hovering.
-        XCTAssertEqual(files, ["notes.results.json", "notes.lr-transfer.loss-vs-lr.csv", "notes.lr-transfer.best-lr.csv", "notes.lr-transfer.loss-table.csv", "notes.lr-transfer.loss-table-2.csv"])
+        XCTAssertEqual(files, ["notes.results.json", "notes.lr-transfer.loss-vs-lr.csv", "notes.lr-transfer.best-lr.csv", "notes.lr-transfer.loss-table.sp.csv", "notes.lr-transfer.loss-table.depth-mup.csv"])
     }
 }
 
