@@ -144,9 +144,9 @@ extension NotebookPipeline {
         }
         let cached = isCached.filter { $0 }.count
         if calibrate, cached < points.count, let largest = flops.indices.max(by: { flops[$0] < flops[$1] }) {
-            // Per-step time of the largest point from two short runs, so that loading the data
-            // and building the model (paid once per run, and once per process for the data)
-            // do not count as training time.
+            // Per-step time of the largest point from two short runs (2 and 10 steps), so that
+            // loading the data and building the model do not count as training time; those are
+            // then added on their own (below).
             let steps = points[largest].spec.steps
             func timed(_ count: Int) -> Double? {
                 var probe = points[largest].spec
@@ -157,11 +157,21 @@ extension NotebookPipeline {
                 return Date().timeIntervalSince(started)
             }
             let short = min(2, steps), long = min(10, steps)
-            if timed(1) != nil, let shortTime = timed(short), let longTime = timed(long) {
+            if let firstTime = timed(1), let shortTime = timed(short), let longTime = timed(long) {
                 let perStep = long > short ? max(0, longTime - shortTime) / Double(long - short) : longTime / Double(long)
-                let perFLOP = perStep / max(1, flops[largest] / Double(steps))
-                let uncachedFLOPs = zip(flops, isCached).filter { !$0.1 }.reduce(0.0) { $0 + $1.0 }
-                let remaining = uncachedFLOPs * perFLOP / Double(min(jobs, points.count - cached))
+                let largestPerStep = max(1, flops[largest] / Double(steps))
+                let perFLOP = perStep / largestPerStep
+                // NOTE: what a run costs besides its steps (building the model, the measurements,
+                // the test set) comes from the short run, scaled by each point's size; loading
+                // the data, paid once per process, from the first. Without them the estimate of
+                // notebook 01 at ci scale (many runs of 3 steps) was 2.7× optimistic.
+                let fixed = max(0, shortTime - Double(short) * perStep)
+                let loading = max(0, firstTime - fixed - perStep)
+                var work = 0.0
+                for (index, point) in points.enumerated() where !isCached[index] {
+                    work += flops[index] * perFLOP + fixed * (flops[index] / Double(max(1, point.spec.steps))) / largestPerStep
+                }
+                let remaining = loading + work / Double(min(jobs, points.count - cached))
                 text += ", ~\(secondsText(remaining)) with \(counted(jobs, "job"))"
             }
         }
