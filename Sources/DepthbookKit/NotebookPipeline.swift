@@ -80,7 +80,7 @@ public final class NotebookPipeline: Sendable {
     /// scale) to `errors`.
     static func decodeBlocks(_ notebook: Notebook, scale: String?, errors: inout [Error]) -> [PreparedBlock] {
         let matter = notebook.frontMatter
-        let defaults: SpecNode?
+        var defaults: SpecNode?
         do {
             defaults = try matter.defaults.map { node in
                 // Front-matter YAML line k is file line k + 1; columns are the file's.
@@ -90,12 +90,14 @@ public final class NotebookPipeline: Sendable {
             errors.append(error)
             return []
         }
+        // `--set defaults.…` over the front matter's defaults; `--set KEY…` over every block.
+        if let set = notebook.parameters.defaults { defaults = defaults.map { $0.merged(with: set) } ?? set }
         let active = scale ?? matter.scale
         var seen: [String: Int] = [:]
         var blocks: [PreparedBlock] = []
         for cell in notebook.experiments {
             do {
-                let spec = try ExperimentSpec.decode(cell, defaults: defaults, scale: active)
+                let spec = try ExperimentSpec.decode(cell, defaults: defaults, scale: active, overrides: notebook.parameters.block)
                 if let id = spec.id {
                     if let first = seen[id] {
                         throw SpecError(location: cell.range.start, block: cell.label, path: "id",
