@@ -50,6 +50,31 @@ public struct CheckRequest: Sendable {
     }
 }
 
+/// Every bad-input error `check` found (at most ``limit``), as one error: the command prints
+/// each on its own line and exits 2.
+public struct BadInput: Error, CustomStringConvertible {
+    /// How many errors are kept and shown.
+    public static let limit = 50
+    /// The first ``limit`` errors, in the order they were found.
+    public var errors: [Error]
+    /// How many were found in all.
+    public var total: Int
+
+    public init(_ errors: [Error]) {
+        self.errors = Array(errors.prefix(Self.limit))
+        total = errors.count
+    }
+
+    /// One `error: …` line per error, then `N errors` (`, the first 50 shown`) when there are several.
+    public var lines: [String] {
+        var lines = errors.map { "error: \($0)" }
+        if total > 1 { lines.append("\(counted(total, "error"))" + (total > errors.count ? ", the first \(errors.count) shown" : "")) }
+        return lines
+    }
+
+    public var description: String { errors.map { "\($0)" }.joined(separator: "\n") }
+}
+
 extension NotebookPipeline {
     /// Parses and validates a notebook (as ``prepare(path:scale:parse:)``) and estimates each
     /// block's cost; trains nothing but a few calibration steps.
@@ -58,9 +83,15 @@ extension NotebookPipeline {
     /// seconds scale them by the speed of short calibration runs of the block's largest point
     /// and divide by `jobs`.
     ///
-    /// - Throws: the first bad-input error, located.
+    /// A point that two blocks share is counted (and estimated) once, in the first block that
+    /// has it; later blocks say how many of theirs an earlier block runs.
+    ///
+    /// - Throws: ``BadInput`` with every bad-input error (``diagnose(_:path:scale:validatingData:)``,
+    ///   at most ``BadInput/limit``), each located; a ``NotebookError`` that stops parsing.
     public func check(_ request: CheckRequest) throws -> CheckReport {
-        let prepared = try prepare(path: request.notebookPath, scale: request.scale, parse: request.parse, validatingData: true)
+        let notebook = try Notebook.load(path: request.notebookPath, options: request.parse)
+        let (prepared, errors) = try diagnose(notebook, path: request.notebookPath, scale: request.scale, validatingData: true)
+        if !errors.isEmpty { throw BadInput(errors) }
         let parsed = prepared.notebook
         var math = 0, references = 0
         for item in parsed.inlines {
@@ -71,6 +102,7 @@ extension NotebookPipeline {
             }
         }
         var lines: [String] = []
+        var countedPoints = Set<PointSpec>()
         var warnings: [Diagnostic] = []
         for cell in parsed.cells {
             let range = "\(cell.range.start.line)-\(cell.range.end.line)"
@@ -82,7 +114,7 @@ extension NotebookPipeline {
                 var line = "\(padded)experiment \(experiment.id ?? "-") (block \(experiment.index))"
                 if let block = prepared.blocks.first(where: { $0.cell.index == experiment.index }) {
                     line += ": " + Self.estimate(block.spec, executor: prepared.executor, cache: prepared.cache,
-                                                 jobs: request.jobs, calibrate: request.calibrate)
+                                                 jobs: request.jobs, calibrate: request.calibrate, counted: &countedPoints)
                     if let warning = Self.cachedGridEdgeWarning(block, executor: prepared.executor, cache: prepared.cache,
                                                                 computing: request.calibrate) {
                         warnings.append(Diagnostic(.warning, warning))
@@ -120,11 +152,16 @@ extension NotebookPipeline {
         return BlockAnalysis(result).gridEdgeWarning()
     }
 
-    /// `24 points, 1.9 GFLOP, ~3 s with 2 jobs (12 cached)`, or the reason there is no estimate.
+    /// `24 points, 1.9 GFLOP, ~3 s with 2 jobs (12 cached, 4 run by an earlier block)`, or the
+    /// reason there is no estimate. Points in `counted` (earlier blocks') cost nothing here; this
+    /// block's are added to it.
     static func estimate(_ spec: ExperimentSpec, executor: any PointExecutor, cache: ResultCache, jobs: Int,
-                         calibrate: Bool) -> String {
-        let points = Sweep.points(of: spec)
-        var text = counted(points.count, "point")
+                         calibrate: Bool, counted earlier: inout Set<PointSpec>) -> String {
+        let all = Sweep.points(of: spec)
+        let points = all.filter { !earlier.contains($0.spec) }
+        let shared = all.count - points.count
+        earlier.formUnion(all.map(\.spec))
+        var text = counted(all.count, "point")
         let flops: [Double]
         do {
             flops = try points.map { try executor.flopsPerStep($0.spec) * Double($0.spec.steps) }
@@ -142,9 +179,9 @@ extension NotebookPipeline {
         }
         let cached = isCached.filter { $0 }.count
         if calibrate, cached < points.count, let largest = flops.indices.max(by: { flops[$0] < flops[$1] }) {
-            // Per-step time of the largest point from two short runs, so that loading the data
-            // and building the model (paid once per run, and once per process for the data)
-            // do not count as training time.
+            // Per-step time of the largest point from two short runs (2 and 10 steps), so that
+            // loading the data and building the model do not count as training time; those are
+            // then added on their own (below).
             let steps = points[largest].spec.steps
             func timed(_ count: Int) -> Double? {
                 var probe = points[largest].spec
@@ -155,15 +192,26 @@ extension NotebookPipeline {
                 return Date().timeIntervalSince(started)
             }
             let short = min(2, steps), long = min(10, steps)
-            if timed(1) != nil, let shortTime = timed(short), let longTime = timed(long) {
+            if let firstTime = timed(1), let shortTime = timed(short), let longTime = timed(long) {
                 let perStep = long > short ? max(0, longTime - shortTime) / Double(long - short) : longTime / Double(long)
-                let perFLOP = perStep / max(1, flops[largest] / Double(steps))
-                let uncachedFLOPs = zip(flops, isCached).filter { !$0.1 }.reduce(0.0) { $0 + $1.0 }
-                let remaining = uncachedFLOPs * perFLOP / Double(min(jobs, points.count - cached))
+                let largestPerStep = max(1, flops[largest] / Double(steps))
+                let perFLOP = perStep / largestPerStep
+                // NOTE: what a run costs besides its steps (building the model, the measurements,
+                // the test set) comes from the short run, scaled by each point's size; loading
+                // the data, paid once per process, from the first. Without them the estimate of
+                // notebook 01 at ci scale (many runs of 3 steps) was 2.7× optimistic.
+                let fixed = max(0, shortTime - Double(short) * perStep)
+                let loading = max(0, firstTime - fixed - perStep)
+                var work = 0.0
+                for (index, point) in points.enumerated() where !isCached[index] {
+                    work += flops[index] * perFLOP + fixed * (flops[index] / Double(max(1, point.spec.steps))) / largestPerStep
+                }
+                let remaining = loading + work / Double(min(jobs, points.count - cached))
                 text += ", ~\(secondsText(remaining)) with \(counted(jobs, "job"))"
             }
         }
-        if cached > 0 { text += " (\(cached) cached)" }
+        let notes = (cached > 0 ? ["\(cached) cached"] : []) + (shared > 0 ? ["\(shared) run by an earlier block"] : [])
+        if !notes.isEmpty { text += " (\(notes.joined(separator: ", ")))" }
         return text
     }
 

@@ -52,64 +52,108 @@ public final class NotebookPipeline: Sendable {
     ///     (``ExecutorFactory/validate``); a book checks every chapter's together.
     public func prepare(_ notebook: Notebook, path: String, scale: String? = nil,
                         validatingData: Bool = false, alone: Bool = true) throws -> PreparedNotebook {
+        let (prepared, errors) = try diagnose(notebook, path: path, scale: scale, validatingData: validatingData, alone: alone)
+        if let first = errors.first { throw first }
+        return prepared
+    }
+
+    /// Every bad-input error of `notebook` that ``prepare(_:path:scale:validatingData:)`` looks
+    /// for, in the order it looks (blocks, the scale, cross-references, inline references, data
+    /// files), each located; and the notebook prepared with the blocks that decoded.
+    ///
+    /// Problems that follow from an earlier one are left out: an inline reference to a block that
+    /// did not decode, the data of such a block.
+    ///
+    /// - Parameter alone: as for ``prepare(_:path:scale:validatingData:alone:)``.
+    /// - Throws: the executor settings' error (``ExecutorFactory/validate``), which stops
+    ///   everything else.
+    public func diagnose(_ notebook: Notebook, path: String, scale: String? = nil,
+                         validatingData: Bool = false, alone: Bool = true) throws -> (prepared: PreparedNotebook, errors: [Error]) {
         let url = URL(fileURLWithPath: path).standardizedFileURL
         if alone { try executors.validate([(notebook.file, notebook.frontMatter.executor)]) }
         let executor = try executors.make(url.deletingLastPathComponent(), notebook.frontMatter.executor)
-        let blocks = try Self.decodeBlocks(notebook, scale: scale)
-        try Self.validateReferences(notebook, blocks: blocks)
-        try Self.checkData(blocks, executor: executor, validating: validatingData)
-        return PreparedNotebook(path: path, notebook: notebook, blocks: blocks, executor: executor,
-                                cache: Self.cache(forNotebookAt: path))
+        var errors: [Error] = []
+        let blocks = Self.decodeBlocks(notebook, scale: scale, errors: &errors)
+        let broken = Set(notebook.experiments.filter { cell in !blocks.contains { $0.cell.index == cell.index } }
+            .flatMap { [$0.id, String($0.index)].compactMap { $0 } })
+        Self.validateReferences(notebook, blocks: blocks, skippingBlocks: broken, errors: &errors)
+        Self.checkData(blocks, executor: executor, validating: validatingData, errors: &errors)
+        let prepared = PreparedNotebook(path: path, notebook: notebook, blocks: blocks, executor: executor,
+                                        cache: Self.cache(forNotebookAt: path))
+        return (prepared, errors)
     }
 
-    /// Decodes every block; the first error stops.
-    static func decodeBlocks(_ notebook: Notebook, scale: String?) throws -> [PreparedBlock] {
+    /// Decodes every block that can be, appending each error (one per block at most, then a bad
+    /// scale) to `errors`.
+    static func decodeBlocks(_ notebook: Notebook, scale: String?, errors: inout [Error]) -> [PreparedBlock] {
         let matter = notebook.frontMatter
-        var defaults = try matter.defaults.map { node in
-            // Front-matter YAML line k is file line k + 1; columns are the file's.
-            try SpecNode(yams: node, origin: SourceLocation(file: notebook.file, line: 2, column: 1), block: "defaults")
+        var defaults: SpecNode?
+        do {
+            defaults = try matter.defaults.map { node in
+                // Front-matter YAML line k is file line k + 1; columns are the file's.
+                try SpecNode(yams: node, origin: SourceLocation(file: notebook.file, line: 2, column: 1), block: "defaults")
+            }
+        } catch {
+            errors.append(error)
+            return []
         }
         // `--set defaults.…` over the front matter's defaults; `--set KEY…` over every block.
         if let set = notebook.parameters.defaults { defaults = defaults.map { $0.merged(with: set) } ?? set }
         let active = scale ?? matter.scale
         var seen: [String: Int] = [:]
-        let blocks: [PreparedBlock] = try notebook.experiments.map { cell in
-            let spec = try ExperimentSpec.decode(cell, defaults: defaults, scale: active, overrides: notebook.parameters.block)
-            if let id = spec.id {
-                if let first = seen[id] {
-                    throw SpecError(location: cell.range.start, block: cell.label, path: "id",
-                                    message: "id \(id) is already used by block \(first); ids must be unique")
+        var blocks: [PreparedBlock] = []
+        for cell in notebook.experiments {
+            do {
+                let spec = try ExperimentSpec.decode(cell, defaults: defaults, scale: active, overrides: notebook.parameters.block)
+                if let id = spec.id {
+                    if let first = seen[id] {
+                        throw SpecError(location: cell.range.start, block: cell.label, path: "id",
+                                        message: "id \(id) is already used by block \(first); ids must be unique")
+                    }
+                    seen[id] = cell.index
                 }
-                seen[id] = cell.index
+                blocks.append((cell, spec))
+            } catch {
+                errors.append(error)
             }
-            return (cell, spec)
         }
-        // A scale no block defines is a typo (`--scale cl`), not a request for a full run.
+        // A scale no block defines is a typo (`--scale cl`), not a request for a full run
+        // (known once every block decoded).
         let defined = Set(blocks.flatMap(\.spec.scaleNames))
-        if active != "full", !blocks.isEmpty, !defined.contains(active) {
+        if active != "full", !blocks.isEmpty, blocks.count == notebook.experiments.count, !defined.contains(active) {
             let known = (["full"] + defined.sorted()).joined(separator: ", ")
-            throw NotebookError.located(SourceLocation(file: notebook.file, line: 1, column: 1),
-                                        message: "\(scale != nil ? "--scale" : "front matter scale"): no block defines scale \"\(active)\"",
-                                        hint: "this notebook's scales are \(known)")
+            errors.append(NotebookError.located(SourceLocation(file: notebook.file, line: 1, column: 1),
+                                                message: "\(scale != nil ? "--scale" : "front matter scale"): no block defines scale \"\(active)\"",
+                                                hint: "this notebook's scales are \(known)"))
         }
         return blocks
     }
 
     /// Resolves every inline reference against the blocks' sweeps before anything runs, so a
-    /// typo in `{{block.quantity[…]}}` is reported at once rather than after the experiments.
-    ///
-    /// - Throws: the ``RenderError`` of the first bad reference, located.
-    static func validateReferences(_ notebook: Notebook, blocks: [PreparedBlock]) throws {
+    /// typo in `{{block.quantity[…]}}` is reported at once rather than after the experiments:
+    /// appends every bad cross-reference (``Notebook/crossReferenceErrors(blockIDs:)``) and every
+    /// inline reference that does not resolve to `errors`, skipping references to the blocks
+    /// named in `skippingBlocks` (ones that did not decode).
+    static func validateReferences(_ notebook: Notebook, blocks: [PreparedBlock], skippingBlocks: Set<String>,
+                                   errors: inout [Error]) {
+        let blockIDs = Set(blocks.compactMap(\.spec.id) + notebook.experiments.compactMap(\.id)).union(skippingBlocks)
+        errors += notebook.crossReferenceErrors(blockIDs: blockIDs) as [Error]
         let unrun = blocks.map { block -> BlockResult in
             let points = Sweep.points(of: block.spec)
             return BlockResult(cell: block.cell, spec: block.spec, axes: Sweep.axes(of: block.spec), points: points,
                                outcomes: points.map { _ in .cancelled }, status: .ok, failsCommand: false)
         }
+        let provider = CollectingProvider(base: ExecutedBlocks(results: unrun), skippingBlocks: skippingBlocks)
         var options = RenderOptions()
         options.fragment = true
-        _ = try PageRenderer.renderPage(notebook: notebook, provider: ExecutedBlocks(results: unrun), options: options)
-        // The front matter's book headline quotes results too.
-        _ = try Book.headlineHTML(Book.Chapter(path: notebook.file, notebook: notebook), provider: ExecutedBlocks(results: unrun))
+        do {
+            _ = try PageRenderer.renderPage(notebook: notebook, provider: provider, options: options)
+            // The front matter's book headline quotes results too.
+            _ = try Book.headlineHTML(Book.Chapter(path: notebook.file, notebook: notebook), provider: provider)
+        } catch {
+            errors.append(error)
+        }
+        errors += provider.errors
     }
 
     /// Refuses blocks whose data files do not exist, asking the executor which are missing.
@@ -118,14 +162,14 @@ public final class NotebookPipeline: Sendable {
     /// every problem `render` would meet.
     ///
     /// - Throws: ``SpecError`` at the block, naming the key and the file, with a hint.
-    static func checkData(_ blocks: [PreparedBlock], executor: any PointExecutor, validating: Bool) throws {
+    static func checkData(_ blocks: [PreparedBlock], executor: any PointExecutor, validating: Bool, errors: inout [Error]) {
         var checked: Set<DataSpec> = []
         for block in blocks {
             guard let missing = executor.missingDataFiles(for: block.spec.data).first else {
                 guard validating, checked.insert(block.spec.data).inserted else { continue }
                 if let problem = executor.dataProblem(for: block.spec.data) {
-                    throw SpecError(location: block.cell.range.start, block: block.cell.label, path: problem.key,
-                                    message: problem.message)
+                    errors.append(SpecError(location: block.cell.range.start, block: block.cell.label, path: problem.key,
+                                            message: problem.message))
                 }
                 continue
             }
@@ -133,8 +177,8 @@ public final class NotebookPipeline: Sendable {
                 ? "install Debian's dataset-fashion-mnist (make deps does), or set data.directory"
                 : "fix the path (relative paths are read from the notebook's folder)"
             // At the key that names the file (or, for a default, `data:`), not at the fence.
-            throw SpecError(location: dataKeyLocation(block.cell, missing.key), block: block.cell.label, path: missing.key,
-                            message: "no such file \(missing.path); hint: \(hint)")
+            errors.append(SpecError(location: dataKeyLocation(block.cell, missing.key), block: block.cell.label, path: missing.key,
+                                    message: "no such file \(missing.path); hint: \(hint)"))
         }
     }
 
@@ -277,9 +321,45 @@ public final class NotebookPipeline: Sendable {
             for file in rendered.sideFiles {
                 outputs.add(file.contents, to: directory.appendingPathComponent(file.name).path)
             }
+            // What the last render of this notebook wrote here and this one does not: removed.
+            let manifest = OutputManifest(page: destination, notebookFile: rendered.notebook.file)
+            let names = rendered.sideFiles.map(\.name)
+            for stale in manifest.staleFiles(keeping: names) { outputs.remove(stale) }
+            if !names.isEmpty || FileManager.default.fileExists(atPath: manifest.path) {
+                outputs.add(manifest.contents(names), to: manifest.path)
+            }
         }
         outputs.add(Data(rendered.page.html.utf8), to: destination)
     }
+}
+
+/// A provider for validation: ``ExecutedBlocks``'s, but a reference that does not resolve is
+/// recorded in ``errors`` (and shows as nothing) instead of stopping the page, and references
+/// to blocks that did not decode are not resolved at all.
+final class CollectingProvider: BlockContentProvider {
+    let base: ExecutedBlocks
+    let skippingBlocks: Set<String>
+    private(set) var errors: [Error] = []
+
+    init(base: ExecutedBlocks, skippingBlocks: Set<String>) {
+        self.base = base
+        self.skippingBlocks = skippingBlocks
+    }
+
+    func html(for cell: ExperimentCell) -> String { "" }
+
+    func inlineHTML(for reference: InlineReference) throws -> String {
+        let block = reference.text.split(separator: ".", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        guard !skippingBlocks.contains(block) else { return "" }
+        do {
+            return try base.inlineHTML(for: reference)
+        } catch {
+            errors.append(error)
+            return ""
+        }
+    }
+
+    func crossReferenceHTML(forBlockID id: String) -> String? { base.crossReferenceHTML(forBlockID: id) }
 }
 
 /// One experiment block, decoded: the unit the Scheduler runs.

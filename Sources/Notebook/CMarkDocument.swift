@@ -29,14 +29,28 @@ enum CMarkDocument {
                 pipeTables: pipeTables)
         }
         let structure = blockStructure(bytes: bytes, lines: source)
-        var protection = MathProtection(
-            bytes: bytes, lineStarts: source.lineStarts, kinds: structure.kinds,
-            leafStarts: structure.leafStarts, experimentIDs: structure.experimentIDs,
-            brackets: math == .brackets, file: file)
-        protection.run()
-        return try cells(
+        func protect(_ targets: Set<String>) -> MathProtection {
+            var protection = MathProtection(
+                bytes: bytes, lineStarts: source.lineStarts, kinds: structure.kinds,
+                leafStarts: structure.leafStarts, targets: targets, brackets: math == .brackets, file: file)
+            protection.run()
+            return protection
+        }
+        var protection = protect(structure.targets)
+        // Equation labels are found while protecting; `@eq-x` may come before its equation, so a
+        // notebook with labelled equations is protected once more knowing them (the labels do
+        // not depend on the targets: an id never holds `$`).
+        let equationIDs = Set(protection.equationLabels.map(\.label))
+        if !equationIDs.isSubset(of: structure.targets) {
+            protection = protect(structure.targets.union(equationIDs))
+        }
+        var notebook = try cells(
             protected: protection.output, source: source, file: file, frontMatter: frontMatter,
             inlines: protection.items, rawHTML: rawHTML, pipeTables: pipeTables)
+        try notebook.addEquationLabels(protection.equationLabels)
+        notebook.captionLabels = structure.captionLabels
+        notebook.uncitedWords = protection.uncited.map { UncitedWord(id: $0.id, location: $0.location) }
+        return notebook
     }
 
     /// cmark's HTML for `markdown`, without any protection.
@@ -52,7 +66,11 @@ enum CMarkDocument {
     struct Structure: Equatable {
         var kinds: [MathProtection.LineKind]
         var leafStarts: [Int]
-        var experimentIDs: Set<String>
+        /// What `@id` may cite: experiment ids (the fence's `{#id}` or a top-level `id:` line of
+        /// its YAML) and table captions' labels (`Table: … {#tbl-x}`).
+        var targets: Set<String>
+        /// The table captions' labels alone.
+        var captionLabels: Set<String> = []
     }
 
     private static func needsProtection(_ bytes: [UInt8]) -> Bool {
@@ -64,7 +82,7 @@ enum CMarkDocument {
     /// that they agree).
     static func blockStructure(bytes: [UInt8], lines: SourceLines, neutralize: Bool = true) -> Structure {
         var structure = Structure(
-            kinds: Array(repeating: .other, count: lines.count), leafStarts: [], experimentIDs: [])
+            kinds: Array(repeating: .other, count: lines.count), leafStarts: [], targets: [])
         guard let document = parse(neutralize ? structureText(bytes, lines: lines) : bytes) else { return structure }
         defer { cmark_node_free(document) }
         // Only blocks matter here: descend into containers, never into inline content.
@@ -84,12 +102,17 @@ enum CMarkDocument {
                     for line in first...max(first, last) where structure.kinds[line] == .other {
                         structure.kinds[line] = .leaf(id)
                     }
+                    if type == CMARK_NODE_PARAGRAPH, let caption = TableCaption(contentLines(node, lines: lines)),
+                       let label = caption.label {
+                        structure.targets.insert(label)
+                        structure.captionLabels.insert(label)
+                    }
                 case CMARK_NODE_CODE_BLOCK, CMARK_NODE_HTML_BLOCK:
                     for line in first...max(first, last) { structure.kinds[line] = .verbatim }
                     // Only top-level fences are experiment cells, so only their ids can be cited.
                     if type == CMARK_NODE_CODE_BLOCK, parent == document, cmark_node_get_fence_info(node)?.pointee ?? 0 != 0,
-                       case .experiment(let id?) = ExperimentInfo(fenceInfo(line: first, lines: lines)) {
-                        structure.experimentIDs.insert(id)
+                       case .experiment(let id) = ExperimentInfo(fenceInfo(line: first, lines: lines)) {
+                        if let id = id ?? yamlID(lines: (first + 1)..<max(first + 1, last), in: lines) { structure.targets.insert(id) }
                     }
                 case CMARK_NODE_BLOCK_QUOTE, CMARK_NODE_LIST, CMARK_NODE_ITEM:
                     visit(node)
@@ -193,6 +216,23 @@ enum CMarkDocument {
         return String(decoding: info, as: UTF8.self)
     }
 
+    /// The id a block's YAML gives itself on a top-level `id:` line (`id: lr-transfer`, quoted
+    /// or not), read from the original lines `body` of its fence; nil when there is none or it
+    /// is not an id. Only for pass 1's list of what `@id` may cite: the spec decoder reads the key.
+    private static func yamlID(lines body: Range<Int>, in lines: SourceLines) -> String? {
+        for line in body where line < lines.count {
+            let text = lines.original[lines.lineStarts[line]..<lines.lineStarts[line + 1]]
+            guard text.starts(with: Array("id:".utf8)) else { continue }
+            var value = String(decoding: text.dropFirst(3), as: UTF8.self).trimmedWhitespace()
+            if let comment = value.range(of: " #") { value = String(value[..<comment.lowerBound]).trimmedWhitespace() }
+            if value.count >= 2, let quote = value.first, quote == "\"" || quote == "'", value.last == quote {
+                value = String(value.dropFirst().dropLast())
+            }
+            return !value.isEmpty && value.utf8.allSatisfy(isIDByte) ? value : nil
+        }
+        return nil
+    }
+
     // MARK: - Pass 2: cells of the protected text
 
     private static func cells(
@@ -270,7 +310,7 @@ enum CMarkDocument {
             }
         }
         // After the ranges are taken: a table's custom block has no source position.
-        if pipeTables { convertTables(document, protected: protected, options: options) }
+        let tables = pipeTables ? convertTables(document, protected: protected, options: options, file: file) : []
         let segments = renderBytes(document, options: options) { split($0, headings: &headings) }
 
         var cells: [Cell] = []
@@ -315,9 +355,11 @@ enum CMarkDocument {
                 }
             }
         }
-        return Notebook(
+        var notebook = Notebook(
             file: file, frontMatter: frontMatter, cells: cells, headings: headings, inlines: inlines,
             rawHTMLAllowed: rawHTML)
+        for (label, location) in tables { try notebook.addTarget(label, kind: .table, at: location) }
+        return notebook
     }
 
     /// Splits the document's HTML at the separator tokens and fills in each heading's inner
@@ -355,13 +397,20 @@ enum CMarkDocument {
     // MARK: - Pipe tables
 
     /// Replaces each paragraph that is a pipe table (`PipeTable`) by a custom block holding the
-    /// table's HTML; the cells' inline HTML comes from cmark.
+    /// table's HTML; the cells' inline HTML comes from cmark. A caption paragraph
+    /// (`TableCaption`) right below the table, else right above it, becomes the table's
+    /// `<caption>` (numbered when labelled) and leaves the prose.
     ///
     /// The cells are parsed in one extra document: one ATX heading line per cell (a heading's
     /// content is inline-parsed exactly like a paragraph's, and cannot start a block), followed
     /// by the whole protected text so that link reference definitions resolve as in the page.
-    private static func convertTables(_ document: OpaquePointer, protected: [UInt8], options: Int32) {
-        guard protected.contains(UInt8(ascii: "|")) else { return }
+    ///
+    /// - Returns: each labelled table's label and the location of its caption, in document
+    ///   order (table 1 first).
+    private static func convertTables(
+        _ document: OpaquePointer, protected: [UInt8], options: Int32, file: String
+    ) -> [(label: String, location: SourceLocation)] {
+        guard protected.contains(UInt8(ascii: "|")) else { return [] }
         let lines = SourceLines(bytes: protected)
         var found: [(node: OpaquePointer, table: PipeTable)] = []
         func visit(_ parent: OpaquePointer) {
@@ -379,18 +428,36 @@ enum CMarkDocument {
             }
         }
         visit(document)
-        guard !found.isEmpty else { return }
+        guard !found.isEmpty else { return [] }
+
+        // Captions: the paragraph after a table, else the one before, each used once.
+        var captions: [(node: OpaquePointer, caption: TableCaption)?] = []
+        var claimed = Set<OpaquePointer>()
+        let tableNodes = Set(found.map(\.node))
+        for (node, _) in found {
+            var caption: (OpaquePointer, TableCaption)?
+            for neighbour in [cmark_node_next(node), cmark_node_previous(node)] {
+                guard caption == nil, let neighbour, !claimed.contains(neighbour), !tableNodes.contains(neighbour),
+                      cmark_node_get_type(neighbour) == CMARK_NODE_PARAGRAPH,
+                      let parsed = TableCaption(contentLines(neighbour, lines: lines)) else { continue }
+                caption = (neighbour, parsed)
+                claimed.insert(neighbour)
+            }
+            captions.append(caption)
+        }
 
         var cellText: [UInt8] = []
-        for (_, table) in found {
-            for cell in table.allCells where !cell.isEmpty {
-                var content = cell
-                // A trailing `#` would be read as the heading's closing sequence.
-                if content.last == UInt8(ascii: "#"), content.dropLast().last != UInt8(ascii: "\\") {
-                    content.insert(UInt8(ascii: "\\"), at: content.count - 1)
-                }
-                cellText += Array("# ".utf8) + content + [UInt8(ascii: "\n")]
+        func addHeadingLine(_ cell: [UInt8]) {
+            var content = cell
+            // A trailing `#` would be read as the heading's closing sequence.
+            if content.last == UInt8(ascii: "#"), content.dropLast().last != UInt8(ascii: "\\") {
+                content.insert(UInt8(ascii: "\\"), at: content.count - 1)
             }
+            cellText += Array("# ".utf8) + content + [UInt8(ascii: "\n")]
+        }
+        for ((_, table), caption) in zip(found, captions) {
+            for cell in table.allCells where !cell.isEmpty { addHeadingLine(cell) }
+            if let caption, !caption.caption.text.isEmpty { addHeadingLine(caption.caption.text) }
         }
         cellText += [UInt8(ascii: "\n")] + protected
         var cellHTML: [String] = []
@@ -405,10 +472,26 @@ enum CMarkDocument {
             }
         }
         var next = cellHTML.makeIterator()
-        for (node, table) in found {
+        var labelled: [(label: String, location: SourceLocation)] = []
+        for ((node, table), caption) in zip(found, captions) {
             let rendered = table.allCells.map { $0.isEmpty ? "" : (next.next() ?? "") }
+            var captionHTML: String?
+            var id: String?
+            if let (captionNode, parsed) = caption {
+                let text = parsed.text.isEmpty ? "" : (next.next() ?? "")
+                if let label = parsed.label {
+                    labelled.append((label, SourceLocation(file: file, line: Int(cmark_node_get_start_line(captionNode)),
+                                                           column: Int(cmark_node_get_start_column(captionNode)))))
+                    id = label
+                    captionHTML = "Table \(labelled.count)" + (text.isEmpty ? "" : ": " + text)
+                } else {
+                    captionHTML = text
+                }
+                cmark_node_unlink(captionNode)
+                cmark_node_free(captionNode)
+            }
             guard let block = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK) else { continue }
-            cmark_node_set_on_enter(block, table.html(cells: rendered))
+            cmark_node_set_on_enter(block, table.html(cells: rendered, id: id, caption: captionHTML))
             if cmark_node_insert_before(node, block) == 1 {
                 cmark_node_unlink(node)
                 cmark_node_free(node)
@@ -416,14 +499,21 @@ enum CMarkDocument {
                 cmark_node_free(block)
             }
         }
+        return labelled
     }
 
     /// The lines of `paragraph` in `lines`, without their container prefixes (as many prefix
     /// bytes as the first line has before the paragraph's column) and line breaks.
     private static func paragraphLines(_ paragraph: OpaquePointer, lines: SourceLines) -> [ArraySlice<UInt8>] {
+        let content = contentLines(paragraph, lines: lines)
+        return content.count >= 2 ? content : []
+    }
+
+    /// The lines of `paragraph` in `lines` (one or more), as ``paragraphLines(_:lines:)``.
+    private static func contentLines(_ paragraph: OpaquePointer, lines: SourceLines) -> [ArraySlice<UInt8>] {
         let first = Int(cmark_node_get_start_line(paragraph)) - 1
         let last = min(Int(cmark_node_get_end_line(paragraph)) - 1, lines.count - 1)
-        guard first >= 0, first < lines.count, last > first else { return [] }
+        guard first >= 0, first < lines.count, last >= first else { return [] }
         let prefix = max(Int(cmark_node_get_start_column(paragraph)) - 1, 0)
         return (first...last).map { line in
             let start = lines.lineStarts[line]

@@ -14,8 +14,13 @@
 ///   inside a code span never delimits math). Code blocks and HTML blocks are never scanned.
 /// - brackets mode: `\(…\)` inline and `\[…\]` display.
 ///
-/// Inline references `{{ text }}` and cross-references `@id` (preceded by the line start,
-/// whitespace or `(`, naming an experiment block) are protected the same way.
+/// Inline references `{{ text }}` and cross-references `@id` or `[@id]` (`@` preceded by the
+/// line start, whitespace, `(` or `[`, naming one of `targets`: an experiment block, a table
+/// caption's label, a labelled equation) are protected the same way. Display math followed on its
+/// closing line by `{#label}` (`$$ E = mc^2 $$ {#eq-energy}`, Quarto's syntax) is a labelled
+/// equation: the label is taken out of the text and listed in `equationLabels`. An `@word` that
+/// names no target stays text and is listed in `uncited`, for the check that flags the ones that
+/// look like references (`CrossReferenceCheck`).
 ///
 /// NOTE: a span that covers several lines becomes one token on its first line and a filler on
 /// each following line, behind the same container prefix (`> `, list indentation), so the block
@@ -36,12 +41,17 @@ struct MathProtection {
     let kinds: [LineKind]
     /// Byte offset where each leaf (paragraph or heading) starts.
     let leafStarts: [Int]
-    let experimentIDs: Set<String>
+    /// The ids `@id` may cite: experiment blocks, table captions' labels, equation labels.
+    let targets: Set<String>
     let brackets: Bool
     let file: String
 
     private(set) var output: [UInt8] = []
     private(set) var items: [InlineItem] = []
+    /// Each labelled display equation: its item's index, its label and where the label is.
+    private(set) var equationLabels: [(item: Int, label: String, location: SourceLocation)] = []
+    /// Each `@word` (at a place a cross-reference may start) that names no target.
+    private(set) var uncited: [(id: String, location: SourceLocation)] = []
 
     /// Whether failed searches are remembered (always, except in the test that checks the memo
     /// changes nothing).
@@ -174,16 +184,29 @@ struct MathProtection {
             emit(.reference(text: text, location: location(pos, line: line)), from: pos, to: close + 2)
             return (close + 2, closeLine)
         case UInt8(ascii: "@"):
-            guard !experimentIDs.isEmpty else { return nil }
+            var bracketed = false
             if pos > lineStarts[line] {
                 let before = bytes[pos - 1]
                 guard before == UInt8(ascii: " ") || before == UInt8(ascii: "\t") || before == UInt8(ascii: "(")
+                        || before == UInt8(ascii: "[")
                 else { return nil }
+                bracketed = before == UInt8(ascii: "[")
             }
             var end = pos + 1
             while end < bytes.count, isIDByte(bytes[end]) { end += 1 }
+            guard end > pos + 1 else { return nil }
             let id = String(decoding: bytes[(pos + 1)..<end], as: UTF8.self)
-            guard experimentIDs.contains(id) else { return nil }
+            guard targets.contains(id) else {
+                uncited.append((id, location(pos, line: line)))
+                return nil
+            }
+            // `[@id]` (pandoc's citation brackets) is one reference: the `[`, copied as an
+            // ordinary byte just before, and the `]` go with it.
+            if bracketed, byte(end) == UInt8(ascii: "]"), byte(end + 1) != UInt8(ascii: "("), output.last == UInt8(ascii: "[") {
+                output.removeLast()
+                emit(.crossReference(id: id, location: location(pos, line: line)), from: pos, to: end + 1)
+                return (end + 1, line)
+            }
             emit(.crossReference(id: id, location: location(pos, line: line)), from: pos, to: end)
             return (end, line)
         case UInt8(ascii: "<"):
@@ -384,7 +407,24 @@ struct MathProtection {
         var tex = stripPrefixes(bytes[texStart..<texEnd], limit: limit)
         if display { tex = tex.trimmedWhitespace() }
         emit(.math(tex: tex, display: display, location: location(open, line: line)), from: open, to: resume)
-        return (resume, resumeLine)
+        guard display else { return (resume, resumeLine) }
+        return (equationLabel(after: resume, line: resumeLine), resumeLine)
+    }
+
+    /// Where scanning resumes after display math that ended at `resume` on `line`: past a
+    /// `{#label}` that follows it on that line (spaces or tabs between), which is recorded in
+    /// `equationLabels` and left out of the text; else `resume`.
+    private mutating func equationLabel(after resume: Int, line: Int) -> Int {
+        let end = lineEnd(line)
+        var index = resume
+        while index < end, bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: "\t") { index += 1 }
+        guard matches(Array("{#".utf8), at: index) else { return resume }
+        var close = index + 2
+        while close < end, isIDByte(bytes[close]) { close += 1 }
+        guard close > index + 2, close < end, bytes[close] == UInt8(ascii: "}") else { return resume }
+        let label = String(decoding: bytes[(index + 2)..<close], as: UTF8.self)
+        equationLabels.append((items.count - 1, label, location(index, line: line)))
+        return close + 1
     }
 
     /// Appends the token for `item`, then a filler line for every line break in `from..<to`.

@@ -21,6 +21,26 @@ public struct Notebook: Sendable {
     public var inlines: [InlineItem]
     /// Whether the HTML keeps raw HTML (cmark without safe mode).
     public var rawHTMLAllowed: Bool
+    /// The numbered things `@label` cites besides experiment blocks: labelled equations and
+    /// captioned tables, by label.
+    public var targets: [String: CrossReferenceTarget] = [:]
+    /// The label of each labelled display equation, by the index of its item in ``inlines``.
+    public var equationLabels: [Int: String] = [:]
+    /// Every `@word` in prose (where a cross-reference may start) that names no block, equation
+    /// or table: handles and typos, for ``CrossReferenceTarget`` checks by the pipeline.
+    public var uncitedWords: [UncitedWord] = []
+    /// The labels of every `Table: … {#label}` caption paragraph, whether or not a table took it.
+    public var captionLabels: Set<String> = []
+
+    init(file: String, frontMatter: FrontMatter, cells: [Cell], headings: [Heading], inlines: [InlineItem],
+         rawHTMLAllowed: Bool) {
+        self.file = file
+        self.frontMatter = frontMatter
+        self.cells = cells
+        self.headings = headings
+        self.inlines = inlines
+        self.rawHTMLAllowed = rawHTMLAllowed
+    }
     /// The command line's `--set`s (``ParseOptions/parameters``): its front-matter keys are
     /// applied to ``frontMatter`` already; its block and `defaults.…` keys wait for decoding.
     public var parameters = Parameters()
@@ -28,6 +48,62 @@ public struct Notebook: Sendable {
     /// The experiment cells, in document order.
     public var experiments: [ExperimentCell] {
         cells.compactMap { if case .experiment(let cell) = $0 { return cell } else { return nil } }
+    }
+}
+
+/// A labelled equation or captioned table: what `@label` links to and the number it shows.
+public struct CrossReferenceTarget: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        /// `$$ … $$ {#eq-x}`: shown as "Equation n", numbered "(n)" at the equation.
+        case equation
+        /// A pipe table with a caption `Table: … {#tbl-x}`: shown as "Table n".
+        case table
+    }
+
+    public var kind: Kind
+    /// 1-based, in document order among targets of the same kind.
+    public var number: Int
+    /// Where the label is written.
+    public var location: SourceLocation
+
+    /// What a cross-reference shows: `Equation 2`, `Table 1`.
+    public var name: String {
+        switch kind {
+        case .equation: return "Equation \(number)"
+        case .table: return "Table \(number)"
+        }
+    }
+}
+
+/// An `@word` that names no target, with where it is written.
+public struct UncitedWord: Sendable, Hashable {
+    public var id: String
+    public var location: SourceLocation
+}
+
+extension Notebook {
+    /// Adds target `label`, numbered after the others of its kind.
+    ///
+    /// - Throws: ``NotebookError`` when `label` is already an experiment id or another target's.
+    mutating func addTarget(_ label: String, kind: CrossReferenceTarget.Kind, at location: SourceLocation) throws {
+        if let other = targets[label] {
+            throw NotebookError.located(location, message: "duplicate label {#\(label)} (lines \(other.location.line) and \(location.line))",
+                                        hint: "hint: give each equation and table its own label")
+        }
+        if let block = experiments.first(where: { $0.id == label }) {
+            throw NotebookError.located(location, message: "label {#\(label)} is also experiment block \(block.index)'s id (line \(block.range.start.line))",
+                                        hint: "hint: labels and block ids share one name space; rename one (eq-…, tbl-…)")
+        }
+        let number = targets.values.filter { $0.kind == kind }.count + 1
+        targets[label] = CrossReferenceTarget(kind: kind, number: number, location: location)
+    }
+
+    /// Adds the labelled equations protection found, numbered in document order.
+    mutating func addEquationLabels(_ labels: [(item: Int, label: String, location: SourceLocation)]) throws {
+        for (item, label, location) in labels {
+            try addTarget(label, kind: .equation, at: location)
+            equationLabels[item] = label
+        }
     }
 }
 

@@ -53,9 +53,12 @@ struct PipeTable: Equatable {
     }
 
     /// The table's HTML as cmark-gfm writes it (no final line break), given each cell's
-    /// rendered inline HTML in reading order (header cells, then each row's).
-    func html(cells rendered: [String]) -> String {
-        var html = "<table>\n<thead>\n<tr>\n"
+    /// rendered inline HTML in reading order (header cells, then each row's); with an `id`
+    /// attribute and a `<caption>` (HTML) when given.
+    func html(cells rendered: [String], id: String? = nil, caption: String? = nil) -> String {
+        var html = id.map { "<table id=\"\($0)\">\n" } ?? "<table>\n"
+        if let caption { html += "<caption>\(caption)</caption>\n" }
+        html += "<thead>\n<tr>\n"
         var next = rendered.makeIterator()
         for alignment in alignments { html += "<th\(alignment.attribute)>\(next.next() ?? "")</th>\n" }
         html += "</tr>\n</thead>\n"

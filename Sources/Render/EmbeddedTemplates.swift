@@ -101,6 +101,9 @@ blockquote { margin: 1em 0; padding: 0 1em; border-left: 3px solid var(--rule); 
 hr { border: 0; border-top: 1px solid var(--rule); }
 img, svg { max-width: 100%; height: auto; }
 .math.display { display: block; text-align: center; margin: 1em 0; }
+.equation { display: flex; align-items: center; gap: 1em; }
+.equation > .math.display { flex: 1; min-width: 0; }
+.equation-number { flex: none; }
 nav.toc { border: 1px solid var(--rule); border-radius: 4px; padding: 0.5rem 1rem; margin: 1rem 0 2rem; }
 nav.toc .toc-title { font-size: 1rem; margin: 0.3em 0; }
 nav.toc ul { list-style: none; padding-left: 0; margin: 0; }

@@ -70,9 +70,9 @@ public struct ExecutedBlocks: BlockContentProvider {
         if let pageName {
             var links = ["<a href=\"\(HTMLEscaping.escape(HTMLEscaping.relativeURL("\(pageName).results.json")))\">all results (JSON)</a>"]
             for view in views {
-                for (number, _) in view.output.tables.enumerated() {
-                    let name = Self.csvName(pageName: pageName, block: block, view: view.kind, number: number)
-                    let label = ExperimentSummary.viewName(view.kind) + (view.output.tables.count > 1 ? " \(number + 1)" : "")
+                for (number, table) in view.output.tables.enumerated() {
+                    let name = Self.csvName(pageName: pageName, block: block, view: view.kind, tables: view.output.tables, number: number)
+                    let label = ExperimentSummary.viewName(view.kind) + (view.output.tables.count > 1 ? " " + (table.panel ?? "\(number + 1)") : "")
                     links.append("<a href=\"\(HTMLEscaping.escape(HTMLEscaping.relativeURL(name)))\">\(HTMLEscaping.escape(label)) (CSV)</a>")
                 }
             }
@@ -86,9 +86,16 @@ public struct ExecutedBlocks: BlockContentProvider {
         return html
     }
 
-    /// `NAME.<block>.<view>.csv`, `-2`, `-3` … for a view's second and later tables.
-    static func csvName(pageName: String, block: BlockResult, view: ViewKind, number: Int) -> String {
-        "\(pageName).\(block.anchor).\(view.rawValue)\(number == 0 ? "" : "-\(number + 1)").csv"
+    /// `NAME.<block>.<view>.csv` for a view's only table; for one of several, the panel it holds:
+    /// `NAME.<block>.loss-table.sp.csv` (``TableView/panel``; `-2`, `-3` … after the view's name
+    /// for a table without one, or whose panel name an earlier table of the view took).
+    static func csvName(pageName: String, block: BlockResult, view: ViewKind, tables: [TableView], number: Int) -> String {
+        let base = "\(pageName).\(block.anchor).\(view.rawValue)"
+        guard tables.count > 1 else { return base + ".csv" }
+        if let panel = tables[number].panel, !tables[..<number].contains(where: { $0.panel == panel }) {
+            return "\(base).\(panel).csv"
+        }
+        return "\(base)-\(number + 1).csv"
     }
 
     static func finishedCount(_ block: BlockResult) -> Int {
@@ -127,13 +134,14 @@ public struct ExecutedBlocks: BlockContentProvider {
     }
 
     /// The files that go beside the page: `NAME.results.json` and one CSV per table,
-    /// `NAME.<block>.<view>.csv` (`-2`, `-3` … for a view's further tables).
+    /// `NAME.<block>.<view>.csv` (`NAME.<block>.<view>.<panel>.csv` for a view's several tables).
     public func sideFiles(pageName: String, notebookFile: String) -> [(name: String, contents: String)] {
         var files = [(name: "\(pageName).results.json", contents: ResultsJSON.encode(results, notebookFile: notebookFile))]
         for block in results {
             for view in views[block.cell.index] ?? [] {
                 for (number, table) in view.output.tables.enumerated() {
-                    files.append((Self.csvName(pageName: pageName, block: block, view: view.kind, number: number), table.csv()))
+                    files.append((Self.csvName(pageName: pageName, block: block, view: view.kind, tables: view.output.tables, number: number),
+                                  table.csv()))
                 }
             }
         }

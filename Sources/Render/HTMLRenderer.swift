@@ -112,7 +112,8 @@ struct HTMLRenderer {
                     }
                 case .inline(let number):
                     guard number < notebook.inlines.count else { continue }
-                    try appendReplacement(for: notebook.inlines[number], inTag: inTag, to: &output)
+                    try appendReplacement(for: notebook.inlines[number], inTag: inTag,
+                                          label: notebook.equationLabels[number], to: &output)
                 }
             }
             output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
@@ -120,17 +121,34 @@ struct HTMLRenderer {
         }
     }
 
-    private func appendReplacement(for item: InlineItem, inTag: Bool, to output: inout [UInt8]) throws {
+    /// Appends the HTML of `item` to `output`; `label` is a display equation's `{#label}`.
+    ///
+    /// A labelled equation is `<span class="equation" id="eq-x">` holding the math span and
+    /// `<span class="equation-number">(n)</span>`: the number sits outside the span KaTeX
+    /// typesets (which reads its whole text as TeX), at the right of the equation.
+    private func appendReplacement(for item: InlineItem, inTag: Bool, label: String?, to output: inout [UInt8]) throws {
         switch item {
         case let .math(tex, display, _):
             if inTag { return HTMLEscaping.append(escaping: tex, to: &output) }
+            let target = label.flatMap { notebook.targets[$0] }
+            if let label, target != nil {
+                output.append(contentsOf: "<span class=\"equation\" id=\"".utf8)
+                HTMLEscaping.append(escaping: label, to: &output)
+                output.append(contentsOf: "\">".utf8)
+            }
             output.append(contentsOf: (display ? "<span class=\"math display\">" : "<span class=\"math inline\">").utf8)
             HTMLEscaping.append(escaping: tex, to: &output)
             output.append(contentsOf: "</span>".utf8)
+            if let target { output.append(contentsOf: "<span class=\"equation-number\">(\(target.number))</span></span>".utf8) }
         case let .reference(text, location):
             if inTag { return HTMLEscaping.append(escaping: "{{\(text)}}", to: &output) }
             output.append(contentsOf: try provider.inlineHTML(for: InlineReference(text: text, location: location)).utf8)
         case let .crossReference(id, _):
+            if !inTag, let target = notebook.targets[id] {
+                output.append(contentsOf: "<a class=\"cross-reference\" href=\"#".utf8)
+                HTMLEscaping.append(escaping: id, to: &output)
+                return output.append(contentsOf: "\">\(target.name)</a>".utf8)
+            }
             if !inTag, let html = provider.crossReferenceHTML(forBlockID: id) { return output.append(contentsOf: html.utf8) }
             output.append(UInt8(ascii: "@"))
             HTMLEscaping.append(escaping: id, to: &output)

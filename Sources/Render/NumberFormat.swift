@@ -97,11 +97,22 @@ public enum NumberFormat {
     }
 
     /// A learning rate: `2⁻⁷` when it is a power of two (with a half-octave step too: `2⁻⁷·⁵`),
-    /// else three significant digits.
-    public static func learningRate(_ rate: Double) -> String {
+    /// else three significant digits. `ascii`: as a notebook writes it (`2^-7`, `2^-7.5`), for
+    /// CSV, which keeps the spec's spelling.
+    public static func learningRate(_ rate: Double, ascii: Bool = false) -> String {
         let exponent = log2(rate)
-        if (exponent * 2).rounded() == exponent * 2, abs(exponent) < 1000 { return powerOfTwo(exponent) }
+        if (exponent * 2).rounded() == exponent * 2, abs(exponent) < 1000 {
+            return ascii ? "2^" + (exponent == exponent.rounded() ? String(Int(exponent)) : trimmed(exponent)) : powerOfTwo(exponent)
+        }
         return trimmed(rate)
+    }
+
+    /// A fraction as a percentage with one decimal: `0.767` → `76.7%` (a Unicode minus for a
+    /// negative one). The one format of accuracies and relative errors: tables, inline
+    /// references and `depthbook train` all print it.
+    public static func percent(_ fraction: Double) -> String {
+        if let special = nonFinite(fraction) { return special }
+        return minus(fixed(fraction * 100, decimals: 1)) + "%"
     }
 
     /// A value that is only a bound, marked with its side: `≤ 2⁻¹³` for an optimum on the low

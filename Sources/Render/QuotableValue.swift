@@ -333,7 +333,7 @@ enum QuotableValue {
             return BlockAnalysis.optimum(groups).map { NumberFormat.bound(NumberFormat.learningRate($0.group.spec.learningRate), $0.edge) } ?? missing
         case "best_log2_lr":
             return BlockAnalysis.optimum(groups).map { NumberFormat.bound(NumberFormat.minus(NumberFormat.trimmed(log2($0.group.spec.learningRate))), $0.edge) } ?? missing
-        case "best_loss": return BlockAnalysis.best(groups)?.score.map { NumberFormat.prose($0, digits: analysis.metric == .testAccuracy ? 3 : 4) } ?? missing
+        case "best_loss": return BlockAnalysis.best(groups)?.score.map { analysis.metric == .testAccuracy ? NumberFormat.percent($0) : NumberFormat.prose($0, digits: 4) } ?? missing
         case "spread_octaves":
             let optima = analysis.partition(by: [series], of: groups).compactMap { part in
                 BlockAnalysis.optimum(part.groups).map { (exponent: log2($0.group.spec.learningRate), edge: $0.edge) }
@@ -342,7 +342,7 @@ enum QuotableValue {
             return (spread.isLowerBound ? "≥ " : "") + NumberFormat.counted(spread.octaves, "octave")
         case "final_loss": return groups.first.map { ResultViews.lossCell($0).text } ?? missing
         case "test_loss": return groups.first?.mean { $0.testLoss }.map { NumberFormat.prose($0, digits: 4) } ?? missing
-        case "test_accuracy": return groups.first?.mean { $0.testAccuracy }.map { NumberFormat.prose($0, digits: 3) } ?? missing
+        case "test_accuracy": return groups.first?.mean { $0.testAccuracy }.map(NumberFormat.percent) ?? missing
         case "init_variance_ratio": return groups.first.flatMap(BlockAnalysis.measuredInitRatio).map { NumberFormat.prose($0, digits: 3) } ?? missing
         case "init_variance_exact": return groups.first.flatMap(BlockAnalysis.exactInitRatio).map { NumberFormat.prose($0, digits: 3) } ?? missing
         case "feature_update_slope":
@@ -354,7 +354,7 @@ enum QuotableValue {
             return BlockAnalysis.logSlope(points).map { NumberFormat.minus(NumberFormat.fixed($0)) } ?? missing
         case "init_variance_max_error":
             let errors = groups.compactMap(BlockAnalysis.initRatioRelativeError)
-            return errors.max().map { String(format: "%.1f%%", $0 * 100) } ?? missing
+            return errors.max().map(NumberFormat.percent) ?? missing
         case "coord_rms_slope", "coord_delta_slope":
             let delta = quantity == "coord_delta_slope"
             return BlockAnalysis.coordinateSlope(groups, series: series, delta: delta, step: step)

@@ -6,8 +6,8 @@ import Runner
 /// The HTML of one `show:` view, and the tables it contributes as CSV files.
 public struct ViewOutput {
     public var html: String
-    /// Tables written as `NAME.<block>.<view>.csv`; a view with several tables (one per panel)
-    /// writes `NAME.<block>.<view>-2.csv` and so on for the second and later ones.
+    /// Tables written as `NAME.<block>.<view>.csv`; a view with several tables (one per panel,
+    /// or a table and its plots) writes `NAME.<block>.<view>.<panel>.csv` for each (``TableView/panel``).
     public var tables: [TableView]
 }
 
@@ -66,7 +66,7 @@ public enum ResultViews {
         metricGroup.metric = metric
         guard let loss = metricGroup.metricValue else { return TableView.Cell(text: "—", csv: "") }
         if let special = NumberFormat.nonFinite(loss) { return TableView.Cell(text: special) }
-        return TableView.Cell(text: NumberFormat.prose(loss, digits: metric == .testAccuracy ? 3 : 4), csv: NumberFormat.exact(loss), isBest: isBest)
+        return TableView.Cell(text: metric == .testAccuracy ? NumberFormat.percent(loss) : NumberFormat.prose(loss, digits: 4), csv: NumberFormat.exact(loss), isBest: isBest)
     }
 
     /// The metric's axis label: `final train loss (nats)`, `test loss (MSE)`, `test accuracy`.
@@ -190,13 +190,14 @@ public enum ResultViews {
                 losses[column].append(best?.cost)
                 if let optimum, let best {
                     anyEdge = anyEdge || optimum.edge != nil
-                    var text = NumberFormat.bound(NumberFormat.learningRate(lrOf(best)), optimum.edge)
+                    var cell = TableView.Cell.learningRate(lrOf(best), edge: optimum.edge)
                     if optimum.edge == nil, let other = BlockAnalysis.tie(groups) {
-                        text = "≈ " + text
+                        cell.text = "≈ " + cell.text
+                        cell.shown = cell.shown.map { "~ " + $0 }
                         let name = [analysis.title(of: panel.key), seriesName(series, series.map { _ in value })].filter { !$0.isEmpty && $0 != "all points" && $0 != "all" }
                         ties.append("\(name.isEmpty ? "" : name.joined(separator: " · ") + ": ")\(NumberFormat.learningRate(lrOf(best))) ≈ \(NumberFormat.learningRate(lrOf(other)))")
                     }
-                    rows[row].append(TableView.Cell(text: text, csv: NumberFormat.exact(lrOf(best))))
+                    rows[row].append(cell)
                 } else {
                     rows[row].append(TableView.Cell(text: groups.isEmpty ? "—" : "none (all diverged)", csv: ""))
                 }
@@ -241,7 +242,7 @@ public enum ResultViews {
             var columnLosses: [[Double?]] = Array(repeating: [], count: seriesValues.count)
             for row in rowGroups {
                 let lr = lrOf(row.groups[0])
-                var cells = [TableView.Cell(text: NumberFormat.learningRate(lr), csv: NumberFormat.exact(lr))]
+                var cells = [TableView.Cell.learningRate(lr)]
                 for (column, value) in seriesValues.enumerated() {
                     let group = row.groups.first { group in series.map { group.values[$0] == value } ?? true }
                     cells.append(lossCell(group, metric: analysis.metric))
@@ -255,7 +256,7 @@ public enum ResultViews {
             let lowest = analysis.metric == .finalLoss ? "lowest loss" : bestPhrase(analysis.metric)
             let best = series == nil ? "★: the \(lowest), i.e. the best $\\eta$." : "★: the \(lowest) at each \(axisPhrase(series)), i.e. its best $\\eta$."
             tables.append(TableView(caption: "\(title)\(analysis.metric.phrase) for each learning rate $\\eta$ and \(axisPhrase(series)); \(best)",
-                                    columns: columns, rows: rows))
+                                    columns: columns, rows: rows, panel: analysis.csvTitle(of: panel.key)))
         }
         return ViewOutput(html: tables.map { $0.html() }.joined(), tables: tables)
     }
@@ -338,6 +339,7 @@ public enum ResultViews {
                             caption: "Coordinate check: $\\mathrm{RMS}(x_L)$, the size of the residual stream after the last block, at steps \(steps.map(String.init).joined(separator: ", ")) ($t = 0$ is at init) against \(xPhrase). Flat lines mean the scale does not drift with \(xPhrase).")
         var html = stream.html
         var data = [stream.data]
+        data[0].panel = "rms"
         if !deltaPanels.isEmpty {
             var deltaPlot = SVGPlot(xLabel: xLabel, yLabel: "RMS(x_{L,t} − x_{L,0})", xScale: .log2Size, yScale: .log10, panels: deltaPanels,
                                     description: "\(figureName(analysis)): RMS of the change of the last block's output against \(xLabel)")
@@ -346,13 +348,14 @@ public enum ResultViews {
                                 caption: "Change of the residual stream since init, $\\mathrm{RMS}(x_{L,t} - x_{L,0})$, against \(xPhrase): flat under depth-μP (TP6 §5), growing or shrinking otherwise.")
             html += change.html
             data.append(change.data)
+            data[data.count - 1].panel = "change"
         }
         let symbol = xAxis == "width" ? "n" : "L"
         let table = TableView(caption: "Slopes against $\\log \(symbol)$ at each recorded step, seeds averaged: 0 means the size does not change with \(xPhrase). Depth-μP predicts 0 for both; $(\\tfrac12, 0)$ predicts ½ for the change after the first update (TP6 §5).",
                               columns: [TableView.Column("", isNumber: false), TableView.Column("step", isNumber: true, heading: "step $t$"),
                                         TableView.Column("slope of log RMS(x_L)", isNumber: true, heading: "slope of $\\log\\mathrm{RMS}(x_L)$", label: "slope, size of the stream"),
                                         TableView.Column("slope of log RMS(x_L,t − x_L,0)", isNumber: true, heading: "slope of $\\log\\mathrm{RMS}(x_{L,t} - x_{L,0})$", label: "slope, change since init")],
-                              rows: slopeRows)
+                              rows: slopeRows, panel: "slopes")
         html += table.html()
         return ViewOutput(html: html, tables: [table] + data)
     }
@@ -385,9 +388,12 @@ public enum ResultViews {
                            panels: [SVGPlot.Panel(title: "relative weight update per block", series: lines)],
                            description: "\(figureName(analysis)): relative weight update per block against \(xLabel)")
         let table = TableView(caption: "Slope of $\\log(\\lVert\\Delta W_l\\rVert/\\lVert W_{l,0}\\rVert)$ against $\\log \(xAxis == "width" ? "n" : "L")$ (depth-μP predicts −½ in depth).",
-                              columns: [TableView.Column("", isNumber: false), TableView.Column("slope", isNumber: true)], rows: rows)
+                              columns: [TableView.Column("", isNumber: false), TableView.Column("slope", isNumber: true)], rows: rows,
+                              panel: "slopes")
         let figure = figure(plot, caption: "Relative weight update $\\lVert\\Delta W_l\\rVert_F/\\lVert W_{l,0}\\rVert_F$ at the end of training, averaged over blocks and seeds, against \(axisPhrase(xAxis)).")
-        return ViewOutput(html: figure.html + table.html(), tables: [table, figure.data])
+        var plotData = figure.data
+        plotData.panel = "plot"
+        return ViewOutput(html: figure.html + table.html(), tables: [table, plotData])
     }
 
     // MARK: init-variance
@@ -413,7 +419,7 @@ public enum ResultViews {
             cells.append(cell(measured))
             cells.append(cell(exact))
             let error = BlockAnalysis.initRatioRelativeError(group)
-            cells.append(error.map { TableView.Cell(text: String(format: "%.1f%%", $0 * 100), csv: NumberFormat.exact($0)) }
+            cells.append(error.map { TableView.Cell(text: NumberFormat.percent($0), csv: NumberFormat.exact($0)) }
                          ?? TableView.Cell(text: "—", csv: ""))
             rows.append(cells)
         }
@@ -422,6 +428,7 @@ public enum ResultViews {
         // The trend the table teaches, drawn: measured ratio against depth, one curve per remaining combination.
         var html = ""
         var tables = [table]
+        tables[0].panel = "ratios"
         if analysis.hasAxis("depth") {
             var lines: [SVGPlot.Series] = []
             for curve in analysis.partition(by: analysis.axisNames(excluding: ["depth"])) {
@@ -435,6 +442,7 @@ public enum ResultViews {
             let figure = figure(plot, caption: "The measured ratios of the table against depth $L$ (log scales): a straight rising line is exponential growth; a flat one is a stream whose size does not depend on depth.")
             html += figure.html
             tables.append(figure.data)
+            tables[tables.count - 1].panel = "plot"
         }
         return ViewOutput(html: html + table.html(), tables: tables)
     }
@@ -453,14 +461,15 @@ public enum ResultViews {
         for group in analysis.groups {
             var cells = axisNames.isEmpty ? [TableView.Cell(text: "all")] : axisNames.map { name -> TableView.Cell in
                 let value = group.values[name] ?? ""
-                return name == "lr" ? TableView.Cell(text: NumberFormat.learningRate(group.spec.learningRate), csv: NumberFormat.exact(group.spec.learningRate))
+                return name == "lr" ? TableView.Cell.learningRate(group.spec.learningRate)
                     : TableView.Cell(text: DisplayName.cell(value, axis: name), csv: value)
             }
             cells.append(lossCell(group))
             if hasTest {
                 let usable = group.divergedAtStep == nil
-                for value in [group.mean { $0.testLoss }, group.mean { $0.testAccuracy }] {
-                    cells.append(value.flatMap { usable ? $0 : nil }.map { TableView.Cell(text: NumberFormat.prose($0, digits: 4), csv: NumberFormat.exact($0)) } ?? TableView.Cell(text: "—", csv: ""))
+                for (value, format) in [(group.mean { $0.testLoss }, { NumberFormat.prose($0, digits: 4) }),
+                                        (group.mean { $0.testAccuracy }, NumberFormat.percent)] {
+                    cells.append(value.flatMap { usable ? $0 : nil }.map { TableView.Cell(text: format($0), csv: NumberFormat.exact($0)) } ?? TableView.Cell(text: "—", csv: ""))
                 }
             }
             rows.append(cells)

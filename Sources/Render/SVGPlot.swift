@@ -208,9 +208,10 @@ public struct SVGPlot: Sendable {
         for panel in panels {
             for series in panel.series {
                 for point in series.points {
-                    let x = xScale == .log2Exponent ? pow(2, point.x) : point.x
+                    let x = xScale == .log2Exponent ? TableView.Cell.learningRate(pow(2, point.x))
+                        : TableView.Cell(text: NumberFormat.exact(point.x))
                     rows.append([TableView.Cell(text: SVGText.plain(panel.title)), TableView.Cell(text: series.name),
-                                 TableView.Cell(text: NumberFormat.exact(x)), TableView.Cell(text: NumberFormat.exact(point.y))])
+                                 x, TableView.Cell(text: NumberFormat.exact(point.y))])
                 }
             }
         }

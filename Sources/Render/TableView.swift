@@ -34,23 +34,63 @@ public struct TableView: Sendable {
         public var text: String
         /// What the CSV holds (full precision number, empty for missing, or the text).
         public var csv: String
+        /// An axis value as the page shows it, in the spec's ASCII (`2^-9`, `<= 2^-13`): the CSV
+        /// then has two columns for this one, this text under the column's title and ``csv``
+        /// (the number) under `TITLE (numeric)`.
+        public var shown: String?
         public var isBest = false
 
-        public init(text: String, csv: String? = nil, isBest: Bool = false) {
+        public init(text: String, csv: String? = nil, shown: String? = nil, isBest: Bool = false) {
             self.text = text
             self.csv = csv ?? text
+            self.shown = shown
             self.isBest = isBest
+        }
+
+        /// A learning rate: `2⁻⁹` on the page; `2^-9` and its exact value in the CSV.
+        public static func learningRate(_ rate: Double, edge: BlockAnalysis.GridEdge? = nil) -> Cell {
+            let ascii = NumberFormat.learningRate(rate, ascii: true)
+            let shown: String
+            switch edge {
+            case .low: shown = "<= " + ascii
+            case .high: shown = ">= " + ascii
+            case nil: shown = ascii
+            }
+            return Cell(text: NumberFormat.bound(NumberFormat.learningRate(rate), edge), csv: NumberFormat.exact(rate), shown: shown)
         }
     }
 
     public var caption: String
     public var columns: [Column]
     public var rows: [[Cell]]
+    /// Which panel or part of its view this table holds, as a file-name part (`sp`,
+    /// `depth-mup.width-64`, `slopes`): its CSV is `NAME.<block>.<view>.<panel>.csv` when the view
+    /// has several tables. See ``fileNamePart(_:)``.
+    public var panel: String?
 
-    public init(caption: String, columns: [Column], rows: [[Cell]]) {
+    public init(caption: String, columns: [Column], rows: [[Cell]], panel: String? = nil) {
         self.caption = caption
         self.columns = columns
         self.rows = rows
+        self.panel = panel.map(Self.fileNamePart)
+    }
+
+    /// `text` as a file-name part: letters, digits, `.`, `_` and `-` kept, ` · ` (between a
+    /// partition's axes) becomes `.`, `=` and every other run of characters one `-`;
+    /// `depth-mup · width=64` → `depth-mup.width-64`, `α=0.5 γ=0` → `0.5-0`.
+    public static func fileNamePart(_ text: String) -> String {
+        var out = ""
+        var pendingDash = false
+        for scalar in text.replacingOccurrences(of: " · ", with: ".").unicodeScalars {
+            if scalar.isASCII, scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || ".-_".unicodeScalars.contains(scalar) {
+                if pendingDash, !out.isEmpty, out.last != "." { out += "-" }
+                pendingDash = false
+                out.unicodeScalars.append(scalar)
+            } else {
+                pendingDash = true
+            }
+        }
+        return out.isEmpty ? "all" : out
     }
 
     /// The first column is a row header (`<th scope="row">`).
@@ -95,14 +135,30 @@ public struct TableView: Sendable {
         return width <= 330
     }
 
-    /// RFC 4180 CSV: a header row, then the rows; LF line ends.
+    /// RFC 4180 CSV: a header row, then the rows; LF line ends. A column whose cells carry
+    /// ``Cell/shown`` text is two: that text (`2^-9`) under its title, the number under
+    /// `TITLE (numeric)`.
     public func csv() -> String {
         func quote(_ text: String) -> String {
             guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return text }
             return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
-        var out = columns.map { quote($0.title) }.joined(separator: ",") + "\n"
-        for row in rows { out += row.map { quote($0.csv) }.joined(separator: ",") + "\n" }
+        let twin = columns.indices.map { index in rows.contains { $0.indices.contains(index) && $0[index].shown != nil } }
+        var header: [String] = []
+        for (index, column) in columns.enumerated() {
+            header.append(quote(column.title))
+            if twin[index] { header.append(quote("\(column.title) (numeric)")) }
+        }
+        var out = header.joined(separator: ",") + "\n"
+        for row in rows {
+            var fields: [String] = []
+            for (index, cell) in row.enumerated() {
+                let doubled = index < twin.count && twin[index]
+                fields.append(quote(doubled ? cell.shown ?? cell.csv : cell.csv))
+                if doubled { fields.append(quote(cell.csv)) }
+            }
+            out += fields.joined(separator: ",") + "\n"
+        }
         return out
     }
 

@@ -31,6 +31,7 @@ public struct OutputError: Error, CustomStringConvertible, Sendable {
 public struct OutputSet: Sendable {
     private var inputs: [(path: String, role: String)]
     private var files: [(path: String, data: Data)] = []
+    private var removals: [String] = []
 
     /// - Parameter inputs: paths the command reads, each with its role for messages
     ///   (`notebook`, `template`, `data file`); no output may land on one of them.
@@ -38,6 +39,14 @@ public struct OutputSet: Sendable {
 
     /// Queues `data` for `path` (nothing is written before ``commit()``).
     public mutating func add(_ data: Data, to path: String) { files.append((path, data)) }
+
+    /// Queues `path` for removal after every queued file is in place: only if it is then a
+    /// regular file (not a symlink, folder or device), not one of the inputs and not a queued
+    /// output; a file that is gone already is fine.
+    public mutating func remove(_ path: String) { removals.append(path) }
+
+    /// The paths queued for removal, in order.
+    public var removedPaths: [String] { removals }
 
     /// The paths queued so far, in order.
     public var paths: [String] { files.map(\.path) }
@@ -162,6 +171,15 @@ public struct OutputSet: Sendable {
         for (target, file) in zip(targets, files) {
             guard case .stream(let path) = target else { continue }
             try Self.writeStream(file.data, to: path)
+        }
+        for path in removals where !seen.contains(URL(fileURLWithPath: path).standardizedFileURL.path) {
+            var info = stat()
+            guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
+            let isInput = inputs.contains { input in
+                var other = stat()
+                return stat(input.path, &other) == 0 && other.st_dev == info.st_dev && other.st_ino == info.st_ino
+            }
+            if !isInput { unlink(path) }
         }
     }
 

@@ -97,6 +97,9 @@ public final class Scheduler: @unchecked Sendable {
     }
 
     /// Runs every block; stops early (remaining blocks `cancelled`) after Ctrl-C.
+    ///
+    /// A point two blocks share runs once: the later block finds the earlier one's result in
+    /// the cache, also under `--refresh` (which bypasses only entries older than this run).
     public func run(_ blocks: [(cell: ExperimentCell, spec: ExperimentSpec)]) -> [BlockResult] {
         Self.run([Workload(executor: executor, cache: cache, blocks: blocks)], options: options, progress: progress, stop: stop)[0]
     }
@@ -109,9 +112,11 @@ public final class Scheduler: @unchecked Sendable {
     /// another meanwhile. Returns each workload's results, in order.
     public static func run(_ workloads: [Workload], options: RunOptions, progress: any RunObserver,
                            stop: StopFlag) -> [[BlockResult]] {
+        let ranThisRun = RunLedger()
         let runs = workloads.map { workload in
             workload.blocks.map { BlockRun(cell: $0.cell, spec: $0.spec, label: workload.labelPrefix + $0.cell.label,
-                                           executor: workload.executor, cache: workload.cache, options: options) }
+                                           executor: workload.executor, cache: workload.cache, options: options,
+                                           ranThisRun: ranThisRun) }
         }
         var groups: [(leader: any BatchPointExecutor, runs: [BlockRun])] = []
         var groupOf: [AnyHashable: Int] = [:]
@@ -244,8 +249,13 @@ final class BlockRun: @unchecked Sendable {
     private let lock = NSLock()
     private var outcomes: [Int: PointOutcome] = [:]
 
+    /// The points earlier blocks of this render finished (and stored), which `--refresh` reads
+    /// from the cache rather than running again.
+    let ranThisRun: RunLedger
+
     init(cell: ExperimentCell, spec: ExperimentSpec, label: String, executor: any PointExecutor, cache: ResultCache?,
-         options: RunOptions) {
+         options: RunOptions, ranThisRun: RunLedger = RunLedger()) {
+        self.ranThisRun = ranThisRun
         self.cell = cell
         self.spec = spec
         self.label = label
@@ -275,7 +285,7 @@ final class BlockRun: @unchecked Sendable {
         }
         var toRun: [Int] = []
         for point in points {
-            let lookup: ResultCache.Lookup = options.refresh ? .miss(.refresh)
+            let lookup: ResultCache.Lookup = options.refresh && !ranThisRun.contains(point.spec) ? .miss(.refresh)
                 : (cache?.lookup(point.spec, engineVersion: executor.engineVersion, dataFingerprint: fingerprint) ?? .miss(.noEntry))
             switch lookup {
             case .hit(let pointResult):
@@ -327,6 +337,7 @@ final class BlockRun: @unchecked Sendable {
 
     /// Records an outcome; returns how many of the block's points have finished.
     func finish(_ index: Int, _ outcome: PointOutcome) -> Int {
+        if case .finished = outcome { ranThisRun.insert(points[index].spec) }
         lock.lock(); defer { lock.unlock() }
         outcomes[index] = outcome
         return outcomes.count
@@ -363,4 +374,13 @@ private final class Counter: @unchecked Sendable {
         position += 1
         return position - 1
     }
+}
+
+/// The point specs finished during one render (shared by its blocks; thread-safe).
+final class RunLedger: @unchecked Sendable {
+    private let lock = NSLock()
+    private var specs = Set<PointSpec>()
+
+    func insert(_ spec: PointSpec) { lock.lock(); specs.insert(spec); lock.unlock() }
+    func contains(_ spec: PointSpec) -> Bool { lock.lock(); defer { lock.unlock() }; return specs.contains(spec) }
 }

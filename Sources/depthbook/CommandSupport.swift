@@ -19,6 +19,9 @@ enum ExitStatus {
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
+    } catch let error as BadInput {
+        for line in error.lines { printError(line) }
+        throw ExitStatus.badInput
     } catch let error where error is NotebookError || error is RenderError || error is OutputError || error is SpecError {
         printError("error: \(error)")
         throw ExitStatus.badInput

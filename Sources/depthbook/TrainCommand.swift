@@ -3,6 +3,7 @@ import DepthMuP
 import enum Notebook.SpecLimits
 import Foundation
 import enum Notebook.LearningRate
+import enum Render.NumberFormat
 
 extension ActivationKind: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
@@ -172,7 +173,7 @@ struct TrainCommand: ParsableCommand {
             let finalLoss = result.finalTrainLoss.isFinite ? String(format: "%.4f", result.finalTrainLoss) : "not finite"
             print("final train loss \(finalLoss)  (mean of the last 10% of steps)")
             if let testLoss = result.testLoss, let accuracy = result.testAccuracy {
-                print("test loss        \(String(format: "%.4f", testLoss))   test accuracy \(String(format: "%.2f%%", accuracy * 100))")
+                print("test loss        \(String(format: "%.4f", testLoss))   test accuracy \(NumberFormat.percent(accuracy))")
             }
             print(result.divergedAtStep.map { "diverged at step \($0) (loss non-finite or above 100 × the first step's)" } ?? "did not diverge")
             for record in result.coordinateCheck {

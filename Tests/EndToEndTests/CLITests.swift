@@ -102,14 +102,14 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(html.contains("<h1 id=\"residual-networks-at-depth\">"))
         let listing = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
         if html.contains("notes_files/katex.min.js") {
-            XCTAssertEqual(listing, [".depthbook", "notes.html", "notes.lr-transfer.best-lr.csv", "notes.lr-transfer.loss-vs-lr.csv", "notes.md",
+            XCTAssertEqual(listing, [".depthbook", ".notes.outputs", "notes.html", "notes.lr-transfer.best-lr.csv", "notes.lr-transfer.loss-vs-lr.csv", "notes.md",
                                      "notes.results.json", "notes_files"])
             let fonts = try FileManager.default.contentsOfDirectory(
                 atPath: directory.appendingPathComponent("notes_files/fonts").path)
             XCTAssertTrue(fonts.contains("KaTeX_Main-Regular.woff2"), "\(fonts)")
         } else {
             XCTAssertTrue(result.stderr.contains("KaTeX not found"), result.stderr)
-            XCTAssertEqual(listing, [".depthbook", "notes.html", "notes.lr-transfer.best-lr.csv", "notes.md",
+            XCTAssertEqual(listing, [".depthbook", ".notes.outputs", "notes.html", "notes.lr-transfer.best-lr.csv", "notes.md",
                                      "notes.results.json"])
         }
         let quiet = try CommandRunner.run(["render", "notes.md", "--quiet", "-o", "sub/out.html"], in: directory)

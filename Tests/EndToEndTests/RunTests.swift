@@ -71,11 +71,11 @@ final class RunTests: XCTestCase {
         let second = try CommandRunner.run(["render", "notes.md", "--jobs", "2", "--quiet"], in: two)
         XCTAssertEqual(second.status, 0, second.stderr)
         let outputs = try FileManager.default.contentsOfDirectory(atPath: one.path).filter { $0.hasPrefix("notes.") && $0 != "notes.md" }.sorted()
-        // Plots write their values as CSV too (coord-check's two plots are -2 and -3).
-        XCTAssertEqual(outputs, ["notes.coords.coord-check-2.csv", "notes.coords.coord-check-3.csv", "notes.coords.coord-check.csv",
-                                 "notes.coords.feature-update-2.csv", "notes.coords.feature-update.csv", "notes.coords.init-variance-2.csv",
-                                 "notes.coords.init-variance.csv", "notes.coords.loss-curves.csv", "notes.html",
-                                 "notes.lr.best-lr.csv", "notes.lr.loss-table-2.csv", "notes.lr.loss-table.csv", "notes.lr.loss-vs-lr.csv",
+        // Plots write their values as CSV too; a view's several tables are named by what they hold.
+        XCTAssertEqual(outputs, ["notes.coords.coord-check.change.csv", "notes.coords.coord-check.rms.csv", "notes.coords.coord-check.slopes.csv",
+                                 "notes.coords.feature-update.plot.csv", "notes.coords.feature-update.slopes.csv", "notes.coords.init-variance.plot.csv",
+                                 "notes.coords.init-variance.ratios.csv", "notes.coords.loss-curves.csv", "notes.html",
+                                 "notes.lr.best-lr.csv", "notes.lr.loss-table.depth-mup.csv", "notes.lr.loss-table.sp.csv", "notes.lr.loss-vs-lr.csv",
                                  "notes.lr.summary.csv", "notes.results.json"])
         for name in outputs {
             XCTAssertEqual(try read(name, in: one), try read(name, in: two), "\(name) differs between --jobs 1 and 2")

@@ -55,7 +55,7 @@ final class BlockStructureTests: XCTestCase {
                 for brackets in [false, true] {
                     var protection = MathProtection(
                         bytes: bytes, lineStarts: lines.lineStarts, kinds: structure.kinds, leafStarts: structure.leafStarts,
-                        experimentIDs: structure.experimentIDs, brackets: brackets, file: "t.md")
+                        targets: structure.targets, brackets: brackets, file: "t.md")
                     protection.memoize = memoize
                     protection.run()
                     outputs.append(protection.output)

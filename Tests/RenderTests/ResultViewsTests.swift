@@ -218,7 +218,7 @@ final class ResultViewsTests: XCTestCase {
         XCTAssertNil(provider.crossReferenceHTML(forBlockID: "nope"))
         let files = provider.sideFiles(pageName: "notes", notebookFile: "notes.md").map(\.name)
         // The plot's values are a CSV too (loss-vs-lr), so nothing is reachable only by hovering.
-        XCTAssertEqual(files, ["notes.results.json", "notes.lr-transfer.loss-vs-lr.csv", "notes.lr-transfer.best-lr.csv", "notes.lr-transfer.loss-table.csv", "notes.lr-transfer.loss-table-2.csv"])
+        XCTAssertEqual(files, ["notes.results.json", "notes.lr-transfer.loss-vs-lr.csv", "notes.lr-transfer.best-lr.csv", "notes.lr-transfer.loss-table.sp.csv", "notes.lr-transfer.loss-table.depth-mup.csv"])
     }
 }
 
@@ -471,15 +471,15 @@ final class InlineReferenceTests: XCTestCase {
     func testAtReadsAQuantityWhereBestLRChose() throws {
         // Default metric (final train loss): depth-μP's optimum is 2⁻⁷, where accuracy is 0.9 − 0.02·2².
         XCTAssertEqual(try metricValue("lr-transfer.best_lr[depth-mup, depth=16]", metric: nil), "2⁻⁷")
-        XCTAssertEqual(try metricValue("lr-transfer.test_accuracy[depth-mup, depth=16, at=best_lr]", metric: nil), "0.820")
-        XCTAssertEqual(try metricValue("lr-transfer.test_accuracy[depth-mup, depth=16, lr=2^-7]", metric: nil), "0.820")
+        XCTAssertEqual(try metricValue("lr-transfer.test_accuracy[depth-mup, depth=16, at=best_lr]", metric: nil), "82.0%")
+        XCTAssertEqual(try metricValue("lr-transfer.test_accuracy[depth-mup, depth=16, lr=2^-7]", metric: nil), "82.0%")
         XCTAssertEqual(try metricValue("lr-transfer.final_loss[sp, 16, at=best_lr]", metric: nil),
                        try metricValue("lr-transfer.best_loss[sp, 16]", metric: nil))
         // metric: test_accuracy moves the optimum to 2⁻⁵ for every curve, so the spreads vanish.
         XCTAssertEqual(try metricValue("lr-transfer.best_lr[depth-mup, depth=16]", metric: "test_accuracy"), "2⁻⁵")
         XCTAssertEqual(try metricValue("lr-transfer.best_lr[sp, 16]", metric: "test_accuracy"), "2⁻⁵")
-        XCTAssertEqual(try metricValue("lr-transfer.test_accuracy[depth-mup, depth=16, at=best_lr]", metric: "test_accuracy"), "0.900")
-        XCTAssertEqual(try metricValue("lr-transfer.best_loss[depth-mup, 16]", metric: "test_accuracy"), "0.900")
+        XCTAssertEqual(try metricValue("lr-transfer.test_accuracy[depth-mup, depth=16, at=best_lr]", metric: "test_accuracy"), "90.0%")
+        XCTAssertEqual(try metricValue("lr-transfer.best_loss[depth-mup, 16]", metric: "test_accuracy"), "90.0%")
         XCTAssertEqual(try metricValue("lr-transfer.spread_octaves[sp]", metric: nil), "1 octave")
         XCTAssertEqual(try metricValue("lr-transfer.spread_octaves[sp]", metric: "test_accuracy"), "0 octaves")
         XCTAssertEqual(try metricValue("lr-transfer.best_lr[sp, 16]", metric: "test_loss"), "2⁻⁵")
@@ -502,13 +502,13 @@ final class InlineReferenceTests: XCTestCase {
         let losses = ResultViews.render(.lossTable, analysis)
         XCTAssertTrue(losses.tables[0].caption.contains("test accuracy for each learning rate"), losses.tables[0].caption)
         // ★ on the 2⁻⁵ row (the 6th of 2⁻¹⁰ … 2⁻²), whose accuracy is the column's highest.
-        XCTAssertEqual(losses.tables[0].rows[5][1].text, "0.900")
+        XCTAssertEqual(losses.tables[0].rows[5][1].text, "90.0%")
         XCTAssertTrue(losses.tables[0].rows[5][1].isBest)
         let summary = ResultViews.render(.summary, analysis).tables[0]
         XCTAssertTrue(summary.caption.hasSuffix("★: the highest test accuracy."), summary.caption)
         let starred = summary.rows.enumerated().filter { $0.element.contains(where: \.isBest) }
         XCTAssertEqual(starred.count, 1)
-        XCTAssertEqual(starred[0].element.last?.text, "0.9000")
+        XCTAssertEqual(starred[0].element.last?.text, "90.0%")
         XCTAssertTrue(starred[0].element.last?.isBest ?? false, "★ sits in the accuracy column")
         // The default metric keeps today's captions.
         let plain = try XCTUnwrap(ResultViews.bestLRTable(BlockAnalysis(try fixtureBlock(lrTransfer)))).table.caption

@@ -1,0 +1,109 @@
+import DepthbookKit
+import Foundation
+import Notebook
+import Runner
+import TestSupport
+import XCTest
+
+/// `check` reports every error, located (issue 15, item 5); shared points count and run once.
+final class CheckEveryErrorTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws { directory = try makeTemporaryDirectory("check-every") }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+
+    func write(_ text: String) throws -> String {
+        let url = directory.appendingPathComponent("notes.md")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    func testCheckReportsEveryErrorLocated() throws {
+        let path = try write("""
+            See {{a.best_lrr}}, {{b.best_lr}} and @tny.
+
+            ```experiment {#a}
+            optimizer: {lr: [0.01, 0.02]}
+            train: {steps: 3}
+            ```
+
+            ```experiment {#b}
+            train: {stpes: 3}
+            ```
+
+            ```experiment {#tiny}
+            show: [loss-tabel]
+            ```
+            """)
+        XCTAssertThrowsError(try NotebookPipeline(executors: .always(FakeExecutor())).check(
+            CheckRequest(notebookPath: path, jobs: 1, calibrate: false))) { error in
+            guard let bad = error as? BadInput else { return XCTFail("\(error)") }
+            let lines = bad.lines
+            XCTAssertEqual(lines.count, 5, lines.joined(separator: "\n"))
+            guard lines.count == 5 else { return }
+            XCTAssertTrue(lines[0].hasPrefix("error: \(path):9:9: block b: "), lines[0])
+            XCTAssertTrue(lines[0].contains("train.stpes: unknown key stpes; did you mean steps?"), lines[0])
+            XCTAssertTrue(lines[1].hasPrefix("error: \(path):13:8: block tiny: "), lines[1])
+            XCTAssertTrue(lines[1].contains("did you mean loss-table?"), lines[1])
+            XCTAssertTrue(lines[2].hasPrefix("error: \(path):1:39: cross-reference @tny: no block, equation or table has this id; hint: did you mean @tiny?"), lines[2])
+            XCTAssertTrue(lines[3].hasPrefix("error: \(path):1:5:"), lines[3])
+            XCTAssertTrue(lines[3].contains("did you mean best_lr?"), lines[3])
+            // {{b.best_lr}} names a block that did not decode: not reported again.
+            XCTAssertEqual(lines[4], "4 errors")
+        }
+    }
+
+    func testSharedPointsAreEstimatedAndRunOnce() throws {
+        let path = try write("""
+            ```experiment {#wide}
+            model: {width: [8, 16], depth: 4}
+            train: {steps: 3}
+            ```
+
+            ```experiment {#deep}
+            model: {width: 8, depth: [4, 8]}
+            train: {steps: 3}
+            ```
+            """)
+        let fake = FakeExecutor()
+        let report = try NotebookPipeline(executors: .always(fake)).check(CheckRequest(notebookPath: path, jobs: 1, calibrate: false))
+        // Width 8, depth 4 is in both blocks: counted in the first only (6·64·8²·4·3 = 73,728 FLOP).
+        XCTAssertEqual(report.cells.last, "6-9    experiment deep (block 2): 2 points, 589.8 kFLOP (1 run by an earlier block)")
+        var request = RenderRequest(notebookPath: path)
+        request.run.refresh = true
+        _ = try NotebookPipeline(executors: .always(fake)).render(request)
+        XCTAssertEqual(fake.runCount, 3, "\(fake.ranSpecs.map { ($0.width, $0.depth) })")
+    }
+}
+
+/// Stale outputs are removed through the manifest, and nothing else (issue 15, item 6).
+final class StaleOutputTests: XCTestCase {
+    func testRenderRemovesOnlyItsOwnStaleOutputs() throws {
+        let directory = try makeTemporaryDirectory("stale")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let notebook = directory.appendingPathComponent("notes.md")
+        func render(_ show: String) throws {
+            try """
+                ```experiment {#lr}
+                optimizer: {lr: [0.01, 0.02]}
+                train: {steps: 3}
+                show: \(show)
+                ```
+                """.write(to: notebook, atomically: true, encoding: .utf8)
+            let page = directory.appendingPathComponent("notes.html").path
+            let pipeline = NotebookPipeline(executors: .always(FakeExecutor()))
+            try pipeline.write(try pipeline.render(RenderRequest(notebookPath: notebook.path, destination: page)), to: page)
+        }
+        func names() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() }
+        try render("[loss-table, best-lr]")
+        XCTAssertTrue(try names().contains("notes.lr.loss-table.csv"))
+        // Someone else's file with a name the tool could have written is never touched.
+        try "mine".write(to: directory.appendingPathComponent("notes.lr.summary.csv"), atomically: true, encoding: .utf8)
+        try render("[best-lr]")
+        let after = try names()
+        XCTAssertFalse(after.contains("notes.lr.loss-table.csv"), "\(after)")
+        XCTAssertTrue(after.contains("notes.lr.summary.csv"), "\(after)")
+        XCTAssertTrue(after.contains("notes.lr.best-lr.csv"), "\(after)")
+        XCTAssertTrue(after.contains(".notes.outputs"), "\(after)")
+    }
+}
