@@ -16,6 +16,7 @@ import Runner
 /// | `best_log2_lr` | lr | log₂ of it |
 /// | `best_loss` | lr | that lowest loss |
 /// | `spread_octaves` | lr, depth (or width) | max − min of log₂ η* over depths |
+/// | `octaves_per_doubling` | lr, depth (or width) | least-squares slope of log₂ η* against log₂ L (or n), `−0.50 ± 0.12`: ± the 95% seed-bootstrap interval (``BlockAnalysis/octavesPerDoubling(_:series:replicates:)``) |
 /// | `final_loss`, `test_loss`, `test_accuracy` | — | the run's value (`diverged @ step k` if so) |
 /// | `init_variance_ratio`, `init_variance_exact` | — | measured and exact E\|x_L\|²/\|x_0\|² |
 /// | `feature_update_slope` | depth (or width) | slope of log ‖ΔW‖/‖W₀‖ against log L |
@@ -46,6 +47,7 @@ enum QuotableValue {
         Quantity(name: "best_lr", free: ["lr"], optional: ["series"]),
         Quantity(name: "best_log2_lr", free: ["lr"], optional: ["series"]),
         Quantity(name: "best_loss", free: ["lr"], optional: ["series"]), Quantity(name: "spread_octaves", free: ["lr", "series"]),
+        Quantity(name: "octaves_per_doubling", free: ["lr", "series"]),
         Quantity(name: "final_loss", free: []), Quantity(name: "test_loss", free: []),
         Quantity(name: "test_accuracy", free: []), Quantity(name: "init_variance_ratio", free: []),
         Quantity(name: "init_variance_exact", free: []), Quantity(name: "feature_update_slope", free: ["series"]),
@@ -279,6 +281,8 @@ enum QuotableValue {
             }
             guard let spread = BlockAnalysis.spread(optima) else { return missing }
             return (spread.isLowerBound ? "≥ " : "") + NumberFormat.counted(spread.octaves, "octave")
+        case "octaves_per_doubling":
+            return BlockAnalysis.octavesPerDoubling(groups, series: series).map(ResultViews.driftText) ?? missing
         case "final_loss": return groups.first.map { ResultViews.lossCell($0).text } ?? missing
         case "test_loss": return groups.first?.mean { $0.testLoss }.map { NumberFormat.prose($0, digits: 4) } ?? missing
         case "test_accuracy": return groups.first?.mean { $0.testAccuracy }.map { NumberFormat.prose($0, digits: 3) } ?? missing

@@ -176,10 +176,20 @@ public enum ResultViews {
                                                          csv: NumberFormat.exact($0.octaves)) }
                              ?? TableView.Cell(text: "—", csv: ""))
         }
-        if series != nil { rows.append(spreadRow) }
+        var driftRow = [TableView.Cell(text: "octaves per doubling")]
+        for panel in panels {
+            let drift = series.flatMap { BlockAnalysis.octavesPerDoubling(panel.groups, series: $0) }
+            driftRow.append(drift.map { TableView.Cell(text: driftText($0), csv: NumberFormat.exact($0.slope)) } ?? TableView.Cell(text: "—", csv: ""))
+        }
+        if series != nil { rows.append(spreadRow); rows.append(driftRow) }
         let edgeNote = anyEdge ? " ≤ / ≥: the optimum is the lowest / highest rate of the grid, so only a bound (the spread then a lower bound); extend optimizer.lr on that side." : ""
-        let caption = "Best learning rate $\\eta^*$ (lowest final train loss) per \(axisPhrase(series)) and \(panelAxes.isEmpty ? "block" : panelAxes.map(DisplayName.axis).joined(separator: ", ")); ★: the \(series.map { $0.replacingOccurrences(of: "_", with: " ") } ?? "row") whose best run has the lowest loss in its column\(series != nil ? "; last row: the spread of $\\log_2\\eta^*$ across \(axisPhrase(series)), in octaves" : "")." + edgeNote
+        let caption = "Best learning rate $\\eta^*$ (lowest final train loss) per \(axisPhrase(series)) and \(panelAxes.isEmpty ? "block" : panelAxes.map(DisplayName.axis).joined(separator: ", ")); ★: the \(series.map { $0.replacingOccurrences(of: "_", with: " ") } ?? "row") whose best run has the lowest loss in its column\(series != nil ? "; last rows: the spread of $\\log_2\\eta^*$ across \(axisPhrase(series)), in octaves, and the least-squares slope of $\\log_2\\eta^*$ against $\\log_2$ of \(axisPhrase(series)) in octaves per doubling, ± its 95% bootstrap interval over seeds" : "")." + edgeNote
         return (TableView(caption: caption, columns: columns, rows: rows), spreads)
+    }
+
+    /// A fitted drift as tables and prose show it: `−0.50 ± 0.12` (± the larger side of the interval).
+    static func driftText(_ drift: BlockAnalysis.Drift) -> String {
+        NumberFormat.minus("\(NumberFormat.fixed(drift.slope)) ± \(NumberFormat.fixed(drift.halfWidth))")
     }
 
     static func bestLR(_ analysis: BlockAnalysis) -> ViewOutput {

@@ -254,6 +254,50 @@ final class InlineReferenceTests: XCTestCase {
                        "<span class=\"reference\" title=\"lr-transfer.best_lr[depth-mup, 16]\">2⁻⁷</span>")
     }
 
+    /// The synthetic sp optimum sits at log₂ η* = −7 − ½·log₂(L/4): exactly −½ octave per
+    /// doubling of depth on a half-octave grid; depth-μP's stays at −7. Seeds agree, so the
+    /// bootstrap interval collapses onto the estimate.
+    func testOctavesPerDoublingIsTheExactSlope() throws {
+        let grid = """
+            model: {width: 32, depth: [4, 8, 16, 32]}
+            parametrization: [sp, depth-mup]
+            optimizer: {lr: {log2: [-10, -2], step: 0.5}}
+            train: {steps: 6, seeds: 2}
+            show: [best-lr]
+            """
+        XCTAssertEqual(try value("lr-transfer.octaves_per_doubling[sp]", grid), "−0.50 ± 0.00")
+        XCTAssertEqual(try value("lr-transfer.octaves_per_doubling[depth-mup]", grid), "0.00 ± 0.00")
+        let table = try XCTUnwrap(ResultViews.bestLRTable(BlockAnalysis(try fixtureBlock(grid)))).table
+        XCTAssertEqual(table.rows.last?.map(\.text), ["octaves per doubling", "−0.50 ± 0.00", "0.00 ± 0.00"])
+    }
+
+    /// Two seeds whose optima disagree: seed 0 drifts −½ octave per doubling, seed 1 (weighted
+    /// twice) −1. The mean picks seed 1's optimum (slope −1); the resamples {0,0}, {0,1}, {1,0},
+    /// {1,1} give −½, −1, −1, −1, so the 95% percentile interval is [−1, −½].
+    func testOctavesPerDoublingBootstrapsOverSeeds() throws {
+        let yaml = """
+            model: {width: 32, depth: [4, 16]}
+            optimizer: {lr: {log2: [-10, -5]}}
+            train: {steps: 6, seeds: 2}
+            """
+        let block = try fixtureBlock(yaml) { spec in
+            let x = log2(spec.learningRate), doublings = log2(Double(spec.depth) / 4)
+            let optimum = spec.seed == 0 ? -7 - doublings / 2 : -7 - doublings
+            let loss = Double(spec.seed + 1) * (x - optimum) * (x - optimum) + 1
+            return .finished(PointResult(alpha: 0.5, gamma: 0.5, branchMultiplier: 1, hiddenLearningRate: spec.learningRate,
+                                         initialLoss: 2, finalTrainLoss: loss, lossPerStep: [], testLoss: nil, testAccuracy: nil,
+                                         divergedAtStep: nil, coordinateCheck: [], weightUpdateRatio: [], stepsRun: 6, seconds: 0))
+        }
+        let analysis = BlockAnalysis(block)
+        let drift = try XCTUnwrap(BlockAnalysis.octavesPerDoubling(analysis.groups, series: "depth"))
+        XCTAssertEqual(drift.slope, -1, accuracy: 1e-12)
+        XCTAssertEqual(drift.low, -1, accuracy: 1e-12)
+        XCTAssertEqual(drift.high, -0.5, accuracy: 1e-12)
+        let html = try ExecutedBlocks(results: [block]).inlineHTML(for: InlineReference(text: "lr-transfer.octaves_per_doubling",
+                                                                                          location: SourceLocation(file: "notes.md", line: 3, column: 7)))
+        XCTAssertTrue(html.contains("−1.00 ± 0.50"), html)
+    }
+
     func testInitVarianceQuantities() throws {
         let yaml = "model: {width: 16, depth: [4, 16]}\ntrain: {steps: 1}\nshow: [init-variance]"
         XCTAssertEqual(try value("lr-transfer.init_variance_ratio[16]", yaml), "12.4")
@@ -373,12 +417,12 @@ final class InlineReferenceTests: XCTestCase {
         let cases: [(String, String)] = [
             ("nope.best_lr", "notes.md:3:7: {{nope.best_lr}}: unknown block \"nope\"; blocks: lr-transfer"),
             ("lr-transfr.best_lr[sp, 4]", "notes.md:3:7: {{lr-transfr.best_lr[sp, 4]}}: unknown block \"lr-transfr\"; did you mean lr-transfer? blocks: lr-transfer"),
-            ("lr-transfer.spread_octave[sp]", "notes.md:3:7: {{lr-transfer.spread_octave[sp]}}: unknown quantity \"spread_octave\"; did you mean spread_octaves? quantities: best_lr, best_log2_lr, best_loss, spread_octaves, final_loss, test_loss, test_accuracy, init_variance_ratio, init_variance_exact, feature_update_slope, points, diverged, init_variance_max_error, coord_rms_slope, coord_delta_slope"),
-            ("lr-transfer.best_lrr[sp, 4]", "notes.md:3:7: {{lr-transfer.best_lrr[sp, 4]}}: unknown quantity \"best_lrr\"; did you mean best_lr? quantities: best_lr, best_log2_lr, best_loss, spread_octaves, final_loss, test_loss, test_accuracy, init_variance_ratio, init_variance_exact, feature_update_slope, points, diverged, init_variance_max_error, coord_rms_slope, coord_delta_slope"),
+            ("lr-transfer.spread_octave[sp]", "notes.md:3:7: {{lr-transfer.spread_octave[sp]}}: unknown quantity \"spread_octave\"; did you mean spread_octaves? quantities: best_lr, best_log2_lr, best_loss, spread_octaves, octaves_per_doubling, final_loss, test_loss, test_accuracy, init_variance_ratio, init_variance_exact, feature_update_slope, points, diverged, init_variance_max_error, coord_rms_slope, coord_delta_slope"),
+            ("lr-transfer.best_lrr[sp, 4]", "notes.md:3:7: {{lr-transfer.best_lrr[sp, 4]}}: unknown quantity \"best_lrr\"; did you mean best_lr? quantities: best_lr, best_log2_lr, best_loss, spread_octaves, octaves_per_doubling, final_loss, test_loss, test_accuracy, init_variance_ratio, init_variance_exact, feature_update_slope, points, diverged, init_variance_max_error, coord_rms_slope, coord_delta_slope"),
             ("lr-transfer.best_lr[4]", "notes.md:3:7: {{lr-transfer.best_lr[4]}}: best_lr needs a value for parametrization; parametrization is one of sp, depth-mup, e.g. {{lr-transfer.best_lr[sp]}}"),
             ("lr-transfer.best_lr[sp, 32]", "notes.md:3:7: {{lr-transfer.best_lr[sp, 32]}}: no axis has the value 32; parametrization: sp, depth-mup; depth: 4, 16; lr: 2^-10, 2^-9, 2^-8, 2^-7, 2^-6, 2^-5, 2^-4, 2^-3, 2^-2"),
             ("lr-transfer.best_lr[sp, 4, lr=2^-7]", "notes.md:3:7: {{lr-transfer.best_lr[sp, 4, lr=2^-7]}}: best_lr ranges over lr; do not fix it; drop lr=2^-7"),
-            ("lr-transfer", "notes.md:3:7: {{lr-transfer}}: expected BLOCK.QUANTITY; blocks: lr-transfer; quantities: best_lr, best_log2_lr, best_loss, spread_octaves, final_loss, test_loss, test_accuracy, init_variance_ratio, init_variance_exact, feature_update_slope, points, diverged, init_variance_max_error, coord_rms_slope, coord_delta_slope"),
+            ("lr-transfer", "notes.md:3:7: {{lr-transfer}}: expected BLOCK.QUANTITY; blocks: lr-transfer; quantities: best_lr, best_log2_lr, best_loss, spread_octaves, octaves_per_doubling, final_loss, test_loss, test_accuracy, init_variance_ratio, init_variance_exact, feature_update_slope, points, diverged, init_variance_max_error, coord_rms_slope, coord_delta_slope"),
         ]
         for (text, expected) in cases {
             XCTAssertThrowsError(try resolve(text)) { XCTAssertEqual(String(describing: $0), expected) }
