@@ -121,6 +121,19 @@ public struct BlockAnalysis {
         axes.map(\.name).filter { !excluded.contains($0) }
     }
 
+    /// How a table spreads the axes `names` (those left once its rows have theirs): one column
+    /// per value of `column` (parametrization when it varies, else the outermost), and one table
+    /// per combination of the values of `split`.
+    ///
+    /// So a table is as wide as one axis has values, whatever else the sweep varies: 06's
+    /// best-lr table over parametrization × block depth was four columns of
+    /// `depth-μP · block depth 1` headings (1053 px in a 710 px column); it is now one table per
+    /// block depth with a column per parametrization. Nil `column` when `names` is empty.
+    public func tableLayout(of names: [String]) -> (column: String?, split: [String]) {
+        let column = names.contains("parametrization") ? "parametrization" : names.first
+        return (column, names.filter { $0 != column })
+    }
+
     /// The learning-rate curve's optimum: the group with the lowest usable loss (first on ties).
     public static func best(_ groups: [Group]) -> Group? {
         var best: (group: Group, loss: Double)?
@@ -242,6 +255,20 @@ public struct BlockAnalysis {
         slopes.sort()
         func percentile(_ q: Double) -> Double { slopes[min(slopes.count - 1, max(0, Int((q * Double(slopes.count - 1)).rounded())))] }
         return Drift(slope: slope, low: min(slope, percentile(0.025)), high: max(slope, percentile(0.975)))
+    }
+
+    /// ‖ΔW_l‖_F/‖W_l,0‖_F averaged over blocks and seeds (`measure: {feature_update: true}`);
+    /// nil when a seed did not record it or the group diverged (its weights then mean nothing).
+    public static func meanWeightUpdate(_ group: Group) -> Double? {
+        guard group.divergedAtStep == nil else { return nil }
+        return group.mean { $0.weightUpdateRatio.isEmpty ? nil : $0.weightUpdateRatio.reduce(0, +) / Double($0.weightUpdateRatio.count) }
+    }
+
+    /// `feature_update_slope`: the least-squares slope of log ``meanWeightUpdate(_:)`` against
+    /// log of the series axis (depth or width) over `groups`; TP6 predicts −½ in depth under
+    /// depth-μP with Adam, CompleteP's α = 1 with γ = 0 about 0. Nil for < 2 usable sizes.
+    public static func featureUpdateSlope(_ groups: [Group], series: String) -> Double? {
+        logSlope(groups.map { (x: Double(series == "width" ? $0.spec.width : $0.spec.depth), y: meanWeightUpdate($0) ?? .nan) })
     }
 
     /// Slope of log RMS(x_L) (or, with `delta`, of log RMS(x_L,t − x_L,0)) against log of the

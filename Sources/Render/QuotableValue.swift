@@ -289,12 +289,7 @@ enum QuotableValue {
         case "init_variance_ratio": return groups.first.flatMap(BlockAnalysis.measuredInitRatio).map { NumberFormat.prose($0, digits: 3) } ?? missing
         case "init_variance_exact": return groups.first.flatMap(BlockAnalysis.exactInitRatio).map { NumberFormat.prose($0, digits: 3) } ?? missing
         case "feature_update_slope":
-            let points = groups.map { group -> (x: Double, y: Double) in
-                let x = Double(series == "width" ? group.spec.width : group.spec.depth)
-                let y = group.mean { $0.weightUpdateRatio.isEmpty ? nil : $0.weightUpdateRatio.reduce(0, +) / Double($0.weightUpdateRatio.count) } ?? .nan
-                return (x, y)
-            }
-            return BlockAnalysis.logSlope(points).map { NumberFormat.minus(NumberFormat.fixed($0)) } ?? missing
+            return BlockAnalysis.featureUpdateSlope(groups, series: series).map { NumberFormat.minus(NumberFormat.fixed($0)) } ?? missing
         case "init_variance_max_error":
             let errors = groups.compactMap(BlockAnalysis.initRatioRelativeError)
             return errors.max().map { String(format: "%.1f%%", $0 * 100) } ?? missing

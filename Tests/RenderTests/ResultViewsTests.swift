@@ -267,7 +267,7 @@ final class InlineReferenceTests: XCTestCase {
             """
         XCTAssertEqual(try value("lr-transfer.octaves_per_doubling[sp]", grid), "−0.50 ± 0.00")
         XCTAssertEqual(try value("lr-transfer.octaves_per_doubling[depth-mup]", grid), "0.00 ± 0.00")
-        let table = try XCTUnwrap(ResultViews.bestLRTable(BlockAnalysis(try fixtureBlock(grid)))).table
+        let table = try XCTUnwrap(ResultViews.bestLRTables(BlockAnalysis(try fixtureBlock(grid)))?.first)
         XCTAssertEqual(table.rows.last?.map(\.text), ["octaves per doubling", "−0.50 ± 0.00", "0.00 ± 0.00"])
     }
 
@@ -367,7 +367,7 @@ final class InlineReferenceTests: XCTestCase {
         // The true spread is at least −7 − (−8): a lower bound.
         XCTAssertEqual(try value("lr-transfer.spread_octaves[sp]", edgeGrid), "≥ 1 octave")
         XCTAssertEqual(try value("lr-transfer.spread_octaves[depth-mup]", edgeGrid), "0 octaves")
-        let table = try XCTUnwrap(ResultViews.bestLRTable(BlockAnalysis(try fixtureBlock(edgeGrid)))).table
+        let table = try XCTUnwrap(ResultViews.bestLRTables(BlockAnalysis(try fixtureBlock(edgeGrid)))?.first)
         let html = table.html()
         XCTAssertTrue(html.contains("≤ 2⁻⁸"), html)
         XCTAssertTrue(html.contains("≥ 1"), html)
@@ -378,7 +378,7 @@ final class InlineReferenceTests: XCTestCase {
                        "notes.md:10:1: block lr-transfer: optimizer.lr: the optimum is on the edge of the grid, so only a bound (≤ or ≥), at the lowest rate for SP · L = 16 at 2⁻⁸ (extend it below)")
         // Inside the grid: no warning, no marks.
         XCTAssertNil(BlockAnalysis(try fixtureBlock(lrTransfer)).gridEdgeWarning())
-        XCTAssertFalse(try XCTUnwrap(ResultViews.bestLRTable(BlockAnalysis(try fixtureBlock(lrTransfer)))).table.html().contains("≤"))
+        XCTAssertFalse(try XCTUnwrap(ResultViews.bestLRTables(BlockAnalysis(try fixtureBlock(lrTransfer)))?.first).html().contains("≤"))
     }
 
     func testSpreadBoundsFromEdges() {
