@@ -127,8 +127,9 @@ public struct BlockAnalysis {
     ///
     /// So a table is as wide as one axis has values, whatever else the sweep varies: 06's
     /// best-lr table over parametrization × block depth was four columns of
-    /// `depth-μP · block depth 1` headings (1053 px in a 710 px column); it is now one table per
-    /// block depth with a column per parametrization. Nil `column` when `names` is empty.
+    /// `depth-μP · block depth 1` headings (1030 px in the 710 px column at 1280 px, ci scale);
+    /// it is now one table per block depth with a column per parametrization. Nil `column` when
+    /// `names` is empty.
     public func tableLayout(of names: [String]) -> (column: String?, split: [String]) {
         let column = names.contains("parametrization") ? "parametrization" : names.first
         return (column, names.filter { $0 != column })
