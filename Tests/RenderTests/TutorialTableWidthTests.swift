@@ -25,6 +25,7 @@ final class TutorialTableWidthTests: XCTestCase {
             .filter { $0.hasPrefix("05-") || $0.hasPrefix("06-") }.sorted()
         XCTAssertEqual(names.count, 2, "notebooks: \(names)")
         var measured = 0
+        var widest: [String: Int] = [:]
         for name in names {
             let notebook = try Notebook.load(path: Self.notebooks.appendingPathComponent(name).path)
             XCTAssertNil(notebook.frontMatter.defaults, "\(name): front-matter defaults are not applied here")
@@ -43,6 +44,7 @@ final class TutorialTableWidthTests: XCTestCase {
                         let output = ResultViews.render(view, analysis)
                         for table in output.tables where output.html.contains(table.html()) {
                             measured += 1
+                            widest["\(name.prefix(2)) \(scale)"] = max(widest["\(name.prefix(2)) \(scale)"] ?? 0, table.estimatedWidth)
                             XCTAssertLessThanOrEqual(table.estimatedWidth, Self.budget,
                                                      "\(name) block \(cell.label) at scale \(scale), \(view): \(table.columns.map(\.title))")
                         }
@@ -51,6 +53,7 @@ final class TutorialTableWidthTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(measured, 20, "tables measured")
+        print("TutorialTableWidthTests: widest estimated table, px: \(widest.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
     }
 
     /// A block over parametrization × block depth gets one best-lr table per block depth, each
