@@ -169,6 +169,20 @@ public struct BlockAnalysis {
         axes.map(\.name).filter { !excluded.contains($0) }
     }
 
+    /// How a table spreads the axes `names` (those left once its rows have theirs): one column
+    /// per value of `column` (parametrization when it varies, else the outermost), and one table
+    /// per combination of the values of `split`.
+    ///
+    /// So a table is as wide as one axis has values, whatever else the sweep varies: 06's
+    /// best-lr table over parametrization × block depth was four columns of
+    /// `depth-μP · block depth 1` headings (1030 px in the 710 px column at 1280 px, ci scale);
+    /// it is now one table per block depth with a column per parametrization. Nil `column` when
+    /// `names` is empty.
+    public func tableLayout(of names: [String]) -> (column: String?, split: [String]) {
+        let column = names.contains("parametrization") ? "parametrization" : names.first
+        return (column, names.filter { $0 != column })
+    }
+
     /// The learning-rate curve's optimum: the group with the best usable metric (lowest loss,
     /// highest accuracy; first on ties).
     public static func best(_ groups: [Group]) -> Group? {
@@ -262,6 +276,73 @@ public struct BlockAnalysis {
         var sxy = 0.0, sxx = 0.0
         for (x, y) in zip(xs, ys) { sxy += (x - mx) * (y - my); sxx += (x - mx) * (x - mx) }
         return sxx > 0 ? sxy / sxx : nil
+    }
+
+    /// A fitted drift of the optimal learning rate: `slope` octaves of η* per doubling of the
+    /// series axis, with a 95% interval [`low`, `high`] from resampling seeds.
+    public struct Drift: Equatable {
+        public var slope: Double
+        public var low: Double
+        public var high: Double
+        /// The larger distance from the estimate to either end of the interval (`± h` in prose).
+        public var halfWidth: Double { max(high - slope, slope - low) }
+    }
+
+    /// `octaves_per_doubling`: the least-squares slope of log₂ η* against log₂ n or log₂ L (the
+    /// `series` axis), η* the argmin of the seed-averaged final train loss at each series value,
+    /// as in the best-lr table.
+    ///
+    /// The interval is a percentile bootstrap over seeds: each of `replicates` draws picks S of the
+    /// S seeds with replacement (the same draw for every point, since seeds are shared across the
+    /// sweep), re-averages every group's loss over the drawn seeds, re-finds the optima and refits;
+    /// `low`/`high` are the 2.5th and 97.5th percentiles of the refitted slopes. A draw that picks a
+    /// diverged seed makes that group unusable, as the mean would. The generator is the engine's
+    /// xoshiro256** with seed 0, so the interval is the same on every render. With one seed the
+    /// interval is the estimate itself. Nil when fewer than two series values have an optimum.
+    public static func octavesPerDoubling(_ groups: [Group], series: String, replicates: Int = 1000) -> Drift? {
+        func x(_ group: Group) -> Double { Double(series == "width" ? group.spec.width : group.spec.depth) }
+        func fit(_ loss: (Group) -> Double?) -> Double? {
+            var optima: [Double: (lr: Double, loss: Double)] = [:]
+            for group in groups {
+                guard let value = loss(group) else { continue }
+                if let current = optima[x(group)], current.loss <= value { continue }
+                optima[x(group)] = (group.spec.learningRate, value)
+            }
+            return logSlope(optima.map { (x: $0.key, y: $0.value.lr) })
+        }
+        guard let slope = fit({ $0.usableLoss }) else { return nil }
+        let seeds = groups.map(\.results.count).max() ?? 0
+        guard seeds >= 2 else { return Drift(slope: slope, low: slope, high: slope) }
+        var random = SeededRandom(seed: 0)
+        var slopes: [Double] = []
+        for _ in 0..<replicates {
+            let draw = (0..<seeds).map { _ in Int(random.next() % UInt64(seeds)) }
+            let refit = fit { group in
+                guard group.unfinished.isEmpty, group.results.count == seeds else { return nil }
+                let picked = draw.map { group.results[$0] }
+                guard picked.allSatisfy({ $0.divergedAtStep == nil && $0.finalTrainLoss.isFinite }) else { return nil }
+                return picked.map(\.finalTrainLoss).reduce(0, +) / Double(seeds)
+            }
+            if let refit { slopes.append(refit) }
+        }
+        guard !slopes.isEmpty else { return Drift(slope: slope, low: slope, high: slope) }
+        slopes.sort()
+        func percentile(_ q: Double) -> Double { slopes[min(slopes.count - 1, max(0, Int((q * Double(slopes.count - 1)).rounded())))] }
+        return Drift(slope: slope, low: min(slope, percentile(0.025)), high: max(slope, percentile(0.975)))
+    }
+
+    /// ‖ΔW_l‖_F/‖W_l,0‖_F averaged over blocks and seeds (`measure: {feature_update: true}`);
+    /// nil when a seed did not record it or the group diverged (its weights then mean nothing).
+    public static func meanWeightUpdate(_ group: Group) -> Double? {
+        guard group.divergedAtStep == nil else { return nil }
+        return group.mean { $0.weightUpdateRatio.isEmpty ? nil : $0.weightUpdateRatio.reduce(0, +) / Double($0.weightUpdateRatio.count) }
+    }
+
+    /// `feature_update_slope`: the least-squares slope of log ``meanWeightUpdate(_:)`` against
+    /// log of the series axis (depth or width) over `groups`; TP6 predicts −½ in depth under
+    /// depth-μP with Adam, CompleteP's α = 1 with γ = 0 about 0. Nil for < 2 usable sizes.
+    public static func featureUpdateSlope(_ groups: [Group], series: String) -> Double? {
+        logSlope(groups.map { (x: Double(series == "width" ? $0.spec.width : $0.spec.depth), y: meanWeightUpdate($0) ?? .nan) })
     }
 
     /// Slope of log RMS(x_L) (or, with `delta`, of log RMS(x_L,t − x_L,0)) against log of the

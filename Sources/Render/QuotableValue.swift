@@ -16,6 +16,7 @@ import Runner
 /// | `best_log2_lr` | lr | log₂ of it |
 /// | `best_loss` | lr | the metric's value there (the lowest loss, or the highest accuracy) |
 /// | `spread_octaves` | lr, depth (or width) | max − min of log₂ η* over depths |
+/// | `octaves_per_doubling` | lr, depth (or width) | least-squares slope of log₂ η* against log₂ L (or n), `−0.50 ± 0.12`: ± the 95% seed-bootstrap interval (``BlockAnalysis/octavesPerDoubling(_:series:replicates:)``) |
 /// | `final_loss`, `test_loss`, `test_accuracy` | — | the run's value (`diverged @ step k` if so) |
 /// | `init_variance_ratio`, `init_variance_exact` | — | measured and exact E\|x_L\|²/\|x_0\|² |
 /// | `feature_update_slope` | depth (or width) | slope of log ‖ΔW‖/‖W₀‖ against log L |
@@ -52,6 +53,7 @@ enum QuotableValue {
         Quantity(name: "best_lr", free: ["lr"], optional: ["series"]),
         Quantity(name: "best_log2_lr", free: ["lr"], optional: ["series"]),
         Quantity(name: "best_loss", free: ["lr"], optional: ["series"]), Quantity(name: "spread_octaves", free: ["lr", "series"]),
+        Quantity(name: "octaves_per_doubling", free: ["lr", "series"]),
         Quantity(name: "final_loss", free: []), Quantity(name: "test_loss", free: []),
         Quantity(name: "test_accuracy", free: []), Quantity(name: "init_variance_ratio", free: []),
         Quantity(name: "init_variance_exact", free: []), Quantity(name: "feature_update_slope", free: ["series"]),
@@ -340,18 +342,15 @@ enum QuotableValue {
             }
             guard let spread = BlockAnalysis.spread(optima) else { return missing }
             return (spread.isLowerBound ? "≥ " : "") + NumberFormat.counted(spread.octaves, "octave")
+        case "octaves_per_doubling":
+            return BlockAnalysis.octavesPerDoubling(groups, series: series).map(ResultViews.driftText) ?? missing
         case "final_loss": return groups.first.map { ResultViews.lossCell($0).text } ?? missing
         case "test_loss": return groups.first?.mean { $0.testLoss }.map { NumberFormat.prose($0, digits: 4) } ?? missing
         case "test_accuracy": return groups.first?.mean { $0.testAccuracy }.map(NumberFormat.percent) ?? missing
         case "init_variance_ratio": return groups.first.flatMap(BlockAnalysis.measuredInitRatio).map { NumberFormat.prose($0, digits: 3) } ?? missing
         case "init_variance_exact": return groups.first.flatMap(BlockAnalysis.exactInitRatio).map { NumberFormat.prose($0, digits: 3) } ?? missing
         case "feature_update_slope":
-            let points = groups.map { group -> (x: Double, y: Double) in
-                let x = Double(series == "width" ? group.spec.width : group.spec.depth)
-                let y = group.mean { $0.weightUpdateRatio.isEmpty ? nil : $0.weightUpdateRatio.reduce(0, +) / Double($0.weightUpdateRatio.count) } ?? .nan
-                return (x, y)
-            }
-            return BlockAnalysis.logSlope(points).map { NumberFormat.minus(NumberFormat.fixed($0)) } ?? missing
+            return BlockAnalysis.featureUpdateSlope(groups, series: series).map { NumberFormat.minus(NumberFormat.fixed($0)) } ?? missing
         case "init_variance_max_error":
             let errors = groups.compactMap(BlockAnalysis.initRatioRelativeError)
             return errors.max().map(NumberFormat.percent) ?? missing

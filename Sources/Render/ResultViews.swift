@@ -167,62 +167,81 @@ public enum ResultViews {
 
     // MARK: best-lr
 
-    /// Best learning rate of every curve; key: panel (all axes but lr and series) and series value.
-    static func bestLRTable(_ analysis: BlockAnalysis) -> (table: TableView, spreads: [Double?])? {
+    /// Best learning rate of every curve: rows per value of the series axis (depth, else width),
+    /// one column per parametrization (``BlockAnalysis/tableLayout(of:)``), one table per
+    /// combination of the other axes (block depth, width when depth is the series, …), each
+    /// captioned with it; the last two rows give each column's spread and fitted drift.
+    static func bestLRTables(_ analysis: BlockAnalysis) -> [TableView]? {
         guard analysis.hasAxis("lr") else { return nil }
         let series = analysis.seriesAxis
         let panelAxes = analysis.axisNames(excluding: ["lr", series].compactMap { $0 })
-        let panels = analysis.partition(by: panelAxes)
+        let layout = analysis.tableLayout(of: panelAxes)
         let seriesValues = series.flatMap { name in analysis.axes.first { $0.name == name }?.values } ?? [""]
-        var columns = [TableView.Column(series ?? "", isNumber: true, heading: series.map(DisplayName.heading))]
-        columns += panels.map { TableView.Column(analysis.csvTitle(of: $0.key), isNumber: true, heading: analysis.title(of: $0.key)) }
-        var rows: [[TableView.Cell]] = seriesValues.map { [TableView.Cell(text: $0)] }
-        var exponents: [[(exponent: Double, edge: BlockAnalysis.GridEdge?)?]] = Array(repeating: [], count: panels.count)
-        var anyEdge = false
-        var ties: [String] = []
-        var losses: [[Double?]] = Array(repeating: [], count: panels.count)
-        for (column, panel) in panels.enumerated() {
-            for (row, value) in seriesValues.enumerated() {
-                let groups = panel.groups.filter { group in series.map { group.values[$0] == value } ?? true }
-                let optimum = BlockAnalysis.optimum(groups)
-                let best = optimum?.group
-                exponents[column].append(optimum.map { (log2(lrOf($0.group)), $0.edge) })
-                losses[column].append(best?.cost)
-                if let optimum, let best {
-                    anyEdge = anyEdge || optimum.edge != nil
-                    var cell = TableView.Cell.learningRate(lrOf(best), edge: optimum.edge)
-                    if optimum.edge == nil, let other = BlockAnalysis.tie(groups) {
-                        cell.text = "≈ " + cell.text
-                        cell.shown = cell.shown.map { "~ " + $0 }
-                        let name = [analysis.title(of: panel.key), seriesName(series, series.map { _ in value })].filter { !$0.isEmpty && $0 != "all points" && $0 != "all" }
-                        ties.append("\(name.isEmpty ? "" : name.joined(separator: " · ") + ": ")\(NumberFormat.learningRate(lrOf(best))) ≈ \(NumberFormat.learningRate(lrOf(other)))")
+        let metric = analysis.metric
+        var tables: [TableView] = []
+        for slice in analysis.partition(by: layout.split) {
+            let panels = analysis.partition(by: [layout.column].compactMap { $0 }, of: slice.groups)
+            var columns = [TableView.Column(series ?? "", isNumber: true, heading: series.map(DisplayName.heading))]
+            columns += panels.map { TableView.Column(analysis.csvTitle(of: $0.key), isNumber: true, heading: analysis.title(of: $0.key)) }
+            var rows: [[TableView.Cell]] = seriesValues.map { [TableView.Cell(text: $0)] }
+            var exponents: [[(exponent: Double, edge: BlockAnalysis.GridEdge?)?]] = Array(repeating: [], count: panels.count)
+            var anyEdge = false
+            var ties: [String] = []
+            var losses: [[Double?]] = Array(repeating: [], count: panels.count)
+            for (column, panel) in panels.enumerated() {
+                for (row, value) in seriesValues.enumerated() {
+                    let groups = panel.groups.filter { group in series.map { group.values[$0] == value } ?? true }
+                    let optimum = BlockAnalysis.optimum(groups)
+                    let best = optimum?.group
+                    exponents[column].append(optimum.map { (log2(lrOf($0.group)), $0.edge) })
+                    losses[column].append(best?.cost)
+                    if let optimum, let best {
+                        anyEdge = anyEdge || optimum.edge != nil
+                        var cell = TableView.Cell.learningRate(lrOf(best), edge: optimum.edge)
+                        if optimum.edge == nil, let other = BlockAnalysis.tie(groups) {
+                            cell.text = "≈ " + cell.text
+                            cell.shown = cell.shown.map { "~ " + $0 }
+                            let key = slice.key.merging(panel.key) { first, _ in first }
+                            let name = [analysis.title(of: key), seriesName(series, series.map { _ in value })].filter { !$0.isEmpty && $0 != "all points" && $0 != "all" }
+                            ties.append("\(name.isEmpty ? "" : name.joined(separator: " · ") + ": ")\(NumberFormat.learningRate(lrOf(best))) ≈ \(NumberFormat.learningRate(lrOf(other)))")
+                        }
+                        rows[row].append(cell)
+                    } else {
+                        rows[row].append(TableView.Cell(text: groups.isEmpty ? "—" : "none (all diverged)", csv: ""))
                     }
-                    rows[row].append(cell)
-                } else {
-                    rows[row].append(TableView.Cell(text: groups.isEmpty ? "—" : "none (all diverged)", csv: ""))
                 }
             }
+            for column in panels.indices { TableView.markBest(&rows, column: column + 1, values: losses[column]) }
+            var spreadRow = [TableView.Cell(text: "spread (octaves)")]  // of log₂ η*, in the caption
+            for column in panels.indices {
+                let spread = BlockAnalysis.spread(exponents[column].compactMap { $0 })
+                spreadRow.append(spread.map { TableView.Cell(text: ($0.isLowerBound ? "≥ " : "") + NumberFormat.minus(NumberFormat.trimmed($0.octaves)),
+                                                             csv: NumberFormat.exact($0.octaves)) }
+                                 ?? TableView.Cell(text: "—", csv: ""))
+            }
+            var driftRow = [TableView.Cell(text: "octaves per doubling")]
+            for panel in panels {
+                let drift = series.flatMap { BlockAnalysis.octavesPerDoubling(panel.groups, series: $0) }
+                driftRow.append(drift.map { TableView.Cell(text: driftText($0), csv: NumberFormat.exact($0.slope)) } ?? TableView.Cell(text: "—", csv: ""))
+            }
+            if series != nil { rows.append(spreadRow); rows.append(driftRow) }
+            let edgeNote = anyEdge ? " ≤ / ≥: the optimum is the lowest / highest rate of the grid, so only a bound (the spread then a lower bound); extend optimizer.lr on that side." : ""
+            let title = layout.split.isEmpty ? "" : "\(analysis.title(of: slice.key)): "
+            let caption = title + "Best learning rate $\\eta^*$ (\(bestPhrase(metric))) per \(axisPhrase(series)) and \(layout.column.map(DisplayName.axis) ?? "block"); ★: the \(series.map { $0.replacingOccurrences(of: "_", with: " ") } ?? "row") whose best run has the \(metric == .finalLoss ? "lowest loss" : bestPhrase(metric)) for its \(layout.column.map(DisplayName.axis) ?? "block")\(series != nil ? "; last rows: the spread of $\\log_2\\eta^*$ across \(axisPhrase(series)), in octaves, and the least-squares slope of $\\log_2\\eta^*$ against $\\log_2$ of \(axisPhrase(series)) in octaves per doubling, ± its 95% bootstrap interval over seeds" : "")." + edgeNote + tieNote(ties)
+            tables.append(TableView(caption: caption, columns: columns, rows: rows,
+                                    panel: layout.split.isEmpty ? nil : analysis.csvTitle(of: slice.key)))
         }
-        for column in panels.indices { TableView.markBest(&rows, column: column + 1, values: losses[column]) }
-        var spreads: [Double?] = []
-        var spreadRow = [TableView.Cell(text: "spread (octaves)")]  // of log₂ η*, in the caption
-        for column in panels.indices {
-            let spread = BlockAnalysis.spread(exponents[column].compactMap { $0 })
-            spreads.append(spread?.octaves)
-            spreadRow.append(spread.map { TableView.Cell(text: ($0.isLowerBound ? "≥ " : "") + NumberFormat.minus(NumberFormat.trimmed($0.octaves)),
-                                                         csv: NumberFormat.exact($0.octaves)) }
-                             ?? TableView.Cell(text: "—", csv: ""))
-        }
-        if series != nil { rows.append(spreadRow) }
-        let edgeNote = anyEdge ? " ≤ / ≥: the optimum is the lowest / highest rate of the grid, so only a bound (the spread then a lower bound); extend optimizer.lr on that side." : ""
-        let metric = analysis.metric
-        let caption = "Best learning rate $\\eta^*$ (\(bestPhrase(metric))) per \(axisPhrase(series)) and \(panelAxes.isEmpty ? "block" : panelAxes.map(DisplayName.axis).joined(separator: ", ")); ★: the \(series.map { $0.replacingOccurrences(of: "_", with: " ") } ?? "row") whose best run has the \(metric == .finalLoss ? "lowest loss" : bestPhrase(metric)) for its \(panelAxes.isEmpty ? "block" : panelAxes.map(DisplayName.axis).joined(separator: ", "))\(series != nil ? "; last row: the spread of $\\log_2\\eta^*$ across \(axisPhrase(series)), in octaves" : "")." + edgeNote + tieNote(ties)
-        return (TableView(caption: caption, columns: columns, rows: rows), spreads)
+        return tables
+    }
+
+    /// A fitted drift as tables and prose show it: `−0.50 ± 0.12` (± the larger side of the interval).
+    static func driftText(_ drift: BlockAnalysis.Drift) -> String {
+        NumberFormat.minus("\(NumberFormat.fixed(drift.slope)) ± \(NumberFormat.fixed(drift.halfWidth))")
     }
 
     static func bestLR(_ analysis: BlockAnalysis) -> ViewOutput {
-        guard let (table, _) = bestLRTable(analysis) else { return note("best-lr needs a list of learning rates (optimizer.lr).") }
-        return ViewOutput(html: table.html(), tables: [table])
+        guard let tables = bestLRTables(analysis) else { return note("best-lr needs a list of learning rates (optimizer.lr).") }
+        return ViewOutput(html: tables.map { $0.html() }.joined(), tables: tables)
     }
 
     // MARK: loss-table
@@ -362,38 +381,74 @@ public enum ResultViews {
 
     // MARK: feature-update
 
+    /// Relative weight update per block against depth (or width). With a learning-rate axis:
+    /// one panel per combination of the other axes, one curve per rate, and a table of slopes
+    /// with a row per rate, a column per parametrization and one table per combination of the
+    /// rest (``BlockAnalysis/tableLayout(of:)``), so neither grows with the sweep. Without one:
+    /// one panel, a curve and a slope row per combination.
     static func featureUpdate(_ analysis: BlockAnalysis) -> ViewOutput {
         let xAxis = analysis.seriesAxis ?? "depth"
-        let panelAxes = analysis.axisNames(excluding: [xAxis])
+        let others = analysis.axisNames(excluding: [xAxis, "lr"])
+        let hasLR = analysis.hasAxis("lr")
         func size(_ group: BlockAnalysis.Group) -> Double { Double(xAxis == "width" ? group.spec.width : group.spec.depth) }
-        var lines: [SVGPlot.Series] = []
-        var rows: [[TableView.Cell]] = []
-        for panel in analysis.partition(by: panelAxes) {
-            let groups = panel.groups.sorted { size($0) < size($1) }
-            let points = groups.map { group -> (x: Double, y: Double) in
-                let ratio = group.mean { result in
-                    result.weightUpdateRatio.isEmpty ? nil : result.weightUpdateRatio.reduce(0, +) / Double(result.weightUpdateRatio.count)
-                }
-                return (size(group), group.divergedAtStep == nil ? ratio ?? .nan : .nan)
+        func slopeCell(_ groups: [BlockAnalysis.Group]) -> TableView.Cell {
+            BlockAnalysis.featureUpdateSlope(groups, series: xAxis)
+                .map { TableView.Cell(text: NumberFormat.minus(NumberFormat.fixed($0)), csv: NumberFormat.exact($0)) } ?? TableView.Cell(text: "—", csv: "")
+        }
+        func curve(_ groups: [BlockAnalysis.Group], name: String) -> SVGPlot.Series {
+            SVGPlot.Series(name: name, points: groups.sorted { size($0) < size($1) }.map { (size($0), BlockAnalysis.meanWeightUpdate($0) ?? .nan) })
+        }
+        func rate(_ part: (key: [String: String], groups: [BlockAnalysis.Group])) -> String { "η = " + NumberFormat.learningRate(lrOf(part.groups[0])) }
+        let rates = hasLR ? analysis.partition(by: ["lr"]).sorted { lrOf($0.groups[0]) < lrOf($1.groups[0]) }.map(rate) : []
+        var panels: [SVGPlot.Panel] = []
+        if hasLR {
+            for panel in analysis.partition(by: others) {
+                let curves = analysis.partition(by: ["lr"], of: panel.groups).sorted { lrOf($0.groups[0]) < lrOf($1.groups[0]) }
+                panels.append(SVGPlot.Panel(title: panel.key.isEmpty ? "" : analysis.title(of: panel.key), series: curves.map { curve($0.groups, name: rate($0)) }))
             }
-            let slope = BlockAnalysis.logSlope(points)
-            let name = analysis.title(of: panel.key)
-            lines.append(SVGPlot.Series(name: name == "all points" ? "mean over blocks" : name, points: points))
-            rows.append([TableView.Cell(text: name, csv: analysis.csvTitle(of: panel.key)),
-                         slope.map { TableView.Cell(text: NumberFormat.minus(NumberFormat.fixed($0)), csv: NumberFormat.exact($0)) }
-                            ?? TableView.Cell(text: "—", csv: "")])
+        } else {
+            let curves = analysis.partition(by: others).map { part -> SVGPlot.Series in
+                let name = analysis.title(of: part.key)
+                return curve(part.groups, name: name == "all points" ? "mean over blocks" : name)
+            }
+            panels.append(SVGPlot.Panel(title: "relative weight update per block", series: curves))
+        }
+        var tables: [TableView] = []
+        let symbol = xAxis == "width" ? "n" : "L"
+        let slopeCaption = "slope of $\\log(\\lVert\\Delta W_l\\rVert/\\lVert W_{l,0}\\rVert)$ against $\\log \(symbol)$ (depth-μP predicts −½ in depth)"
+        if hasLR {
+            let layout = analysis.tableLayout(of: others)
+            for slice in analysis.partition(by: layout.split) {
+                let columnParts = analysis.partition(by: [layout.column].compactMap { $0 }, of: slice.groups)
+                var columns = [TableView.Column("η", isNumber: true, heading: "$\\eta$")]
+                columns += columnParts.map { TableView.Column(layout.column == nil ? "slope" : analysis.csvTitle(of: $0.key), isNumber: true,
+                                                              heading: layout.column == nil ? nil : analysis.title(of: $0.key)) }
+                let rows = analysis.partition(by: ["lr"], of: slice.groups).sorted { lrOf($0.groups[0]) < lrOf($1.groups[0]) }.map { row -> [TableView.Cell] in
+                    let lr = lrOf(row.groups[0])
+                    return [TableView.Cell.learningRate(lr)]
+                        + columnParts.map { part in slopeCell(part.groups.filter { lrOf($0) == lr }) }
+                }
+                let title = layout.split.isEmpty ? "" : "\(analysis.title(of: slice.key)): "
+                tables.append(TableView(caption: title + "The " + slopeCaption + ", at each learning rate $\\eta$" + (layout.column.map { " and \(DisplayName.axis($0))" } ?? "") + ".",
+                                        columns: columns, rows: rows,
+                                        panel: layout.split.isEmpty ? "slopes" : "slopes." + analysis.csvTitle(of: slice.key)))
+            }
+        } else {
+            let rows = analysis.partition(by: others).map { part in
+                [TableView.Cell(text: analysis.title(of: part.key), csv: analysis.csvTitle(of: part.key)), slopeCell(part.groups)]
+            }
+            tables.append(TableView(caption: "Slope of $\\log(\\lVert\\Delta W_l\\rVert/\\lVert W_{l,0}\\rVert)$ against $\\log \(symbol)$ (depth-μP predicts −½ in depth).",
+                                    columns: [TableView.Column("", isNumber: false), TableView.Column("slope", isNumber: true)], rows: rows,
+                                    panel: "slopes"))
         }
         let xLabel = xAxis == "width" ? "width n" : "depth L"
-        let plot = SVGPlot(xLabel: xLabel, yLabel: "‖ΔW_{l}‖ / ‖W_{l,0}‖", xScale: .log2Size, yScale: .log10,
-                           panels: [SVGPlot.Panel(title: "relative weight update per block", series: lines)],
+        var plot = SVGPlot(xLabel: xLabel, yLabel: "‖ΔW_{l}‖ / ‖W_{l,0}‖", xScale: .log2Size, yScale: .log10, panels: panels,
                            description: "\(figureName(analysis)): relative weight update per block against \(xLabel)")
-        let table = TableView(caption: "Slope of $\\log(\\lVert\\Delta W_l\\rVert/\\lVert W_{l,0}\\rVert)$ against $\\log \(xAxis == "width" ? "n" : "L")$ (depth-μP predicts −½ in depth).",
-                              columns: [TableView.Column("", isNumber: false), TableView.Column("slope", isNumber: true)], rows: rows,
-                              panel: "slopes")
-        let figure = figure(plot, caption: "Relative weight update $\\lVert\\Delta W_l\\rVert_F/\\lVert W_{l,0}\\rVert_F$ at the end of training, averaged over blocks and seeds, against \(axisPhrase(xAxis)).")
+        if hasLR { plot.colourOrder = rates }
+        let figure = figure(plot, caption: "Relative weight update $\\lVert\\Delta W_l\\rVert_F/\\lVert W_{l,0}\\rVert_F$ at the end of training, averaged over blocks and seeds, against \(axisPhrase(xAxis))\(hasLR ? ", one curve per learning rate" : "").")
         var plotData = figure.data
         plotData.panel = "plot"
-        return ViewOutput(html: figure.html + table.html(), tables: [table, plotData])
+        return ViewOutput(html: figure.html + tables.map { $0.html() }.joined(), tables: tables + [plotData])
     }
 
     // MARK: init-variance

@@ -122,17 +122,24 @@ public struct TableView: Sendable {
         return out
     }
 
-    /// Whether the table fits a 390 px phone as a table: its widest texts at about 8 CSS px a
-    /// character plus cell padding come to ≤ 330 px (the column is about 345 px there). Tables that do not get class `reflow`,
-    /// which the style sheet stacks into one card per row on narrow screens.
-    var fitsAPhone: Bool {
+    /// Whether the table fits a 390 px phone as a table: ``estimatedWidth`` ≤ 330 px (the column
+    /// is about 345 px there). Tables that do not get class `reflow`, which the style sheet
+    /// stacks into one card per row on narrow screens.
+    var fitsAPhone: Bool { estimatedWidth <= 330 }
+
+    /// The table's width in CSS px, estimated from its texts: about 8 px a character (the
+    /// table's 0.9em font) for each column's widest heading or cell, at most 24 characters
+    /// (longer texts wrap), plus 19 px of cell padding per column. Views keep it under the
+    /// 710 px column a 1280 px screen gives a page (``ResultViewsTests``); BrowserTests measures
+    /// the real width.
+    var estimatedWidth: Int {
         var width = 0
         for (index, column) in columns.enumerated() {
             let header = (column.heading ?? column.title).filter { $0 != "$" && $0 != "\\" }.count
             let cells = rows.map { $0.indices.contains(index) ? $0[index].text.count + ($0[index].isBest ? 2 : 0) : 0 }.max() ?? 0
             width += 8 * min(max(header, cells), 24) + 19
         }
-        return width <= 330
+        return width
     }
 
     /// RFC 4180 CSV: a header row, then the rows; LF line ends. A column whose cells carry

@@ -119,6 +119,56 @@ final class TutorialTests: XCTestCase {
         }
     }
 
+    // MARK: 05
+
+    /// Issue 13: at depth 8 = L₀ μP and depth-μP are one network (equal losses, bit for bit);
+    /// across width SP's optimum falls while depth-μP's stays within one octave; across depth
+    /// μP's falls by at least one octave while depth-μP's stays within one; every coordinate
+    /// check finishes with finite values.
+    func testWidthAndDepthTogether() throws {
+        let results = try render("05-width-and-depth-together")
+        let width = try results.block("width")
+        for mup in width.points where mup.values["parametrization"] == "mup" {
+            let twin = try XCTUnwrap(width.points.first { $0.values["parametrization"] == "depth-mup" && $0.width == mup.width
+                && $0.learningRate == mup.learningRate && $0.values["seed"] == mup.values["seed"] })
+            XCTAssertEqual(mup.finalTrainLoss, twin.finalTrainLoss, "width \(mup.width), lr \(mup.learningRate)")
+        }
+        let spWidth = width.optima(parametrization: "sp", series: \.width).map(\.log2LearningRate)
+        XCTAssertLessThan(spWidth.last!, spWidth.first!, "SP optima across width: \(spWidth)")
+        let muPWidth = width.optima(parametrization: "depth-mup", series: \.width).map(\.log2LearningRate)
+        XCTAssertLessThanOrEqual(muPWidth.max()! - muPWidth.min()!, 1, "depth-μP optima across width: \(muPWidth)")
+        let depth = try results.block("depth")
+        let muP = depth.optima(parametrization: "mup").map(\.log2LearningRate)
+        XCTAssertLessThanOrEqual(muP.last!, muP.first! - 1, "μP optima across depth: \(muP)")
+        let depthMuP = depth.optima(parametrization: "depth-mup").map(\.log2LearningRate)
+        XCTAssertLessThanOrEqual(depthMuP.max()! - depthMuP.min()!, 1, "depth-μP optima across depth: \(depthMuP)")
+        XCTAssertEqual(try results.block("joint").optima(parametrization: "depth-mup", fixed: ["width": "64"]).count, 2)
+        for id in ["coord-depth", "coord-width"] {
+            let block = try results.block(id)
+            XCTAssertTrue(block.points.allSatisfy { $0.status == "finished" && $0.coordinates.allSatisfy { $0.deltaRMS.allSatisfy(\.isFinite) } }, id)
+        }
+    }
+
+    // MARK: 06
+
+    /// Issue 13: every point finishes and each (α, block depth) has an optimum at every depth;
+    /// the prose's "confirms the rules": under α = ½ the blocks' relative weight change falls
+    /// with depth (log–log slope below −0.3 at η = 2⁻⁸) while under α = 1 it stays flat (|slope| < 0.2).
+    func testDepthMuPAgainstCompleteP() throws {
+        let block = try render("06-depth-mup-against-completep").block("alpha")
+        XCTAssertTrue(block.points.allSatisfy { $0.status == "finished" })
+        for name in ["depth-mup", "α=1 γ=0"] {
+            for blockDepth in ["1", "2"] {
+                let optima = block.optima(parametrization: name, fixed: ["block_depth": blockDepth])
+                XCTAssertEqual(optima.count, Set(block.points.map(\.depth)).count, "\(name), block depth \(blockDepth)")
+                let runs = block.points.filter { $0.values["parametrization"] == name && $0.values["block_depth"] == blockDepth
+                    && $0.values["lr"] == "2^-8" }
+                let slope = logSlope(runs.map { (Double($0.depth), $0.weightUpdate.reduce(0, +) / Double($0.weightUpdate.count)) })
+                if name == "depth-mup" { XCTAssertLessThan(slope, -0.3, "block depth \(blockDepth)") } else { XCTAssertLessThan(abs(slope), 0.2, "block depth \(blockDepth)") }
+            }
+        }
+    }
+
     // MARK: Reading results JSON
 
     /// Least-squares slope of log y against log x.
@@ -159,11 +209,14 @@ final class TutorialTests: XCTestCase {
         var values: [String: String]
         var status: String
         var depth: Int
+        var width: Int
         var learningRate: Double
         var finalTrainLoss: Double?
         var divergedAtStep: Int?
         var branchMultiplier: Double
         var coordinates: [Sample]
+        /// ‖ΔW_l‖_F/‖W_l,0‖_F per block at the end of training (`measure: {feature_update: true}`).
+        var weightUpdate: [Double]
 
         init(_ json: [String: Any]) {
             values = json["values"] as? [String: String] ?? [:]
@@ -171,6 +224,8 @@ final class TutorialTests: XCTestCase {
             let spec = json["spec"] as? [String: Any] ?? [:]
             // Point spec format 1 (README "Results schema"): defaults are left out.
             depth = spec["depth"] as? Int ?? 8
+            width = spec["width"] as? Int ?? 128
+            weightUpdate = json["weight_update_ratio"] as? [Double] ?? []
             learningRate = spec["lr"] as? Double ?? 0.001
             finalTrainLoss = json["final_train_loss"] as? Double
             divergedAtStep = json["diverged_at_step"] as? Int
@@ -211,16 +266,17 @@ final class TutorialTests: XCTestCase {
             return groups
         }
 
-        /// For each depth (ascending): the learning rate whose seed-averaged final train loss is
-        /// lowest among rates that did not diverge for any seed.
-        func optima(parametrization: String?, fixed: [String: String] = [:]) -> [Optimum] {
+        /// For each depth (ascending; or each value of `series`, e.g. `\.width`, reported in
+        /// `Optimum.depth`): the learning rate whose seed-averaged final train loss is lowest among
+        /// rates that did not diverge for any seed.
+        func optima(parametrization: String?, fixed: [String: String] = [:], series: KeyPath<Point, Int> = \.depth) -> [Optimum] {
             let selected = points.filter { point in
                 (parametrization == nil || point.values["parametrization"] == parametrization)
                     && fixed.allSatisfy { point.values[$0.key] == $0.value }
             }
-            let depths = Set(selected.map(\.depth)).sorted()
+            let depths = Set(selected.map { $0[keyPath: series] }).sorted()
             return depths.compactMap { depth in
-                let atDepth = selected.filter { $0.depth == depth }
+                let atDepth = selected.filter { $0[keyPath: series] == depth }
                 let rates = Set(atDepth.map(\.learningRate)).sorted()
                 let candidates = rates.compactMap { rate -> (Double, Double)? in
                     let runs = atDepth.filter { $0.learningRate == rate }

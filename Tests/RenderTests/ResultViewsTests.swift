@@ -305,6 +305,50 @@ final class InlineReferenceTests: XCTestCase {
                        "<span class=\"reference\" title=\"lr-transfer.best_lr[depth-mup, 16]\">2⁻⁷</span>")
     }
 
+    /// The synthetic sp optimum sits at log₂ η* = −7 − ½·log₂(L/4): exactly −½ octave per
+    /// doubling of depth on a half-octave grid; depth-μP's stays at −7. Seeds agree, so the
+    /// bootstrap interval collapses onto the estimate.
+    func testOctavesPerDoublingIsTheExactSlope() throws {
+        let grid = """
+            model: {width: 32, depth: [4, 8, 16, 32]}
+            parametrization: [sp, depth-mup]
+            optimizer: {lr: {log2: [-10, -2], step: 0.5}}
+            train: {steps: 6, seeds: 2}
+            show: [best-lr]
+            """
+        XCTAssertEqual(try value("lr-transfer.octaves_per_doubling[sp]", grid), "−0.50 ± 0.00")
+        XCTAssertEqual(try value("lr-transfer.octaves_per_doubling[depth-mup]", grid), "0.00 ± 0.00")
+        let table = try XCTUnwrap(ResultViews.bestLRTables(BlockAnalysis(try fixtureBlock(grid)))?.first)
+        XCTAssertEqual(table.rows.last?.map(\.text), ["octaves per doubling", "−0.50 ± 0.00", "0.00 ± 0.00"])
+    }
+
+    /// Two seeds whose optima disagree: seed 0 drifts −½ octave per doubling, seed 1 (weighted
+    /// twice) −1. The mean picks seed 1's optimum (slope −1); the resamples {0,0}, {0,1}, {1,0},
+    /// {1,1} give −½, −1, −1, −1, so the 95% percentile interval is [−1, −½].
+    func testOctavesPerDoublingBootstrapsOverSeeds() throws {
+        let yaml = """
+            model: {width: 32, depth: [4, 16]}
+            optimizer: {lr: {log2: [-10, -5]}}
+            train: {steps: 6, seeds: 2}
+            """
+        let block = try fixtureBlock(yaml) { spec in
+            let x = log2(spec.learningRate), doublings = log2(Double(spec.depth) / 4)
+            let optimum = spec.seed == 0 ? -7 - doublings / 2 : -7 - doublings
+            let loss = Double(spec.seed + 1) * (x - optimum) * (x - optimum) + 1
+            return .finished(PointResult(alpha: 0.5, gamma: 0.5, branchMultiplier: 1, hiddenLearningRate: spec.learningRate,
+                                         initialLoss: 2, finalTrainLoss: loss, lossPerStep: [], testLoss: nil, testAccuracy: nil,
+                                         divergedAtStep: nil, coordinateCheck: [], weightUpdateRatio: [], stepsRun: 6, seconds: 0))
+        }
+        let analysis = BlockAnalysis(block)
+        let drift = try XCTUnwrap(BlockAnalysis.octavesPerDoubling(analysis.groups, series: "depth"))
+        XCTAssertEqual(drift.slope, -1, accuracy: 1e-12)
+        XCTAssertEqual(drift.low, -1, accuracy: 1e-12)
+        XCTAssertEqual(drift.high, -0.5, accuracy: 1e-12)
+        let html = try ExecutedBlocks(results: [block]).inlineHTML(for: InlineReference(text: "lr-transfer.octaves_per_doubling",
+                                                                                          location: SourceLocation(file: "notes.md", line: 3, column: 7)))
+        XCTAssertTrue(html.contains("−1.00 ± 0.50"), html)
+    }
+
     func testInitVarianceQuantities() throws {
         let yaml = "model: {width: 16, depth: [4, 16]}\ntrain: {steps: 1}\nshow: [init-variance]"
         XCTAssertEqual(try value("lr-transfer.init_variance_ratio[16]", yaml), "12.4")
@@ -374,7 +418,7 @@ final class InlineReferenceTests: XCTestCase {
         // The true spread is at least −7 − (−8): a lower bound.
         XCTAssertEqual(try value("lr-transfer.spread_octaves[sp]", edgeGrid), "≥ 1 octave")
         XCTAssertEqual(try value("lr-transfer.spread_octaves[depth-mup]", edgeGrid), "0 octaves")
-        let table = try XCTUnwrap(ResultViews.bestLRTable(BlockAnalysis(try fixtureBlock(edgeGrid)))).table
+        let table = try XCTUnwrap(ResultViews.bestLRTables(BlockAnalysis(try fixtureBlock(edgeGrid)))?.first)
         let html = table.html()
         XCTAssertTrue(html.contains("≤ 2⁻⁸"), html)
         XCTAssertTrue(html.contains("≥ 1"), html)
@@ -385,7 +429,7 @@ final class InlineReferenceTests: XCTestCase {
                        "notes.md:10:1: block lr-transfer: optimizer.lr: the optimum is on the edge of the grid, so only a bound (≤ or ≥), at the lowest rate for SP · L = 16 at 2⁻⁸ (extend it below)")
         // Inside the grid: no warning, no marks.
         XCTAssertNil(BlockAnalysis(try fixtureBlock(lrTransfer)).gridEdgeWarning())
-        XCTAssertFalse(try XCTUnwrap(ResultViews.bestLRTable(BlockAnalysis(try fixtureBlock(lrTransfer)))).table.html().contains("≤"))
+        XCTAssertFalse(try XCTUnwrap(ResultViews.bestLRTables(BlockAnalysis(try fixtureBlock(lrTransfer)))?.first).html().contains("≤"))
     }
 
     /// Issue 15, 3: two seeds 0.048 apart at every point make the 0.03 gap between the optimum
@@ -402,7 +446,7 @@ final class InlineReferenceTests: XCTestCase {
         XCTAssertEqual(BlockAnalysis.best(curve).map { log2($0.spec.learningRate) }, -7)
         let runnerUp = try XCTUnwrap(BlockAnalysis.tie(curve))
         XCTAssertEqual(abs(log2(runnerUp.spec.learningRate) + 7), 1, "a neighbour of the optimum")
-        let table = try XCTUnwrap(ResultViews.bestLRTable(analysis)).table
+        let table = try XCTUnwrap(ResultViews.bestLRTables(analysis)?.first)
         XCTAssertEqual(table.rows[1][2].text, "≈ 2⁻⁷")
         XCTAssertTrue(table.caption.contains("≈: seeds cannot tell the optimum from the next-best rate"), table.caption)
         XCTAssertTrue(table.caption.contains("depth-μP · L = 16: 2⁻⁷ ≈ 2⁻"), table.caption)
@@ -410,7 +454,7 @@ final class InlineReferenceTests: XCTestCase {
         // Seeds that agree: no tie, and the page is today's.
         let quiet = BlockAnalysis(try fixtureBlock(lrTransfer))
         XCTAssertNil(BlockAnalysis.tie(quiet.groups.filter { $0.values["parametrization"] == "depth-mup" && $0.values["depth"] == "16" }))
-        XCTAssertFalse(try XCTUnwrap(ResultViews.bestLRTable(quiet)).table.caption.contains("≈"))
+        XCTAssertFalse(try XCTUnwrap(ResultViews.bestLRTables(quiet)?.first).caption.contains("≈"))
         // One seed says nothing about noise: never a tie.
         let single = BlockAnalysis(try fixtureBlock(lrTransfer.replacingOccurrences(of: "seeds: 2", with: "seeds: 1"), outcome: noisy))
         XCTAssertNil(BlockAnalysis.tie(single.groups.filter { $0.values["depth"] == "16" && $0.values["parametrization"] == "sp" }))
@@ -490,11 +534,11 @@ final class InlineReferenceTests: XCTestCase {
     func testMetricDrivesTablesPlotsAndCaptions() throws {
         let block = try fixtureBlock(withTest + "\nmetric: test_accuracy", outcome: Self.accuracyOutcome)
         let analysis = BlockAnalysis(block)
-        let table = try XCTUnwrap(ResultViews.bestLRTable(analysis))
-        XCTAssertTrue(table.table.caption.hasPrefix("Best learning rate $\\eta^*$ (highest test accuracy) per depth $L$"), table.table.caption)
-        XCTAssertTrue(table.table.caption.contains("whose best run has the highest test accuracy for its parametrization"), table.table.caption)
-        XCTAssertEqual(table.spreads, [0, 0])
-        XCTAssertEqual(table.table.rows[0].map(\.text), ["4", "2⁻⁵", "2⁻⁵"])
+        let table = try XCTUnwrap(ResultViews.bestLRTables(analysis)?.first)
+        XCTAssertTrue(table.caption.hasPrefix("Best learning rate $\\eta^*$ (highest test accuracy) per depth $L$"), table.caption)
+        XCTAssertTrue(table.caption.contains("whose best run has the highest test accuracy for its parametrization"), table.caption)
+        XCTAssertEqual(table.rows.first { $0[0].text == "spread (octaves)" }?.dropFirst().map(\.text), ["0", "0"])
+        XCTAssertEqual(table.rows[0].map(\.text), ["4", "2⁻⁵", "2⁻⁵"])
         let plot = ResultViews.render(.lossVsLR, analysis).html
         XCTAssertTrue(plot.contains("test accuracy against learning rate"), plot)
         XCTAssertTrue(plot.contains("Test accuracy (on the test split at the end, averaged over 2 seeds) against the learning rate"), plot)
@@ -511,7 +555,7 @@ final class InlineReferenceTests: XCTestCase {
         XCTAssertEqual(starred[0].element.last?.text, "90.0%")
         XCTAssertTrue(starred[0].element.last?.isBest ?? false, "★ sits in the accuracy column")
         // The default metric keeps today's captions.
-        let plain = try XCTUnwrap(ResultViews.bestLRTable(BlockAnalysis(try fixtureBlock(lrTransfer)))).table.caption
+        let plain = try XCTUnwrap(ResultViews.bestLRTables(BlockAnalysis(try fixtureBlock(lrTransfer)))?.first).caption
         XCTAssertTrue(plain.hasPrefix("Best learning rate $\\eta^*$ (lowest final train loss) per depth"), plain)
     }
 
@@ -545,12 +589,12 @@ final class InlineReferenceTests: XCTestCase {
         let cases: [(String, String)] = [
             ("nope.best_lr", "notes.md:3:7: {{nope.best_lr}}: unknown block \"nope\"; blocks: lr-transfer"),
             ("lr-transfr.best_lr[sp, 4]", "notes.md:3:7: {{lr-transfr.best_lr[sp, 4]}}: unknown block \"lr-transfr\"; did you mean lr-transfer? blocks: lr-transfer"),
-            ("lr-transfer.spread_octave[sp]", "notes.md:3:7: {{lr-transfer.spread_octave[sp]}}: unknown quantity \"spread_octave\"; did you mean spread_octaves? quantities: best_lr, best_log2_lr, best_loss, spread_octaves, final_loss, test_loss, test_accuracy, init_variance_ratio, init_variance_exact, feature_update_slope, points, diverged, init_variance_max_error, coord_rms_slope, coord_delta_slope"),
-            ("lr-transfer.best_lrr[sp, 4]", "notes.md:3:7: {{lr-transfer.best_lrr[sp, 4]}}: unknown quantity \"best_lrr\"; did you mean best_lr? quantities: best_lr, best_log2_lr, best_loss, spread_octaves, final_loss, test_loss, test_accuracy, init_variance_ratio, init_variance_exact, feature_update_slope, points, diverged, init_variance_max_error, coord_rms_slope, coord_delta_slope"),
+            ("lr-transfer.spread_octave[sp]", "notes.md:3:7: {{lr-transfer.spread_octave[sp]}}: unknown quantity \"spread_octave\"; did you mean spread_octaves? quantities: best_lr, best_log2_lr, best_loss, spread_octaves, octaves_per_doubling, final_loss, test_loss, test_accuracy, init_variance_ratio, init_variance_exact, feature_update_slope, points, diverged, init_variance_max_error, coord_rms_slope, coord_delta_slope"),
+            ("lr-transfer.best_lrr[sp, 4]", "notes.md:3:7: {{lr-transfer.best_lrr[sp, 4]}}: unknown quantity \"best_lrr\"; did you mean best_lr? quantities: best_lr, best_log2_lr, best_loss, spread_octaves, octaves_per_doubling, final_loss, test_loss, test_accuracy, init_variance_ratio, init_variance_exact, feature_update_slope, points, diverged, init_variance_max_error, coord_rms_slope, coord_delta_slope"),
             ("lr-transfer.best_lr[4]", "notes.md:3:7: {{lr-transfer.best_lr[4]}}: best_lr needs a value for parametrization; parametrization is one of sp, depth-mup, e.g. {{lr-transfer.best_lr[sp]}}"),
             ("lr-transfer.best_lr[sp, 32]", "notes.md:3:7: {{lr-transfer.best_lr[sp, 32]}}: no axis has the value 32; parametrization: sp, depth-mup; depth: 4, 16; lr: 2^-10, 2^-9, 2^-8, 2^-7, 2^-6, 2^-5, 2^-4, 2^-3, 2^-2"),
             ("lr-transfer.best_lr[sp, 4, lr=2^-7]", "notes.md:3:7: {{lr-transfer.best_lr[sp, 4, lr=2^-7]}}: best_lr ranges over lr; do not fix it; drop lr=2^-7"),
-            ("lr-transfer", "notes.md:3:7: {{lr-transfer}}: expected BLOCK.QUANTITY; blocks: lr-transfer; quantities: best_lr, best_log2_lr, best_loss, spread_octaves, final_loss, test_loss, test_accuracy, init_variance_ratio, init_variance_exact, feature_update_slope, points, diverged, init_variance_max_error, coord_rms_slope, coord_delta_slope"),
+            ("lr-transfer", "notes.md:3:7: {{lr-transfer}}: expected BLOCK.QUANTITY; blocks: lr-transfer; quantities: best_lr, best_log2_lr, best_loss, spread_octaves, octaves_per_doubling, final_loss, test_loss, test_accuracy, init_variance_ratio, init_variance_exact, feature_update_slope, points, diverged, init_variance_max_error, coord_rms_slope, coord_delta_slope"),
         ]
         for (text, expected) in cases {
             XCTAssertThrowsError(try resolve(text)) { XCTAssertEqual(String(describing: $0), expected) }

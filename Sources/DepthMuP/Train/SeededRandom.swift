@@ -10,12 +10,12 @@ import Darwin
 /// The same seed gives the same stream on every platform and thread count; nothing depends on
 /// the system generator. Streams for different purposes (initialization, batch order, teacher)
 /// come from `SeededRandom(seed:stream:)`, which mixes the stream id into the seed.
-struct SeededRandom: Sendable {
+public struct SeededRandom: Sendable {
     private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
     private var spareGaussian: Double?
 
     /// Seeds the four state words with SplitMix64 outputs of `seed ^ stream·φ64`.
-    init(seed: UInt64, stream: UInt64 = 0) {
+    public init(seed: UInt64, stream: UInt64 = 0) {
         var state = seed ^ (stream &* 0x9E37_79B9_7F4A_7C15)
         func splitMix() -> UInt64 {
             state &+= 0x9E37_79B9_7F4A_7C15
@@ -28,7 +28,7 @@ struct SeededRandom: Sendable {
     }
 
     /// The next 64 random bits (xoshiro256**).
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         let result = rotate(s1 &* 5, 7) &* 9
         let t = s1 << 17
         s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
