@@ -53,7 +53,7 @@ let package = Package(
         .target(
             name: "DepthbookPreview",
             dependencies: [
-                "DepthbookKit", "Notebook", "Runner", "Render",
+                "DepthbookKit", "DepthMuP", "Notebook", "Runner", "Render",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,9 +1,10 @@
 import Foundation
+import DepthMuP
 import Runner
 
 /// Polls a set of files for changes: the notebook and every file its render read.
 ///
-/// A file's stamp is ``ResultCache/fileIdentity(_:)`` (device, inode, size, mtime and ctime in
+/// A file's stamp is ``FileIdentity/stamp(_:)`` (device, inode, size, mtime and ctime in
 /// ns, or missing), the one identity the cache's data memo also uses: an editor that saves in
 /// place changes the size or mtime, one that writes a new file and renames it changes the
 /// inode, `touch -d` with an old time still changes the ctime, and deleting or creating a
@@ -22,7 +23,7 @@ final class FileWatcher: @unchecked Sendable {
     func watch(_ paths: [String]) {
         lock.lock(); defer { lock.unlock() }
         var fresh: [String: String] = [:]
-        for path in paths { fresh[path] = stamps[path] ?? ResultCache.fileIdentity(path) }
+        for path in paths { fresh[path] = stamps[path] ?? FileIdentity.stamp(path) }
         stamps = fresh
     }
 
@@ -31,7 +32,7 @@ final class FileWatcher: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         var changed: [String] = []
         for (path, old) in stamps {
-            let now = ResultCache.fileIdentity(path)
+            let now = FileIdentity.stamp(path)
             if now != old {
                 changed.append(path)
                 stamps[path] = now

@@ -120,7 +120,7 @@ extension FrontMatter {
             root = try Yams.compose(yaml: yaml)
         } catch let error as YamlError {
             guard looksLikeMapping(lines[1]) else { return (matter, 0) }
-            throw Self.located(error, at: location, file: file)
+            throw Self.located(error, at: location, file: file, yaml: yaml)
         }
         guard let root, case .mapping(let mapping) = root else {
             return (matter, 0)
@@ -202,7 +202,7 @@ extension FrontMatter {
     }
 
     private static func located(
-        _ error: YamlError, at location: (Mark?) -> SourceLocation, file: String
+        _ error: YamlError, at location: (Mark?) -> SourceLocation, file: String, yaml: String
     ) -> NotebookError {
         let hint = "hint: front matter is YAML between two `---` lines"
         switch error {
@@ -210,7 +210,8 @@ extension FrontMatter {
              let .composer(context, problem, mark, _):
             var message = "front matter: \(problem)"
             if let context { message += " (\(context.text) at line \(context.mark.line + 1))" }
-            return .located(location(mark), message: message, hint: hint)
+            let tabs = YamsConversion.tabIndentationHint(in: yaml, line: mark.line - 1)
+            return .located(location(mark), message: message, hint: tabs ?? hint)
         case let .duplicatedKeysInMapping(duplicates, context):
             return .located(
                 location(context.mark),

@@ -32,7 +32,9 @@ public struct SpecError: Error, CustomStringConvertible, Sendable, Equatable {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
              .composer(_, let problem, let mark, _):
-            return SpecError(location: locate(mark), block: block, path: "", message: "invalid YAML: \(problem)")
+            let hint = YamsConversion.tabIndentationHint(in: yaml, line: mark.line - 1)
+            return SpecError(location: locate(mark), block: block, path: "",
+                             message: "invalid YAML: \(problem)" + (hint.map { "; " + $0 } ?? ""))
         case .duplicatedKeysInMapping(let duplicates, let context):
             let key = duplicates.first ?? "?"
             let first = context.mark

@@ -305,6 +305,16 @@ struct YamsConversion {
         return nil
     }
 
+    /// The hint for a YAML scanner error on a line indented with a tab (YAML allows only
+    /// spaces there; Yams says "found character that cannot start any token"), or nil.
+    /// - Parameter line: the error's line within `yaml`, counting from 0 (`Mark.line` − 1).
+    static func tabIndentationHint(in yaml: String, line: Int) -> String? {
+        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+        guard line >= 0, line < lines.count,
+              lines[line].prefix(while: { $0 == " " || $0 == "\t" }).contains("\t") else { return nil }
+        return "hint: YAML indents with spaces, not tabs; replace the tab at the start of the line with spaces"
+    }
+
     static func aliasKeyError(at location: SourceLocation, block: String) -> SpecError {
         SpecError(location: location, block: block, path: "",
                   message: "YAML aliases (*name) are not supported in experiment blocks; hint: write the value out")

@@ -102,7 +102,8 @@ public struct OutputSet: Sendable {
         case S_IFCHR, S_IFIFO:
             return .stream(path)
         case S_IFDIR:
-            throw OutputError(description: "\(path): is a directory; hint: give a file name, e.g. -o \(path)/page.html")
+            let folder = String(path.reversed().drop(while: { $0 == "/" }).reversed())   // "/tmp/bad/" → "/tmp/bad", "/" → ""
+            throw OutputError(description: "\(path): is a directory; hint: give a file name, e.g. -o \(folder)/page.html")
         default:
             throw OutputError(description: "\(path): is a device or socket, not a file; hint: choose another output path")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import DepthMuP
 import Notebook
 
 /// The on-disk cache of point results, `.depthbook/cache/<notebook>/` beside the notebook.
@@ -200,7 +201,7 @@ public struct ResultCache: Sendable {
     /// - Parameter computing: false: answer only from the memo (nil when it does not hold this
     ///   data), so `check --no-calibration` never loads a data set.
     public func dataFingerprint(for data: DataSpec, executor: any PointExecutor, computing: Bool = true) throws -> String? {
-        let files = executor.dataFiles(for: data).map(Self.fileIdentity)
+        let files = executor.dataFiles(for: data).map(FileIdentity.stamp)
         let dataJSON = PointCodec.dataObject(data)
         let url = directory.appendingPathComponent("data-" + SHA256.hex("\(executor.engineVersion)\n\(dataJSON)").prefix(32) + ".json")
         if let stored = FileManager.default.contents(atPath: url.path),
@@ -211,15 +212,5 @@ public struct ResultCache: Sendable {
         let fingerprint = try executor.dataFingerprint(for: data)
         try? AtomicFile.write(Data(DataMemo(files: files, fingerprint: fingerprint).encoded.utf8), to: url)
         return fingerprint
-    }
-
-    /// `path|device|inode|size|mtime ns|ctime ns`, or `path|missing`: what changes when a
-    /// file's bytes may have (the data-fingerprint memo, the preview's file watcher).
-    public static func fileIdentity(_ path: String) -> String {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return "\(path)|missing" }
-        let modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
-        let changed = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
-        return "\(path)|\(info.st_dev)|\(info.st_ino)|\(info.st_size)|\(modified)|\(changed)"
     }
 }

@@ -11,17 +11,24 @@ struct Depthbook: ParsableCommand {
     )
 
     /// Runs the command; usage and validation errors exit 2 (DESIGN.md: 2 = bad input), where
-    /// ArgumentParser would use EX_USAGE (64).
+    /// ArgumentParser would use EX_USAGE (64). Every message starts `error:` as the notebook's
+    /// own errors do (ArgumentParser writes `Error:`); `--help` and `--version` go through
+    /// ArgumentParser unchanged.
     static func main() {
         do {
             var command = try parseAsRoot()
             try command.run()
         } catch {
-            if exitCode(for: error) == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(2)
-            }
-            exit(withError: error)
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) }
+            let message = fullMessage(for: error)
+            if !message.isEmpty { FileHandle.standardError.write(Data((usageMessage(message) + "\n").utf8)) }
+            Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
         }
+    }
+
+    /// ArgumentParser's message with its `Error:` prefix written `error:`.
+    static func usageMessage(_ message: String) -> String {
+        message.hasPrefix("Error: ") ? "error: " + message.dropFirst("Error: ".count) : message
     }
 }

@@ -36,7 +36,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Width n.") var width = 128
     @Option(help: "Depth L (number of residual blocks).") var depth = 8
     @Option(help: "Matrices per residual branch.") var blockDepth = 1
-    @Option(help: "ActivationKind: \(ActivationKind.allCases.map(\.rawValue).joined(separator: ", ")).") var activation: ActivationKind = .relu
+    @Option(help: "Activation φ: \(ActivationKind.allCases.map(\.rawValue).joined(separator: ", ")).") var activation: ActivationKind = .relu
     @Option(help: "Mean subtraction: auto (on for non-odd φ), on, off.") var meanSubtraction = "auto"
     @Option(help: "Parametrization: depth-mup, sp, mup, or alpha=X,gamma=Y.") var parametrization = "depth-mup"
     @Option(help: "Optimizer: adam or sgd.") var optimizer: OptimizerKind = .adam
@@ -190,7 +190,7 @@ struct TrainCommand: ParsableCommand {
 
     /// Prints a data or configuration error and returns exit code 2 (bad input, DESIGN.md).
     static func badInput(_ error: DepthMuPError) -> ExitCode {
-        FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))
+        FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
         return ExitCode(2)
     }
 

@@ -110,6 +110,33 @@ final class IDXReaderTests: XCTestCase {
         XCTAssertThrowsError(try IDXReader.readImages(cut)) { error in XCTAssertTrue("\(error)".contains(cut), "\(error)") }
     }
 
+    /// Regression: the IDX cache compared device, inode, size and mtime only, so a label file
+    /// rewritten in place (same size) whose mtime was restored (`touch -r`, a copy tool keeping
+    /// timestamps) kept serving the old labels. ``FileIdentity`` includes the change time.
+    func testCacheRereadsAFileRewrittenInPlaceWithItsOldMtime() throws {
+        let (images, _) = try fixture()
+        let labels = directory.appendingPathComponent("plain-labels").path
+        try Data(IDXReader.encode(magic: 0x801, dimensions: [6], data: [0, 1, 2, 0, 1, 2])).write(to: URL(fileURLWithPath: labels))
+        let files = IDXCache()
+        let config = DataConfig(source: .idx(images: images, labels: labels), trainCount: 6, testCount: 0, standardize: false)
+        XCTAssertEqual(try Dataset.load(config, files: files).trainLabels, [0, 1, 2, 0, 1, 2])
+        var before = stat()
+        XCTAssertEqual(stat(labels, &before), 0)
+        // Same inode, same size, new bytes; then the old mtime put back.
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: labels))
+        try handle.seek(toOffset: 0)
+        try handle.write(contentsOf: IDXReader.encode(magic: 0x801, dimensions: [6], data: [2, 2, 2, 1, 1, 1]))
+        try handle.close()
+        var times = [before.st_atim, before.st_mtim]
+        XCTAssertEqual(utimensat(AT_FDCWD, labels, &times, 0), 0)
+        var after = stat()
+        XCTAssertEqual(stat(labels, &after), 0)
+        XCTAssertEqual([UInt64(after.st_ino), UInt64(after.st_size), UInt64(after.st_mtim.tv_nsec)], [UInt64(before.st_ino), UInt64(before.st_size), UInt64(before.st_mtim.tv_nsec)])
+        XCTAssertEqual(try Dataset.load(config, files: files).trainLabels, [2, 2, 2, 1, 1, 1])
+        XCTAssertNotEqual(FileIdentity(path: labels), nil)
+        XCTAssertEqual(FileIdentity.stamp(directory.appendingPathComponent("absent").path), directory.appendingPathComponent("absent").path + "|missing")
+    }
+
     func testTooManyExamplesRequested() throws {
         let (images, labels) = try fixture()
         XCTAssertThrowsError(try Dataset.load(DataConfig(source: .idx(images: images, labels: labels), trainCount: 5, testCount: 2))) { error in

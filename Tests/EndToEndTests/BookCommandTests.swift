@@ -62,6 +62,12 @@ final class BookCommandTests: XCTestCase {
         let stdout = try CommandRunner.run(["render", "nb", "-o", "-"], in: directory)
         XCTAssertEqual(stdout.status, 2)
         XCTAssertTrue(stdout.stderr.contains("a folder renders to a folder of pages; hint:"), stdout.stderr)
+        // `-o a.html` made a folder named a.html (fresh-user review): it is refused with a hint.
+        let page = try CommandRunner.run(["render", "nb", "-o", "book.html"], in: directory)
+        XCTAssertEqual(page.status, 2)
+        XCTAssertTrue(page.stderr.hasPrefix("error: book.html: a folder renders to a folder of pages"), page.stderr)
+        XCTAssertTrue(page.stderr.contains("hint: give a folder, e.g. -o book/"), page.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("book.html").path))
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("empty"), withIntermediateDirectories: true)
         let empty = try CommandRunner.run(["render", "empty", "-o", "out"], in: directory)
         XCTAssertEqual(empty.status, 2)

@@ -47,4 +47,20 @@ final class TrainCLITests: XCTestCase {
             XCTAssertTrue(result.stderr.contains(message), "\(arguments): \(result.stderr)")
         }
     }
+
+    /// Every error message starts `error:`: ArgumentParser's usage errors said `Error:` and
+    /// `train`'s data errors too, while the notebook's said `error:` (fresh-user review).
+    /// `help train` named an internal type (`ActivationKind`).
+    func testErrorsShareOnePrefixAndHelpNamesNoTypes() throws {
+        let usage = try CommandRunner.run(["render", "--jobs", "x", "nb.md"])
+        XCTAssertEqual(usage.status, 2)
+        XCTAssertTrue(usage.stderr.hasPrefix("error: The value 'x' is invalid for '--jobs <jobs>'"), usage.stderr)
+        let missing = try CommandRunner.run(["train", "--data", "idx:/nonexistent/a,/nonexistent/b", "--lr", "0.01"])
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertTrue(missing.stderr.hasPrefix("error: "), missing.stderr)
+        let help = try CommandRunner.run(["help", "train"])
+        XCTAssertEqual(help.status, 0)
+        XCTAssertTrue(help.stdout.contains("Activation φ: relu"), help.stdout)
+        XCTAssertFalse(help.stdout.contains("ActivationKind"), help.stdout)
+    }
 }

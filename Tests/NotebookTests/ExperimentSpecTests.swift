@@ -240,6 +240,14 @@ final class ExperimentSpecTests: XCTestCase {
         XCTAssertTrue(text.contains("block 2: invalid YAML"), text)
     }
 
+    /// A tab-indented key got "found character that cannot start any token" and no hint
+    /// (fresh-user review); the line with the tab is named and the fix given.
+    func testTabIndentationGetsAHint() {
+        XCTAssertEqual(message("sweep:\n\tlr: [2^-8]"),
+                       "notes.md:14:1: block 2: invalid YAML: found character that cannot start any token; hint: YAML indents with spaces, not tabs; replace the tab at the start of the line with spaces")
+        XCTAssertFalse(message("model: {width: 4\ntitle: x").contains("tabs"))
+    }
+
     // MARK: Values
 
     func testFullBlockDecodes() throws {

@@ -61,6 +61,12 @@ final class FrontMatterTests: XCTestCase {
             "notes.md:4:1: front matter: did not find expected ',' or ']' (while parsing a flow sequence at line 3); hint: front matter is YAML between two `---` lines")
     }
 
+    func testTabIndentationGetsAHint() {
+        XCTAssertEqual(
+            error("---\ntitle: T\ndefaults:\n\twidth: 8\n---\ntext\n"),
+            "notes.md:4:1: front matter: found character that cannot start any token (while scanning for the next token at line 4); hint: YAML indents with spaces, not tabs; replace the tab at the start of the line with spaces")
+    }
+
     func testBadValuesLocated() {
         XCTAssertEqual(
             error("---\nmath: latex\n---\nx\n"),

@@ -43,4 +43,16 @@ final class OutputSetTests: ScratchDirectoryTestCase {
         }
         XCTAssertEqual(try String(contentsOf: notebook, encoding: .utf8), "# x")
     }
+
+    /// `-o /tmp/bad/` (an existing folder, written with its slash) hinted `-o /tmp/bad//page.html`.
+    func testFolderHintHasNoDoubleSlash() throws {
+        for path in [folder.path, folder.path + "/", folder.path + "//"] {
+            XCTAssertThrowsError(try OutputSet(inputs: []).target(for: path)) { error in
+                XCTAssertEqual("\(error)", "\(path): is a directory; hint: give a file name, e.g. -o \(folder.path)/page.html")
+            }
+        }
+        XCTAssertThrowsError(try OutputSet(inputs: []).target(for: "/")) { error in
+            XCTAssertEqual("\(error)", "/: is a directory; hint: give a file name, e.g. -o /page.html")
+        }
+    }
 }

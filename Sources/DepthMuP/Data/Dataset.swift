@@ -186,8 +186,8 @@ public final class Dataset: @unchecked Sendable {
 }
 
 /// A cache of decoded IDX pairs (many runs load Fashion-MNIST), keyed by the two paths and
-/// valid only while both files keep their identity: device, inode, size and modification time
-/// (nanoseconds). A file replaced or rewritten since is read again, so a long-running process
+/// valid only while both files keep their ``FileIdentity`` (device, inode, size, modification and
+/// change time). A file replaced or rewritten since is read again, so a long-running process
 /// (a preview server) never trains on stale data. Owned by its user; there is no shared instance.
 public final class IDXCache: @unchecked Sendable {
     /// A decoded, validated image/label pair.
@@ -199,23 +199,6 @@ public final class IDXCache: @unchecked Sendable {
         var fingerprint: String
         /// ``FileIdentity`` of the image and label files when they were read.
         var identity: [FileIdentity?] = []
-    }
-
-    /// What `stat(2)` says about a file: equal identities mean the bytes were not replaced or
-    /// rewritten (short of a write within the file system's timestamp granularity that keeps
-    /// the size, which no tool that writes IDX files does).
-    struct FileIdentity: Hashable, Sendable {
-        var device: UInt64, inode: UInt64, size: Int64, seconds: Int, nanoseconds: Int
-
-        init?(path: String) {
-            var info = stat()
-            guard stat(path, &info) == 0 else { return nil }
-            device = UInt64(info.st_dev)
-            inode = UInt64(info.st_ino)
-            size = Int64(info.st_size)
-            seconds = Int(info.st_mtim.tv_sec)
-            nanoseconds = Int(info.st_mtim.tv_nsec)
-        }
     }
 
     public init() {}
