@@ -13,27 +13,14 @@ the same work per step. Single-threaded (torch.set_num_threads(1), thread variab
 import). Tested with torch 2.13.0+cpu (the wheel in /opt/wheels).
 Prints one JSON line: {"width", "depth", "batch", "steps", "steps_per_second", "torch"}.
 """
-import os
-
-for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[var] = "1"
-
-import argparse
-import json
 import time
 
+import step_reference  # before PyTorch: sets the thread variables
 import torch
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--width", type=int, default=128)
-    parser.add_argument("--depth", type=int, default=16)
-    parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--steps", type=int, default=50)
-    parser.add_argument("--inputs", type=int, default=784)
-    parser.add_argument("--classes", type=int, default=10)
-    args = parser.parse_args()
+    args = step_reference.arguments()
     torch.set_num_threads(1)
     torch.manual_seed(0)
     n, L, B, d, c = args.width, args.depth, args.batch, args.inputs, args.classes
@@ -65,8 +52,7 @@ def main():
     for _ in range(args.steps):
         step()
     elapsed = time.perf_counter() - start
-    print(json.dumps({"width": n, "depth": L, "batch": B, "steps": args.steps,
-                      "steps_per_second": args.steps / elapsed, "torch": torch.__version__}))
+    step_reference.report(args, elapsed, torch=torch.__version__)
 
 
 if __name__ == "__main__":
