@@ -1,5 +1,6 @@
 import Foundation
 import Notebook
+import Render
 import Runner
 
 /// What `depthbook check` finds: the notebook's cells with their lines, and each experiment
@@ -18,6 +19,9 @@ public struct CheckReport: Sendable {
     public var referenceCount: Int
     /// One line per cell, as `check` prints it (without the two-space indent).
     public var cells: [String]
+    /// Warnings about results already in the cache: optima on the edge of their learning-rate
+    /// grid (the ones `render` would give), for blocks whose every point is cached.
+    public var warnings: [Diagnostic] = []
 
     /// The report as `check` prints it, one string per line.
     public var lines: [String] {
@@ -34,6 +38,8 @@ public struct CheckRequest: Sendable {
     public var jobs: Int
     /// Time a few steps of each block's largest point to turn FLOPs into seconds.
     public var calibrate: Bool
+    /// How to parse the notebook (`--set`s included).
+    public var parse = ParseOptions()
 
     public init(notebookPath: String, scale: String? = nil, jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
                 calibrate: Bool = true) {
@@ -54,7 +60,7 @@ extension NotebookPipeline {
     ///
     /// - Throws: the first bad-input error, located.
     public func check(_ request: CheckRequest) throws -> CheckReport {
-        let prepared = try prepare(path: request.notebookPath, scale: request.scale, validatingData: true)
+        let prepared = try prepare(path: request.notebookPath, scale: request.scale, parse: request.parse, validatingData: true)
         let parsed = prepared.notebook
         var math = 0, references = 0
         for item in parsed.inlines {
@@ -65,6 +71,7 @@ extension NotebookPipeline {
             }
         }
         var lines: [String] = []
+        var warnings: [Diagnostic] = []
         for cell in parsed.cells {
             let range = "\(cell.range.start.line)-\(cell.range.end.line)"
             let padded = range.padding(toLength: max(7, range.count + 1), withPad: " ", startingAt: 0)
@@ -76,13 +83,41 @@ extension NotebookPipeline {
                 if let block = prepared.blocks.first(where: { $0.cell.index == experiment.index }) {
                     line += ": " + Self.estimate(block.spec, executor: prepared.executor, cache: prepared.cache,
                                                  jobs: request.jobs, calibrate: request.calibrate)
+                    if let warning = Self.cachedGridEdgeWarning(block, executor: prepared.executor, cache: prepared.cache,
+                                                                computing: request.calibrate) {
+                        warnings.append(Diagnostic(.warning, warning))
+                    }
                 }
                 lines.append(line)
             }
         }
+        for warning in warnings { observer.diagnostic(warning) }
         return CheckReport(path: request.notebookPath, cellCount: parsed.cells.count,
                            experimentCount: parsed.experiments.count, mathCount: math, referenceCount: references,
-                           cells: lines)
+                           cells: lines, warnings: warnings)
+    }
+
+    /// `render`'s edge-of-grid warning for `block` (``BlockAnalysis/gridEdgeWarning()``), when
+    /// the cache holds every point of it; nil otherwise. `check` runs nothing, so a block with a
+    /// point not yet run has no optimum to judge: its warning waits for `render`.
+    ///
+    /// - Parameter computing: whether the data's fingerprint may be computed (reading the
+    ///   data), or only a remembered one used (`--no-calibration` loads no data).
+    static func cachedGridEdgeWarning(_ block: PreparedBlock, executor: any PointExecutor, cache: ResultCache,
+                                      computing: Bool) -> String? {
+        guard block.spec.optimizer.learningRates.count > 1,
+              let fingerprint = (try? cache.dataFingerprint(for: block.spec.data, executor: executor, computing: computing)) ?? nil
+        else { return nil }
+        let points = Sweep.points(of: block.spec)
+        var outcomes: [PointOutcome] = []
+        for point in points {
+            guard case .hit(let result) = cache.lookup(point.spec, engineVersion: executor.engineVersion,
+                                                       dataFingerprint: fingerprint) else { return nil }
+            outcomes.append(.finished(result))
+        }
+        let result = BlockResult(cell: block.cell, spec: block.spec, axes: Sweep.axes(of: block.spec), points: points,
+                                 outcomes: outcomes, status: .ok, failsCommand: false)
+        return BlockAnalysis(result).gridEdgeWarning()
     }
 
     /// `24 points, 1.9 GFLOP, ~3 s with 2 jobs (12 cached)`, or the reason there is no estimate.

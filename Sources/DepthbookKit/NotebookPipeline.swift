@@ -62,14 +62,16 @@ public final class NotebookPipeline: Sendable {
     /// Decodes every block; the first error stops.
     static func decodeBlocks(_ notebook: Notebook, scale: String?) throws -> [PreparedBlock] {
         let matter = notebook.frontMatter
-        let defaults = try matter.defaults.map { node in
+        var defaults = try matter.defaults.map { node in
             // Front-matter YAML line k is file line k + 1; columns are the file's.
             try SpecNode(yams: node, origin: SourceLocation(file: notebook.file, line: 2, column: 1), block: "defaults")
         }
+        // `--set defaults.…` over the front matter's defaults; `--set KEY…` over every block.
+        if let set = notebook.parameters.defaults { defaults = defaults.map { $0.merged(with: set) } ?? set }
         let active = scale ?? matter.scale
         var seen: [String: Int] = [:]
         let blocks: [PreparedBlock] = try notebook.experiments.map { cell in
-            let spec = try ExperimentSpec.decode(cell, defaults: defaults, scale: active)
+            let spec = try ExperimentSpec.decode(cell, defaults: defaults, scale: active, overrides: notebook.parameters.block)
             if let id = spec.id {
                 if let first = seen[id] {
                     throw SpecError(location: cell.range.start, block: cell.label, path: "id",

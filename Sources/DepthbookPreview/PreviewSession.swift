@@ -10,6 +10,8 @@ public struct PreviewOptions: Sendable {
     public var notebookPath: String
     /// `--scale`, overriding the front matter's `scale:`.
     public var scale: String?
+    /// How to parse the notebook: `--set`s.
+    public var parse: ParseOptions
     /// Jobs, timeout and the other run flags.
     public var run: RunOptions
     /// Seconds between two looks at the watched files.
@@ -17,9 +19,10 @@ public struct PreviewOptions: Sendable {
     /// Least seconds between two partial pages of a running block (the issue asks ≤ 2 s).
     public var partialInterval: Double = 1
 
-    public init(notebookPath: String, scale: String? = nil, run: RunOptions = RunOptions()) {
+    public init(notebookPath: String, scale: String? = nil, parse: ParseOptions = ParseOptions(), run: RunOptions = RunOptions()) {
         self.notebookPath = notebookPath
         self.scale = scale
+        self.parse = parse
         self.run = run
     }
 }
@@ -285,7 +288,7 @@ public final class PreviewSession: @unchecked Sendable {
         let pipeline = NotebookPipeline(executors: executors, observer: observer, stop: stop)
         let prepared: PreparedNotebook
         do {
-            prepared = try pipeline.prepare(path: options.notebookPath, scale: options.scale)
+            prepared = try pipeline.prepare(path: options.notebookPath, scale: options.scale, parse: options.parse)
         } catch {
             log("error: \(error)")
             publishError("\(error)")

@@ -2,70 +2,102 @@ import DepthMuP
 import Foundation
 
 extension ExperimentSpec {
+    /// The keys of each mapping section of schema v1, in the README's order.
+    public static let sectionKeys: [(section: String, keys: [String])] = [
+        ("data", ["name", "train", "test", "images", "labels", "directory", "input_dim", "classes", "seed", "standardize"]),
+        ("model", ["width", "depth", "block_depth", "activation", "mean_subtraction", "branch_multiplier", "base_width",
+                   "base_depth", "input", "readout", "pre_ln"]),
+        ("optimizer", ["name", "lr", "momentum", "epsilon"]),
+        ("train", ["steps", "batch", "seeds", "loss"]),
+        ("measure", ["coord_check_steps", "feature_update", "loss_curve", "diversity"]),
+    ]
+
+    /// The keys of `section` (`train` → steps, batch, seeds, loss).
+    static func keys(of section: String) -> [String] {
+        sectionKeys.first { $0.section == section }?.keys ?? []
+    }
+
     /// The top-level keys of schema v1.
     public static let topLevelKeys = ["title", "id", "data", "model", "parametrization", "optimizer",
-                                      "train", "measure", "show", "timeout", "allow-errors", "scales"]
+                                      "train", "measure", "show", "metric", "timeout", "allow-errors", "scales"]
 
     /// Decodes an experiment block, merged over the front matter's `defaults`, with the overrides
     /// of the active scale applied.
     ///
-    /// Order, lowest first: `defaults`, the block, the active scale of `defaults`
-    /// (`defaults.scales.<scale>`), the active scale of the block (`scales.<scale>`); deep merge:
-    /// mappings merge key by key, anything else replaces. Merging `defaults` under the block
-    /// first and then its merged `scales.<scale>` over the result gives exactly that order, as
-    /// deep merge is associative. So a front-matter scale is the notebook's size at that scale
-    /// and beats a block's full-scale value; a block pins a value at every scale in its own
-    /// `scales:`. Every scale listed under `scales:` (the block's or the defaults') is decoded
-    /// too, so a typo in an inactive scale is still an error.
+    /// Order, lowest first: `defaults`, the active scale of `defaults` (`defaults.scales.<scale>`),
+    /// the block, the active scale of the block (`scales.<scale>`), then `overrides` (the command
+    /// line's `--set`); deep merge: mappings merge key by key, anything else replaces. So any key
+    /// an author writes in a block beats every default, whatever the scale: front matter
+    /// `defaults: {scales: {ci: {model: {width: 16}}}}` shrinks the blocks that leave `width` to
+    /// the defaults and leaves a block's own `width: 256` alone (issue 15, item 7). A block that
+    /// wants a smaller size at one scale says so in its own `scales:`. Every scale listed under
+    /// `scales:` (the block's or the defaults') is decoded too, so a typo in an inactive scale is
+    /// still an error.
     ///
     /// - Parameters:
     ///   - cell: the experiment block; errors are located through its `bodyStart`.
     ///   - defaults: the front matter's `defaults:` value, already located (or nil).
     ///   - scale: the active scale (`ci`, `full`, …); nil or a name without overrides: none.
+    ///   - overrides: keys merged over everything else (`--set`), located where they were given.
     /// - Throws: ``SpecError`` naming file:line:col, block and key path.
     public static func decode(_ cell: ExperimentCell, defaults: SpecNode? = nil,
-                              scale: String? = nil) throws -> ExperimentSpec {
+                              scale: String? = nil, overrides: SpecNode? = nil) throws -> ExperimentSpec {
         let block = cell.label
         let body = try SpecNode.compose(yaml: cell.body, origin: cell.bodyStart, block: block)
-        var merged = body
+        let decoder = SpecDecoder(block: block)
+        guard case .mapping(_, let location) = body else {
+            throw SpecError(location: body.location, block: block, path: "",
+                            message: "expected a mapping of experiment keys (title, model, …), got \(body.kindDescription)")
+        }
+        let own = try decoder.splitScales(body)
+        var inherited: (base: SpecNode, scales: [(name: String, node: SpecNode)])?
         if let defaults {
             guard case .mapping = defaults else {
                 throw SpecError(location: defaults.location, block: block, path: "defaults",
                                 message: "expected a mapping of experiment keys, got \(defaults.kindDescription)")
             }
-            merged = defaults.merged(with: body)
+            inherited = try decoder.splitScales(defaults)
         }
-        let decoder = SpecDecoder(block: block)
-        guard case .mapping(let entries, let location) = merged else {
-            throw SpecError(location: merged.location, block: block, path: "",
-                            message: "expected a mapping of experiment keys (title, model, …), got \(merged.kindDescription)")
+        let forced = try overrides.map(decoder.splitScales)
+        let overlays = (inherited?.scales ?? []) + own.scales + (forced?.scales ?? [])
+        var names: [String] = []
+        for name in overlays.map(\.name) where !names.contains(name) {
+            names.append(name)
         }
-        var base = entries
-        var overlays: [(name: String, node: SpecNode)] = []
-        if let index = base.firstIndex(where: { $0.key == "scales" }) {
-            let scales = base.remove(at: index)
-            for entry in try decoder.mappingEntries(scales.value, path: "scales") {
-                guard case .mapping = entry.value else {
-                    throw decoder.error(entry.value, "scales.\(entry.key)", "expected a mapping of experiment keys to override, got \(entry.value.kindDescription)")
-                }
-                overlays.append((entry.key, entry.value))
+        /// The four layers and `--set` (with its own scale) for scale `name` (nil: no scale), lowest first.
+        func layers(_ name: String?) -> SpecNode {
+            var node = SpecNode.mapping([], location)
+            if let inherited {
+                node = node.merged(with: inherited.base)
+                if let overlay = inherited.scales.first(where: { $0.name == name }) { node = node.merged(with: overlay.node) }
             }
+            node = node.merged(with: own.base)
+            if let overlay = own.scales.first(where: { $0.name == name }) { node = node.merged(with: overlay.node) }
+            if let forced {
+                node = node.merged(with: forced.base)
+                if let overlay = forced.scales.first(where: { $0.name == name }) { node = node.merged(with: overlay.node) }
+            }
+            return node
         }
-        let unscaled = SpecNode.mapping(base, location)
-        var active = try decoder.decodeSpec(unscaled, fenceID: cell.id)
-        for overlay in overlays {
+        var active = try decoder.decodeSpec(layers(nil), fenceID: cell.id)
+        for name in names {
             let spec: ExperimentSpec
             do {
-                spec = try decoder.decodeSpec(unscaled.merged(with: overlay.node), fenceID: cell.id)
-            } catch var error as SpecError where overlay.node.locates(error.location) {
+                spec = try decoder.decodeSpec(layers(name), fenceID: cell.id)
+            } catch var error as SpecError where Self.overlays(overlays, named: name, locate: error.location) {
                 // The offending key or value is the overlay's: name it by its full path.
-                error.path = "scales.\(overlay.name)" + (error.path.isEmpty ? "" : ".\(error.path)")
+                error.path = "scales.\(name)" + (error.path.isEmpty ? "" : ".\(error.path)")
                 throw error
             }
-            if overlay.name == scale { active = spec }
+            if name == scale { active = spec }
         }
-        active.scaleNames = overlays.map(\.name)
+        active.scaleNames = names
         return active
+    }
+
+    /// Whether one of the overlays called `name` holds `location` (the error is the overlay's).
+    static func overlays(_ overlays: [(name: String, node: SpecNode)], named name: String, locate location: SourceLocation) -> Bool {
+        overlays.contains { $0.name == name && $0.node.locates(location) }
     }
 }
 
@@ -82,6 +114,22 @@ struct SpecDecoder {
 
     // MARK: Structure
 
+    /// A mapping without its `scales:` entry, and that entry's overlays in document order.
+    func splitScales(_ node: SpecNode) throws -> (base: SpecNode, scales: [(name: String, node: SpecNode)]) {
+        var entries = try mappingEntries(node, path: "")
+        var overlays: [(name: String, node: SpecNode)] = []
+        if let index = entries.firstIndex(where: { $0.key == "scales" }) {
+            let scales = entries.remove(at: index)
+            for entry in try mappingEntries(scales.value, path: "scales") {
+                guard case .mapping = entry.value else {
+                    throw error(entry.value, "scales.\(entry.key)", "expected a mapping of experiment keys to override, got \(entry.value.kindDescription)")
+                }
+                overlays.append((entry.key, entry.value))
+            }
+        }
+        return (.mapping(entries, node.location), overlays)
+    }
+
     func mappingEntries(_ node: SpecNode, path: String) throws -> [SpecEntry] {
         guard case .mapping(let entries, _) = node else {
             throw error(node, path, "expected a mapping, got \(node.kindDescription)")
@@ -94,8 +142,11 @@ struct SpecDecoder {
         var result: [String: SpecEntry] = [:]
         for entry in try mappingEntries(node, path: path) {
             guard allowed.contains(entry.key) else {
-                let hint = SpecDecoder.suggestion(for: entry.key, among: allowed)
-                    .map { "did you mean \($0)?" } ?? "expected one of \(allowed.joined(separator: ", "))"
+                // A section's key written at the top (`seeds:` for `train.seeds`) is named with its section.
+                let section = path.isEmpty ? ExperimentSpec.sectionKeys.first { $0.keys.contains(entry.key) }?.section : nil
+                let hint = SpecDecoder.suggestion(for: entry.key, among: allowed).map { "did you mean \($0)?" }
+                    ?? section.map { "did you mean \($0).\(entry.key)?" }
+                    ?? "expected one of \(allowed.joined(separator: ", "))"
                 throw SpecError(location: entry.keyLocation, block: block, path: join(path, entry.key),
                                 message: "unknown key \(entry.key); \(hint)")
             }
@@ -252,6 +303,7 @@ struct SpecDecoder {
         if let entry = keys["show"] {
             spec.show = try list(entry.value, path: "show") { try choice($0, $1, ViewKind.self) }
         }
+        if let entry = keys["metric"] { spec.metric = try choice(entry.value, "metric", Metric.self) }
         if let entry = keys["timeout"] { spec.timeout = try positive(entry.value, "timeout") }
         if let entry = keys["allow-errors"] { spec.allowErrors = try boolean(entry.value, "allow-errors") }
         try validate(spec, node: node, keys: keys)
@@ -259,8 +311,7 @@ struct SpecDecoder {
     }
 
     func decodeData(_ node: SpecNode, path: String) throws -> DataSpec {
-        let keys = try fields(node, path: path, allowed: ["name", "train", "test", "images", "labels",
-                                                          "directory", "input_dim", "classes", "seed", "standardize"])
+        let keys = try fields(node, path: path, allowed: ExperimentSpec.keys(of: "data"))
         var data = DataSpec()
         if let entry = keys["name"] { data.name = try choice(entry.value, join(path, "name"), DataSpec.Name.self) }
         if let entry = keys["train"] { data.trainCount = try integer(entry.value, join(path, "train"), atLeast: 1, atMost: 10_000_000) }
@@ -287,9 +338,7 @@ struct SpecDecoder {
     }
 
     func decodeModel(_ node: SpecNode, path: String) throws -> ModelSpec {
-        let keys = try fields(node, path: path, allowed: ["width", "depth", "block_depth", "activation",
-                                                          "mean_subtraction", "branch_multiplier", "base_width",
-                                                          "base_depth", "input", "readout", "pre_ln"])
+        let keys = try fields(node, path: path, allowed: ExperimentSpec.keys(of: "model"))
         var model = ModelSpec()
         func at(_ key: String) -> (SpecNode, String)? { keys[key].map { ($0.value, join(path, key)) } }
         if let (value, keyPath) = at("width") { model.width = try sweep(value, path: keyPath) { try integer($0, $1, atLeast: 1, atMost: 16384) } }
@@ -325,7 +374,7 @@ struct SpecDecoder {
     }
 
     func decodeOptimizer(_ node: SpecNode, path: String) throws -> OptimizerSpec {
-        let keys = try fields(node, path: path, allowed: ["name", "lr", "momentum", "epsilon"])
+        let keys = try fields(node, path: path, allowed: ExperimentSpec.keys(of: "optimizer"))
         var optimizer = OptimizerSpec()
         if let entry = keys["name"] { optimizer.name = try choice(entry.value, join(path, "name"), OptimizerKind.self) }
         if let entry = keys["lr"] { optimizer.learningRates = try decodeLearningRates(entry.value, path: join(path, "lr")) }
@@ -405,7 +454,7 @@ struct SpecDecoder {
     }
 
     func decodeTrain(_ node: SpecNode, path: String) throws -> TrainSpec {
-        let keys = try fields(node, path: path, allowed: ["steps", "batch", "seeds", "loss"])
+        let keys = try fields(node, path: path, allowed: ExperimentSpec.keys(of: "train"))
         var train = TrainSpec()
         if let entry = keys["steps"] { train.steps = try integer(entry.value, join(path, "steps"), atLeast: 1, atMost: 10_000_000) }
         if let entry = keys["batch"] { train.batch = try integer(entry.value, join(path, "batch"), atLeast: 1, atMost: 65536) }
@@ -428,7 +477,7 @@ struct SpecDecoder {
     }
 
     func decodeMeasure(_ node: SpecNode, path: String) throws -> MeasureSpec {
-        let keys = try fields(node, path: path, allowed: ["coord_check_steps", "feature_update", "loss_curve", "diversity"])
+        let keys = try fields(node, path: path, allowed: ExperimentSpec.keys(of: "measure"))
         var measure = MeasureSpec()
         if let entry = keys["coord_check_steps"] {
             let steps = try list(entry.value, path: join(path, "coord_check_steps")) { try integer($0, $1, atLeast: 0) }

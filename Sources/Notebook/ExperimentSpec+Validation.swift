@@ -2,7 +2,7 @@ import Foundation
 
 extension SpecDecoder {
     /// Checks that need more than one key: a point count that is still runnable, coordinate-check
-    /// steps within the run.
+    /// steps within the run, a test metric with a test set to measure it on.
     func validate(_ spec: ExperimentSpec, node: SpecNode, keys: [String: SpecEntry]) throws {
         let points = spec.pointCount
         guard points <= 100_000 else {
@@ -12,6 +12,10 @@ extension SpecDecoder {
             let location = keys["measure"]?.value ?? node
             throw error(location, "measure.coord_check_steps",
                         "step \(last) is after the last training step (\(spec.train.steps))")
+        }
+        if spec.metric.needsTestSet, spec.data.testCount == 0, let entry = keys["metric"] {
+            throw error(entry.value, "metric",
+                        "\(spec.metric.rawValue) is measured on the test split, but data.test is 0; hint: set data: {test: 1000} (or use metric: final_loss)")
         }
     }
 

@@ -28,6 +28,9 @@ public struct ExperimentSpec: Sendable, Hashable, Codable {
     public var measure = MeasureSpec()
     /// The views, in order. Default: `[summary]`.
     public var show: [ViewKind] = [.summary]
+    /// `metric:` — what the block's optima, best-lr tables, loss plots and spreads compare
+    /// (default: final train loss). Not part of any point: changing it re-runs nothing.
+    public var metric: Metric = .finalLoss
     /// Wall-clock budget of the whole block, seconds (`timeout:`); nil: none.
     public var timeout: Double?
     /// `allow-errors: true`: a failing point does not fail the command.
@@ -137,6 +140,33 @@ public struct MeasureSpec: Sendable, Hashable, Codable {
     public var diversity = false
 
     public init() {}
+}
+
+/// `metric:` — the value a block's optima are chosen by: the learning rate whose mean (over
+/// seeds) is lowest for a loss, highest for an accuracy. The names are the inline quantities'
+/// (`{{b.test_accuracy[…]}}`), so one word means one thing in a block and in prose.
+public enum Metric: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Final train loss: the mean of the last 10% of steps (nats, or squared error for mse).
+    case finalLoss = "final_loss"
+    /// Loss on the test split at the end (needs `data.test`).
+    case testLoss = "test_loss"
+    /// Fraction of the test split classified correctly at the end, in [0, 1] (needs `data.test`).
+    case testAccuracy = "test_accuracy"
+
+    /// Whether a larger value is better (accuracy); losses are minimised.
+    public var higherIsBetter: Bool { self == .testAccuracy }
+
+    /// How captions and axis labels name it: `final train loss`, `test loss`, `test accuracy`.
+    public var phrase: String {
+        switch self {
+        case .finalLoss: return "final train loss"
+        case .testLoss: return "test loss"
+        case .testAccuracy: return "test accuracy"
+        }
+    }
+
+    /// Whether it is measured on the test split, so needs `data.test` ≥ 1.
+    public var needsTestSet: Bool { self != .finalLoss }
 }
 
 /// The views `show:` can select; each renders from the block's results.

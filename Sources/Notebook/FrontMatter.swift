@@ -127,70 +127,101 @@ extension FrontMatter {
         }
         matter.bodyStartLine = closing + 2
         for (keyNode, value) in mapping {
-            let key = keyNode.string ?? ""
-            func string() throws -> String {
-                guard case .scalar(let scalar) = value else {
-                    throw NotebookError.located(
-                        location(value.mark), message: "front matter key \(key): expected text",
-                        hint: "hint: write `\(key): some text`")
-                }
-                return scalar.string
-            }
-            func boolean() throws -> Bool {
-                let text = try string()
-                guard case .scalar(let scalar) = value, scalar.style == .plain,
-                      text == "true" || text == "false" else {
-                    throw NotebookError.located(
-                        location(value.mark),
-                        message: "front matter key \(key): expected true/false, got \"\(text)\"",
-                        hint: "hint: write `\(key): true` or `\(key): false`")
-                }
-                return text == "true"
-            }
-            switch key {
-            case "title": matter.title = try string()
-            case "author": matter.author = try string()
-            case "date": matter.date = try string()
-            case "description": matter.description = try string()
-            case "scale": matter.scale = try string()
-            case "math":
-                let text = try string()
-                guard let math = MathDelimiters(rawValue: text) else {
-                    throw NotebookError.located(
-                        location(value.mark),
-                        message: "front matter key math: unknown value \"\(text)\"",
-                        hint: "hint: use `dollars` (default) or `brackets`")
-                }
-                matter.math = math
-            case "unsafe-html": matter.unsafeHTML = try boolean()
-            case "show-source": matter.showSource = try boolean()
-            case "headline":
-                matter.headline = try string()
-                matter.headlineLocation = location(value.mark)
-            case "order":
-                let text = try string()
-                guard case .scalar(let scalar) = value, scalar.style == .plain, let number = Int(text) else {
-                    throw NotebookError.located(
-                        location(value.mark), message: "front matter key order: expected a whole number, got \"\(text)\"",
-                        hint: "hint: write `order: 2` to place this notebook second in its book")
-                }
-                matter.order = number
-            case "executor":
-                matter.executor = try ExecutorSettings.decode(value, location: location)
-            case "defaults":
-                matter.defaults = value
-                matter.defaultsLocation = location(value.mark)
-            default:
-                var hint = "hint: known keys are " + knownKeys.joined(separator: ", ")
-                if let near = knownKeys.min(by: { editDistance($0, key) < editDistance($1, key) }),
-                   editDistance(near, key) <= max(2, key.count / 3) {
-                    hint = "hint: did you mean `\(near)`?"
-                }
-                throw NotebookError.located(
-                    location(keyNode.mark), message: "unknown front matter key \"\(key)\"", hint: hint)
-            }
+            try matter.set(keyNode.string ?? "", keyMark: keyNode.mark, value: value, location: location)
         }
         return (matter, closing + 1)
+    }
+
+    /// Sets front-matter key `key` from its YAML node (the notebook's own, or a `--set`'s).
+    ///
+    /// - Parameter location: where a mark of `value` (or `keyMark`) is in the user's input.
+    /// - Throws: `NotebookError.located` for an unknown key ("did you mean") or a value of the
+    ///   wrong kind, with a hint.
+    mutating func set(_ key: String, keyMark: Mark?, value: Node, location: (Mark?) -> SourceLocation) throws {
+        func string() throws -> String {
+            guard case .scalar(let scalar) = value else {
+                throw NotebookError.located(
+                    location(value.mark), message: "front matter key \(key): expected text",
+                    hint: "hint: write `\(key): some text`")
+            }
+            return scalar.string
+        }
+        func boolean() throws -> Bool {
+            let text = try string()
+            guard case .scalar(let scalar) = value, scalar.style == .plain,
+                  text == "true" || text == "false" else {
+                throw NotebookError.located(
+                    location(value.mark),
+                    message: "front matter key \(key): expected true/false, got \"\(text)\"",
+                    hint: "hint: write `\(key): true` or `\(key): false`")
+            }
+            return text == "true"
+        }
+        switch key {
+        case "title": self.title = try string()
+        case "author": self.author = try string()
+        case "date": self.date = try string()
+        case "description": self.description = try string()
+        case "scale": self.scale = try string()
+        case "math":
+            let text = try string()
+            guard let math = MathDelimiters(rawValue: text) else {
+                throw NotebookError.located(
+                    location(value.mark),
+                    message: "front matter key math: unknown value \"\(text)\"",
+                    hint: "hint: use `dollars` (default) or `brackets`")
+            }
+            self.math = math
+        case "unsafe-html": self.unsafeHTML = try boolean()
+        case "show-source": self.showSource = try boolean()
+        case "headline":
+            self.headline = try string()
+            self.headlineLocation = location(value.mark)
+        case "order":
+            let text = try string()
+            guard case .scalar(let scalar) = value, scalar.style == .plain, let number = Int(text) else {
+                throw NotebookError.located(
+                    location(value.mark), message: "front matter key order: expected a whole number, got \"\(text)\"",
+                    hint: "hint: write `order: 2` to place this notebook second in its book")
+            }
+            self.order = number
+        case "executor":
+            self.executor = try ExecutorSettings.decode(value, location: location)
+        case "defaults":
+            self.defaults = value
+            self.defaultsLocation = location(value.mark)
+        default:
+            var hint = "hint: known keys are " + Self.knownKeys.joined(separator: ", ")
+            if let near = Self.knownKeys.min(by: { editDistance($0, key) < editDistance($1, key) }),
+               editDistance(near, key) <= max(2, key.count / 3) {
+                hint = "hint: did you mean `\(near)`?"
+            }
+            throw NotebookError.located(
+                location(keyMark), message: "unknown front matter key \"\(key)\"", hint: hint)
+        }
+    }
+
+    /// Applies the front-matter keys of `--set` (``Parameters/frontMatter``), each composed as
+    /// YAML with the front matter's resolver and located at its `--set[N]`.
+    ///
+    /// - Throws: as ``set(_:keyMark:value:location:)``, or `NotebookError.located` for bad YAML.
+    public mutating func apply(_ parameters: Parameters) throws {
+        for item in parameters.frontMatter {
+            func location(_ mark: Mark?) -> SourceLocation {
+                guard let mark else { return item.valueLocation }
+                return SourceLocation(file: item.valueLocation.file, line: mark.line,
+                                      column: item.valueLocation.column + mark.column - 1)
+            }
+            let node: Node?
+            do {
+                node = try Yams.compose(yaml: item.yaml)
+            } catch {
+                throw NotebookError.located(item.valueLocation, message: "\(item.key): invalid YAML value \"\(item.yaml)\"",
+                                            hint: "hint: quote text with spaces or colons, e.g. --set '\(item.key)=\"A title: draft\"'")
+            }
+            guard let node else { continue }
+            try set(item.key, keyMark: nil, value: node, location: location)
+        }
     }
 
     /// Whether `line` starts like a YAML mapping entry (`key:`), the sign that the author meant

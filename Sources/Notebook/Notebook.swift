@@ -21,6 +21,9 @@ public struct Notebook: Sendable {
     public var inlines: [InlineItem]
     /// Whether the HTML keeps raw HTML (cmark without safe mode).
     public var rawHTMLAllowed: Bool
+    /// The command line's `--set`s (``ParseOptions/parameters``): its front-matter keys are
+    /// applied to ``frontMatter`` already; its block and `defaults.…` keys wait for decoding.
+    public var parameters = Parameters()
 
     /// The experiment cells, in document order.
     public var experiments: [ExperimentCell] {
@@ -58,10 +61,13 @@ public struct ParseOptions: Sendable {
     /// Whether GFM pipe tables are recognised (always, except where a test compares with
     /// plain cmark).
     public var pipeTables = true
+    /// `--set KEY=VALUE`s, applied over the front matter and every block.
+    public var parameters = Parameters()
 
-    public init(allowRawHTML: Bool? = nil, math: FrontMatter.MathDelimiters? = nil) {
+    public init(allowRawHTML: Bool? = nil, math: FrontMatter.MathDelimiters? = nil, parameters: Parameters = Parameters()) {
         self.allowRawHTML = allowRawHTML
         self.math = math
+        self.parameters = parameters
     }
 }
 
@@ -112,7 +118,8 @@ extension Notebook {
     /// Parses notebook text; `file` names the source in locations.
     public static func parse(text: String, file: String, options: ParseOptions = ParseOptions()) throws -> Notebook {
         let source = SourceText(text)
-        let (frontMatter, frontLines) = try FrontMatter.extract(lines: source.lines, file: file)
+        var (frontMatter, frontLines) = try FrontMatter.extract(lines: source.lines, file: file)
+        try frontMatter.apply(options.parameters)
         var bytes = source.bytes
         // Blank the front matter, keeping its line breaks so cmark's lines are the file's lines.
         if frontLines > 0 {
@@ -129,9 +136,11 @@ extension Notebook {
         }
         let rawHTML = options.allowRawHTML ?? frontMatter.unsafeHTML ?? false
         let math = options.math ?? frontMatter.math
-        return try CMarkDocument.notebook(
+        var notebook = try CMarkDocument.notebook(
             bytes: bytes, file: file, frontMatter: frontMatter, math: math, rawHTML: rawHTML,
             pipeTables: options.pipeTables)
+        notebook.parameters = options.parameters
+        return notebook
     }
 
     /// The plain cmark HTML of `markdown` (no math protection): the benchmark's baseline.

@@ -18,6 +18,8 @@ public struct BlockAnalysis {
         /// Seeds that did not finish (failed, timed out, cancelled).
         public var unfinished: [PointOutcome]
         public var divergedAtStep: Int?
+        /// The block's `metric:`, which ``score`` and the optima read.
+        public var metric: Metric = .finalLoss
 
         /// Mean final train loss over seeds; nil when no seed finished. NaN/inf pass through.
         public var finalLoss: Double? {
@@ -31,6 +33,32 @@ public struct BlockAnalysis {
             return loss
         }
 
+        /// Mean of the block's metric over seeds; nil when a seed is missing or lacks it.
+        public var metricValue: Double? {
+            switch metric {
+            case .finalLoss: return finalLoss
+            case .testLoss: return mean { $0.testLoss }
+            case .testAccuracy: return mean { $0.testAccuracy }
+            }
+        }
+
+        /// The metric usable for optima and plots: finite, not diverged (a diverged run's test
+        /// numbers describe a broken network, so they choose nothing).
+        public var score: Double? {
+            guard divergedAtStep == nil, let value = metricValue, value.isFinite else { return nil }
+            return value
+        }
+
+        /// The metric of each seed, in seed order (empty when any seed is unusable).
+        public var seedScores: [Double] {
+            guard divergedAtStep == nil, unfinished.isEmpty else { return [] }
+            let values = results.compactMap { BlockAnalysis.value(of: metric, in: $0) }
+            return values.count == results.count && values.allSatisfy(\.isFinite) ? values : []
+        }
+
+        /// ``score`` as a cost to minimise: the loss, or minus the accuracy.
+        var cost: Double? { score.map { metric.higherIsBetter ? -$0 : $0 } }
+
         func mean(_ value: (PointResult) -> Double?) -> Double? {
             let values = results.compactMap(value)
             guard !values.isEmpty, values.count == results.count, unfinished.isEmpty else { return nil }
@@ -38,10 +66,29 @@ public struct BlockAnalysis {
         }
     }
 
+    /// One run's value of `metric`.
+    public static func value(of metric: Metric, in result: PointResult) -> Double? {
+        switch metric {
+        case .finalLoss: return result.finalTrainLoss
+        case .testLoss: return result.testLoss
+        case .testAccuracy: return result.testAccuracy
+        }
+    }
+
+    /// A stand-in run whose `metric` is `value` (for pooled groups, see `QuotableValue.pool`).
+    static func result(_ metric: Metric, _ value: Double) -> PointResult {
+        var result = PointResult(finalTrainLoss: metric == .finalLoss ? value : .nan)
+        if metric == .testLoss { result.testLoss = value }
+        if metric == .testAccuracy { result.testAccuracy = value }
+        return result
+    }
+
     public let block: BlockResult
     /// Varying axes other than seed, outermost first.
     public let axes: [Sweep.Axis]
     public let groups: [Group]
+    /// The block's `metric:` (every group carries it too).
+    public var metric: Metric { block.spec.metric }
 
     public init(_ block: BlockResult) {
         self.block = block
@@ -53,7 +100,8 @@ public struct BlockAnalysis {
             let key = axes.map { values[$0.name] ?? "" }.joined(separator: "\u{1F}")
             if index[key] == nil {
                 index[key] = groups.count
-                groups.append(Group(values: values, spec: point.spec, results: [], unfinished: [], divergedAtStep: nil))
+                groups.append(Group(values: values, spec: point.spec, results: [], unfinished: [], divergedAtStep: nil,
+                                    metric: block.spec.metric))
             }
             guard let position = index[key] else { continue }
             switch outcome {
@@ -121,15 +169,40 @@ public struct BlockAnalysis {
         axes.map(\.name).filter { !excluded.contains($0) }
     }
 
-    /// The learning-rate curve's optimum: the group with the lowest usable loss (first on ties).
+    /// The learning-rate curve's optimum: the group with the best usable metric (lowest loss,
+    /// highest accuracy; first on ties).
     public static func best(_ groups: [Group]) -> Group? {
-        var best: (group: Group, loss: Double)?
+        var best: (group: Group, cost: Double)?
         for group in groups {
-            guard let loss = group.usableLoss else { continue }
-            if let current = best, current.loss <= loss { continue }
-            best = (group, loss)
+            guard let cost = group.cost else { continue }
+            if let current = best, current.cost <= cost { continue }
+            best = (group, cost)
         }
         return best?.group
+    }
+
+    /// The runner-up of a curve when seeds cannot tell it from the optimum, else nil.
+    ///
+    /// The two best grid points (by mean metric) tie when the gap between their means is at most
+    /// twice the standard error of that difference, √(s₁²/n₁ + s₂²/n₂), with s the sample
+    /// standard deviation over each point's seeds: a two-sided test at about 95% for normal
+    /// seed noise (lenient with 2 seeds, whose s is itself noisy, so a reported tie is a real
+    /// warning and a missing one is not a guarantee). Needs ≥ 2 usable seeds at both points;
+    /// with one seed nothing is called a tie, since one seed says nothing about noise.
+    public static func tie(_ groups: [Group]) -> Group? {
+        let ranked = groups.compactMap { group in group.cost.map { (group: group, cost: $0) } }
+            .enumerated().sorted { ($0.element.cost, $0.offset) < ($1.element.cost, $1.offset) }.map(\.element)
+        guard ranked.count >= 2 else { return nil }
+        let first = ranked[0].group.seedScores, second = ranked[1].group.seedScores
+        guard first.count >= 2, second.count >= 2 else { return nil }
+        func meanAndVariance(_ values: [Double]) -> (mean: Double, variance: Double) {
+            let mean = values.reduce(0, +) / Double(values.count)
+            let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)
+            return (mean, variance)
+        }
+        let a = meanAndVariance(first), b = meanAndVariance(second)
+        let standardError = (a.variance / Double(first.count) + b.variance / Double(second.count)).squareRoot()
+        return abs(a.mean - b.mean) <= 2 * standardError ? ranked[1].group : nil
     }
 
     /// The end of its learning-rate grid an optimum sits on: the true optimum may lie beyond it,

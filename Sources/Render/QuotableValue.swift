@@ -12,9 +12,9 @@ import Runner
 ///
 /// | quantity | ranges over | value |
 /// |---|---|---|
-/// | `best_lr` | lr | η with the lowest final train loss, as tables show it (`2⁻⁹` on a log2 grid, else 3 significant digits; depth left open: the η whose loss averaged over depths is lowest) |
+/// | `best_lr` | lr | η with the best value of the block's `metric:` (default: lowest final train loss), as tables show it (`2⁻⁹` on a log2 grid, else 3 significant digits; depth left open: the η whose loss averaged over depths is lowest) |
 /// | `best_log2_lr` | lr | log₂ of it |
-/// | `best_loss` | lr | that lowest loss |
+/// | `best_loss` | lr | the metric's value there (the lowest loss, or the highest accuracy) |
 /// | `spread_octaves` | lr, depth (or width) | max − min of log₂ η* over depths |
 /// | `final_loss`, `test_loss`, `test_accuracy` | — | the run's value (`diverged @ step k` if so) |
 /// | `init_variance_ratio`, `init_variance_exact` | — | measured and exact E\|x_L\|²/\|x_0\|² |
@@ -22,6 +22,12 @@ import Runner
 /// | `points`, `diverged` | everything | number of points, of diverged points |
 /// | `init_variance_max_error` | anything not fixed | largest relative error of measured vs exact init variance, in % |
 /// | `coord_rms_slope`, `coord_delta_slope` | depth (or width) | slope of log RMS(x_L), of log RMS(x_L,t − x_L,0), against log L at the last recorded step, or at `step=N` |
+///
+/// `at=CHOOSER` reads a one-run quantity (`final_loss`, `test_loss`, `test_accuracy`,
+/// `init_variance_*`) at the point another quantity chose, instead of a fixed value of the axis
+/// that quantity ranges over: `{{b.test_accuracy[depth-mup, depth=16, at=best_lr]}}` is the test
+/// accuracy at the learning rate `best_lr[depth-mup, depth=16]` picks. The choosers are
+/// ``choosers`` (today `best_lr`, over lr); a new one is one entry there.
 ///
 /// A parametrization may be written as its name, its label `α=0.5 γ=0`, `(0.5, 0)`,
 /// `alpha=0.5 gamma=0` or `{alpha: 0.5, gamma: 0}`.
@@ -52,6 +58,20 @@ enum QuotableValue {
         Quantity(name: "points", free: ["*"]), Quantity(name: "diverged", free: ["*"]),
         Quantity(name: "init_variance_max_error", free: [], optional: ["*"]),
         Quantity(name: "coord_rms_slope", free: ["series"]), Quantity(name: "coord_delta_slope", free: ["series"]),
+    ]
+
+    /// A quantity that picks one point along an axis, so that `at=NAME` can read another
+    /// quantity there.
+    struct Chooser {
+        var name: String
+        /// The axis it chooses along; `at=` leaves it open.
+        var axis: String
+        /// The chosen group among groups that differ only along `axis` (nil: none usable).
+        var choose: ([BlockAnalysis.Group]) -> BlockAnalysis.Group?
+    }
+
+    static let choosers: [Chooser] = [
+        Chooser(name: "best_lr", axis: "lr", choose: { BlockAnalysis.optimum($0)?.group }),
     ]
 
     static func error(_ reference: InlineReference, _ message: String, hint: String?) -> RenderError {
@@ -108,6 +128,7 @@ enum QuotableValue {
         }
         // `over=AXIS` names the axis a quantity ranges over besides lr (default: depth when it
         // varies, else width); `spread_octaves[sp, over=width, depth=4]`.
+        let chooser = try atChooser(&arguments, quantity: quantity, reference: reference, analysis: analysis)
         let over = try overAxis(&arguments, quantity: quantity, reference: reference, block: blockName, analysis: analysis)
         let series = over ?? analysis.seriesAxis ?? "depth"
         let free = quantity.free.map { $0 == "series" ? series : $0 }
@@ -154,6 +175,10 @@ enum QuotableValue {
             parts.append("\(name)=\(value)")
             return "{{\(blockName).\(quantity.name)[\(parts.joined(separator: ", "))]}}"
         }
+        if let chooser, let value = writtenFor[chooser.axis] {
+            throw error(reference, "at=\(chooser.name) chooses \(chooser.axis), so \(chooser.axis) cannot be fixed as well",
+                        hint: "drop \(value) (or drop at=\(chooser.name) to read the quantity at \(value))")
+        }
         for (name, value) in fixed.sorted(by: { $0.key < $1.key }) where free.contains(name) {
             guard name == series, quantity.hasSeries else {
                 throw error(reference, "\(quantity.name) ranges over \(name); do not fix it", hint: "drop \(name)=\(value)")
@@ -165,8 +190,11 @@ enum QuotableValue {
             throw error(reference, "\(quantity.name) ranges over \(name) \(how), so \(name) cannot be fixed", hint: hint)
         }
         for axis in analysis.axes where !free.contains(axis.name) && !optional.contains(axis.name) && !optional.contains("*")
-            && fixed[axis.name] == nil {
+            && fixed[axis.name] == nil && axis.name != chooser?.axis {
             var hint = "\(axis.name) is one of \(axis.values.joined(separator: ", ")), e.g. {{\(blockName).\(quantity.name)[\(axis.values[0])]}}"
+            if let chosen = choosers.first(where: { $0.axis == axis.name }), chooser == nil, quantity.free.isEmpty, quantity.optional.isEmpty {
+                hint += "; or at=\(chosen.name) to read it at the \(axis.name) \(chosen.name) chooses"
+            }
             if quantity.free.contains("series"), over == nil, fixed[series] == nil, seriesCandidates(for: quantity, analysis: analysis).contains(axis.name),
                let values = analysis.axes.first(where: { $0.name == series })?.values, let first = values.first {
                 hint += "; to range over \(axis.name) instead, write \(example(over: axis.name, fixing: series, value: first))"
@@ -177,7 +205,40 @@ enum QuotableValue {
         if let pooled = optional.first(where: { name in analysis.hasAxis(name) && fixed[name] == nil }) {
             groups = pool(groups, over: pooled, analysis: analysis)
         }
+        if let chooser { groups = chooser.choose(groups).map { [$0] } ?? [] }
         return value(of: quantity.name, groups: groups, analysis: analysis, series: series, step: step)
+    }
+
+    /// Removes an `at=CHOOSER` argument and returns its chooser, after checking that `quantity`
+    /// is one run's value and that the block sweeps the axis the chooser chooses along.
+    ///
+    /// - Throws: ``RenderError/located(_:message:hint:)`` naming what fits.
+    static func atChooser(_ arguments: inout [String], quantity: Quantity, reference: InlineReference,
+                          analysis: BlockAnalysis) throws -> Chooser? {
+        let indices = arguments.indices.filter { arguments[$0].hasPrefix("at=") }
+        guard let index = indices.first else { return nil }
+        let name = String(arguments[index].dropFirst("at=".count)).trimmingCharacters(in: .whitespaces)
+        let names = choosers.map(\.name).joined(separator: ", ")
+        guard indices.count == 1 else {
+            throw error(reference, "at= is given \(indices.count) times", hint: "keep one at=")
+        }
+        guard quantity.free.isEmpty, quantity.optional.isEmpty else {
+            let ranges = quantity.free == ["*"] ? "counts points" : "ranges over \(quantity.free.map { $0 == "series" ? "depth (or width)" : $0 }.joined(separator: ", ")) itself"
+            let oneRun = quantities.filter { $0.free.isEmpty && $0.optional.isEmpty }.map(\.name).joined(separator: ", ")
+            throw error(reference, "at= reads a one-run quantity at a chosen point, but \(quantity.name) \(ranges)",
+                        hint: "drop at=\(name); at= goes with \(oneRun)")
+        }
+        guard let chooser = choosers.first(where: { $0.name == name }) else {
+            let near = DidYouMean.suggestion(for: name, among: choosers.map(\.name)).map { "did you mean \($0)? " } ?? ""
+            let what = quantities.contains { $0.name == name } ? "\(name) is a value, it does not choose a point" : "unknown chooser \"\(name)\""
+            throw error(reference, "at=\(name): \(what)", hint: "\(near)at= is one of \(names)")
+        }
+        guard analysis.hasAxis(chooser.axis) else {
+            throw error(reference, "at=\(name): this block runs one \(chooser.axis == "lr" ? "learning rate" : chooser.axis), so there is nothing to choose",
+                        hint: "drop at=\(name)")
+        }
+        arguments.remove(at: index)
+        return chooser
     }
 
     /// The axes `over=` may name for `quantity` in this block: for the slopes, the swept ones of
@@ -242,17 +303,17 @@ enum QuotableValue {
         return parametrization.label
     }
 
-    /// One group per learning rate whose loss is the mean over every value of `axis` (depths):
-    /// the single rate that works best across depths. A rate that diverged or is missing at any
-    /// depth is not usable.
+    /// One group per learning rate whose metric (the block's `metric:`) is the mean over every
+    /// value of `axis` (depths): the single rate that works best across depths. A rate that
+    /// diverged or is missing at any depth is not usable.
     static func pool(_ groups: [BlockAnalysis.Group], over axis: String, analysis: BlockAnalysis) -> [BlockAnalysis.Group] {
         let count = analysis.axes.first { $0.name == axis }?.values.count ?? 1
         return analysis.partition(by: ["lr"], of: groups).map { part in
             var pooled = part.groups[0]
-            let losses = part.groups.compactMap(\.usableLoss)
-            if losses.count == count && part.groups.count == count {
-                let mean = losses.reduce(0, +) / Double(losses.count)
-                pooled.results = [PointResult(finalTrainLoss: mean)]
+            let scores = part.groups.compactMap(\.score)
+            if scores.count == count && part.groups.count == count {
+                let mean = scores.reduce(0, +) / Double(scores.count)
+                pooled.results = [BlockAnalysis.result(analysis.metric, mean)]
                 pooled.unfinished = []
                 pooled.divergedAtStep = nil
             } else {
@@ -272,7 +333,7 @@ enum QuotableValue {
             return BlockAnalysis.optimum(groups).map { NumberFormat.bound(NumberFormat.learningRate($0.group.spec.learningRate), $0.edge) } ?? missing
         case "best_log2_lr":
             return BlockAnalysis.optimum(groups).map { NumberFormat.bound(NumberFormat.minus(NumberFormat.trimmed(log2($0.group.spec.learningRate))), $0.edge) } ?? missing
-        case "best_loss": return BlockAnalysis.best(groups)?.usableLoss.map { NumberFormat.prose($0, digits: 4) } ?? missing
+        case "best_loss": return BlockAnalysis.best(groups)?.score.map { NumberFormat.prose($0, digits: analysis.metric == .testAccuracy ? 3 : 4) } ?? missing
         case "spread_octaves":
             let optima = analysis.partition(by: [series], of: groups).compactMap { part in
                 BlockAnalysis.optimum(part.groups).map { (exponent: log2($0.group.spec.learningRate), edge: $0.edge) }

@@ -50,8 +50,9 @@ public enum ResultViews {
         }
     }
 
-    /// The table text of a group's loss: the mean, `diverged @ step k`, `NaN`, `failed`, ….
-    static func lossCell(_ group: BlockAnalysis.Group?, isBest: Bool = false) -> TableView.Cell {
+    /// The table text of a group's loss (or its `metric`): the mean, `diverged @ step k`, `NaN`,
+    /// `failed`, ….
+    static func lossCell(_ group: BlockAnalysis.Group?, isBest: Bool = false, metric: Metric = .finalLoss) -> TableView.Cell {
         guard let group else { return TableView.Cell(text: "—", csv: "") }
         if let outcome = group.unfinished.first {
             switch outcome {
@@ -61,9 +62,29 @@ public enum ResultViews {
             }
         }
         if let step = group.divergedAtStep { return TableView.Cell(text: "diverged @ step \(step)") }
-        guard let loss = group.finalLoss else { return TableView.Cell(text: "—", csv: "") }
+        var metricGroup = group
+        metricGroup.metric = metric
+        guard let loss = metricGroup.metricValue else { return TableView.Cell(text: "—", csv: "") }
         if let special = NumberFormat.nonFinite(loss) { return TableView.Cell(text: special) }
-        return TableView.Cell(text: NumberFormat.prose(loss, digits: 4), csv: NumberFormat.exact(loss), isBest: isBest)
+        return TableView.Cell(text: NumberFormat.prose(loss, digits: metric == .testAccuracy ? 3 : 4), csv: NumberFormat.exact(loss), isBest: isBest)
+    }
+
+    /// The metric's axis label: `final train loss (nats)`, `test loss (MSE)`, `test accuracy`.
+    static func metricLabel(_ analysis: BlockAnalysis) -> String {
+        analysis.metric == .testAccuracy ? "test accuracy" : "\(analysis.metric.phrase) (\(lossUnit(analysis)))"
+    }
+
+    /// What the metric's optimum is, for captions: `lowest final train loss`, `highest test accuracy`.
+    static func bestPhrase(_ metric: Metric) -> String {
+        (metric.higherIsBetter ? "highest " : "lowest ") + metric.phrase
+    }
+
+    /// The groups' costs (loss, or minus accuracy) for ``TableView/markBest(_:column:values:)``.
+    static func costs(_ groups: [BlockAnalysis.Group?]) -> [Double?] { groups.map { $0?.cost } }
+
+    /// The caption's sentence on ties (``BlockAnalysis/tie(_:)``), or "" when there are none.
+    static func tieNote(_ ties: [String]) -> String {
+        ties.isEmpty ? "" : " ≈: seeds cannot tell the optimum from the next-best rate (gap within twice the standard error of the seed means): \(ties.joined(separator: "; "))."
     }
 
     static func lrOf(_ group: BlockAnalysis.Group) -> Double { group.spec.learningRate }
@@ -93,6 +114,7 @@ public enum ResultViews {
         let panelAxes = analysis.axisNames(excluding: ["lr", series].compactMap { $0 })
         var panels: [SVGPlot.Panel] = []
         var bounds: [String] = []
+        var ties: [String] = []
         for part in analysis.partition(by: panelAxes) {
             var lines: [SVGPlot.Series] = []
             for curve in analysis.partition(by: [series].compactMap { $0 }, of: part.groups) {
@@ -102,20 +124,28 @@ public enum ResultViews {
                 if let optimum, let edge = optimum.edge {
                     let name = [analysis.title(of: part.key), seriesName(series, series.flatMap { curve.key[$0] })].filter { !$0.isEmpty && $0 != "all points" }
                     bounds.append("\(name.joined(separator: " · ")): \(NumberFormat.bound(NumberFormat.learningRate(lrOf(optimum.group)), edge))")
+                } else if let optimum, let other = BlockAnalysis.tie(groups) {
+                    let name = [analysis.title(of: part.key), seriesName(series, series.flatMap { curve.key[$0] })].filter { !$0.isEmpty && $0 != "all points" }
+                    ties.append("\(name.isEmpty ? "" : name.joined(separator: " · ") + ": ")\(NumberFormat.learningRate(lrOf(optimum.group))) ≈ \(NumberFormat.learningRate(lrOf(other)))")
                 }
-                let points = groups.map { (x: log2(lrOf($0)), y: $0.usableLoss ?? .nan) }
+                let points = groups.map { (x: log2(lrOf($0)), y: $0.score ?? .nan) }
                 let marked = best.flatMap { best in groups.firstIndex { lrOf($0) == lrOf(best) } }
                 lines.append(SVGPlot.Series(name: seriesName(series, series.flatMap { curve.key[$0] }), points: points, marked: marked))
             }
             panels.append(SVGPlot.Panel(title: part.key.isEmpty ? "" : analysis.title(of: part.key), series: lines))
         }
-        var plot = SVGPlot(xLabel: "learning rate η", yLabel: "final train loss (\(lossUnit(analysis)))", xScale: .log2Exponent, yScale: .linear,
-                           panels: panels, description: "\(figureName(analysis)): final train loss against learning rate")
-        plot.yCeiling = lossCeiling(panels)
-        var caption = "Final train loss (mean of the last 10% of steps\(analysis.block.spec.train.seeds.count > 1 ? ", averaged over \(analysis.block.spec.train.seeds.count) seeds" : "")) against the learning rate $\\eta$; rings mark each curve's optimum; diverged runs are left out."
+        let metric = analysis.metric
+        var plot = SVGPlot(xLabel: "learning rate η", yLabel: metricLabel(analysis), xScale: .log2Exponent, yScale: .linear,
+                           panels: panels, description: "\(figureName(analysis)): \(metric.phrase) against learning rate")
+        // The ceiling keeps an exploded loss from flattening the rest; accuracy is bounded anyway.
+        plot.yCeiling = metric.higherIsBetter ? nil : lossCeiling(panels)
+        let seeds = analysis.block.spec.train.seeds.count
+        let how = metric == .finalLoss ? "mean of the last 10% of steps" : "on the test split at the end"
+        var caption = "\(metric.phrase.prefix(1).uppercased() + metric.phrase.dropFirst()) (\(how)\(seeds > 1 ? ", averaged over \(seeds) seeds" : "")) against the learning rate $\\eta$; rings mark each curve's optimum\(metric == .finalLoss ? "" : " (its \(bestPhrase(metric)), the block's metric)"); diverged runs are left out."
         if !bounds.isEmpty {
             caption += " Rings on the edge of the η grid are only bounds (\(bounds.joined(separator: "; "))): extend optimizer.lr on that side."
         }
+        caption += tieNote(ties)
         if plot.hasOffScalePoints, let top = plot.axisTop {
             caption += " Losses above y = \(NumberFormat.minus(NumberFormat.trimmed(top))) are drawn as ▲ on the top edge, one per curve, side by side; their values are in the CSV."
         }
@@ -149,6 +179,7 @@ public enum ResultViews {
         var rows: [[TableView.Cell]] = seriesValues.map { [TableView.Cell(text: $0)] }
         var exponents: [[(exponent: Double, edge: BlockAnalysis.GridEdge?)?]] = Array(repeating: [], count: panels.count)
         var anyEdge = false
+        var ties: [String] = []
         var losses: [[Double?]] = Array(repeating: [], count: panels.count)
         for (column, panel) in panels.enumerated() {
             for (row, value) in seriesValues.enumerated() {
@@ -156,11 +187,16 @@ public enum ResultViews {
                 let optimum = BlockAnalysis.optimum(groups)
                 let best = optimum?.group
                 exponents[column].append(optimum.map { (log2(lrOf($0.group)), $0.edge) })
-                losses[column].append(best?.usableLoss)
+                losses[column].append(best?.cost)
                 if let optimum, let best {
                     anyEdge = anyEdge || optimum.edge != nil
-                    rows[row].append(TableView.Cell(text: NumberFormat.bound(NumberFormat.learningRate(lrOf(best)), optimum.edge),
-                                                    csv: NumberFormat.exact(lrOf(best))))
+                    var text = NumberFormat.bound(NumberFormat.learningRate(lrOf(best)), optimum.edge)
+                    if optimum.edge == nil, let other = BlockAnalysis.tie(groups) {
+                        text = "≈ " + text
+                        let name = [analysis.title(of: panel.key), seriesName(series, series.map { _ in value })].filter { !$0.isEmpty && $0 != "all points" && $0 != "all" }
+                        ties.append("\(name.isEmpty ? "" : name.joined(separator: " · ") + ": ")\(NumberFormat.learningRate(lrOf(best))) ≈ \(NumberFormat.learningRate(lrOf(other)))")
+                    }
+                    rows[row].append(TableView.Cell(text: text, csv: NumberFormat.exact(lrOf(best))))
                 } else {
                     rows[row].append(TableView.Cell(text: groups.isEmpty ? "—" : "none (all diverged)", csv: ""))
                 }
@@ -178,7 +214,8 @@ public enum ResultViews {
         }
         if series != nil { rows.append(spreadRow) }
         let edgeNote = anyEdge ? " ≤ / ≥: the optimum is the lowest / highest rate of the grid, so only a bound (the spread then a lower bound); extend optimizer.lr on that side." : ""
-        let caption = "Best learning rate $\\eta^*$ (lowest final train loss) per \(axisPhrase(series)) and \(panelAxes.isEmpty ? "block" : panelAxes.map(DisplayName.axis).joined(separator: ", ")); ★: the \(series.map { $0.replacingOccurrences(of: "_", with: " ") } ?? "row") whose best run has the lowest loss in its column\(series != nil ? "; last row: the spread of $\\log_2\\eta^*$ across \(axisPhrase(series)), in octaves" : "")." + edgeNote
+        let metric = analysis.metric
+        let caption = "Best learning rate $\\eta^*$ (\(bestPhrase(metric))) per \(axisPhrase(series)) and \(panelAxes.isEmpty ? "block" : panelAxes.map(DisplayName.axis).joined(separator: ", ")); ★: the \(series.map { $0.replacingOccurrences(of: "_", with: " ") } ?? "row") whose best run has the \(metric == .finalLoss ? "lowest loss" : bestPhrase(metric)) in its column\(series != nil ? "; last row: the spread of $\\log_2\\eta^*$ across \(axisPhrase(series)), in octaves" : "")." + edgeNote + tieNote(ties)
         return (TableView(caption: caption, columns: columns, rows: rows), spreads)
     }
 
@@ -199,7 +236,7 @@ public enum ResultViews {
             let rowGroups = analysis.partition(by: [rowAxis].compactMap { $0 }, of: panel.groups)
                 .sorted { lrOf($0.groups[0]) < lrOf($1.groups[0]) }
             var columns = [TableView.Column(rowAxis == nil ? "" : "η", isNumber: true, heading: rowAxis == nil ? nil : "$\\eta$")]
-            columns += seriesValues.map { TableView.Column(series == nil ? "final train loss" : seriesName(series, $0), isNumber: true) }  // `L = 4`: CSV and page alike
+            columns += seriesValues.map { TableView.Column(series == nil ? analysis.metric.phrase : seriesName(series, $0), isNumber: true) }  // `L = 4`: CSV and page alike
             var rows: [[TableView.Cell]] = []
             var columnLosses: [[Double?]] = Array(repeating: [], count: seriesValues.count)
             for row in rowGroups {
@@ -207,14 +244,15 @@ public enum ResultViews {
                 var cells = [TableView.Cell(text: NumberFormat.learningRate(lr), csv: NumberFormat.exact(lr))]
                 for (column, value) in seriesValues.enumerated() {
                     let group = row.groups.first { group in series.map { group.values[$0] == value } ?? true }
-                    cells.append(lossCell(group))
-                    columnLosses[column].append(group?.usableLoss)
+                    cells.append(lossCell(group, metric: analysis.metric))
+                    columnLosses[column].append(group?.cost)
                 }
                 rows.append(cells)
             }
             for column in seriesValues.indices { TableView.markBest(&rows, column: column + 1, values: columnLosses[column]) }
             let title = panelAxes.isEmpty ? "" : "\(analysis.title(of: panel.key)): "
-            tables.append(TableView(caption: "\(title)final train loss by learning rate $\\eta$ (rows) and \(axisPhrase(series)) (columns); ★: the lowest loss in its column, i.e. that column's best $\\eta$.",
+            let best = analysis.metric == .finalLoss ? "lowest loss" : bestPhrase(analysis.metric)
+            tables.append(TableView(caption: "\(title)\(analysis.metric.phrase) by learning rate $\\eta$ (rows) and \(axisPhrase(series)) (columns); ★: the \(best) in its column, i.e. that column's best $\\eta$.",
                                     columns: columns, rows: rows))
         }
         return ViewOutput(html: tables.map { $0.html() }.joined(), tables: tables)
@@ -425,9 +463,11 @@ public enum ResultViews {
             }
             rows.append(cells)
         }
-        TableView.markBest(&rows, column: max(1, axisNames.count), values: analysis.groups.map(\.usableLoss))
+        // ★ sits in the column of the block's metric.
+        let starred = max(1, axisNames.count) + (hasTest ? [Metric.finalLoss, .testLoss, .testAccuracy].firstIndex(of: analysis.metric) ?? 0 : 0)
+        TableView.markBest(&rows, column: starred, values: costs(analysis.groups))
         let seeds = analysis.block.spec.train.seeds.count
-        let table = TableView(caption: "Every run\(seeds > 1 ? " (mean of \(seeds) seeds)" : ""): final train loss (mean of the last 10% of steps)\(hasTest ? ", test loss and accuracy" : ""); ★: the lowest final train loss.",
+        let table = TableView(caption: "Every run\(seeds > 1 ? " (mean of \(seeds) seeds)" : ""): final train loss (mean of the last 10% of steps)\(hasTest ? ", test loss and accuracy" : ""); ★: the \(bestPhrase(analysis.metric)).",
                               columns: columns, rows: rows)
         return ViewOutput(html: table.html(), tables: [table])
     }

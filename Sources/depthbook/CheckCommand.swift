@@ -31,15 +31,19 @@ struct CheckCommand: ParsableCommand {
     @Flag(help: "Skip the calibration run: estimate FLOPs only.")
     var noCalibration = false
 
+    @OptionGroup var parameters: ParameterFlags
+
     func validate() throws { try RunFlags.validateJobs(jobs) }
 
     func run() throws {
         try reportingErrors {
-            let request = CheckRequest(notebookPath: notebook, scale: scale,
+            var request = CheckRequest(notebookPath: notebook, scale: scale,
                                        jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
                                        calibrate: !noCalibration)
+            request.parse = try parameters.parse()
             let report = try NotebookPipeline().check(request)
             for line in report.lines { print(line) }
+            for warning in report.warnings { FileHandle.standardError.write(Data((warning.description + "\n").utf8)) }
         }
     }
 }

@@ -54,7 +54,7 @@ struct PreviewCommand: ParsableCommand {
             }
             if let note = execution.jobCount.note { printError(note) }
             let interrupt = InterruptHandler()
-            let session = PreviewSession(options: PreviewOptions(notebookPath: notebook, scale: execution.scale, run: execution.options),
+            let session = PreviewSession(options: PreviewOptions(notebookPath: notebook, scale: execution.scale, parse: try execution.parameters.parse(), run: execution.options),
                                          executors: try execution.executors())
             let server = PreviewServer(session: session, host: host, port: port)
             let failure = ServerFailure()

@@ -68,6 +68,7 @@ struct RenderCommand: ParsableCommand {
             let destination = output ?? Self.defaultOutput(for: notebook)
             // `-o -`, `/dev/null`, a FIFO: a stream takes the page alone, self-contained.
             let toStream = OutputSet.isStream(destination)
+            let parseOptions = try self.parseOptions()
             var request = RenderRequest(notebookPath: notebook, destination: destination, scale: execution.scale,
                                         parse: parseOptions, run: execution.options,
                                         page: try pageOptions(selfContained: selfContained || toStream))
@@ -107,7 +108,7 @@ struct RenderCommand: ParsableCommand {
             throw OutputError(description: "\(output): a folder renders to a folder of pages (index.html and one page a notebook), not to one HTML file; hint: give a folder, e.g. -o \(name.isEmpty ? "out" : name)/")
         }
         var request = BookRequest(folder: notebook, outputFolder: output, scale: execution.scale,
-                                  parse: parseOptions, run: execution.options, page: try pageOptions(selfContained: selfContained))
+                                  parse: try parseOptions(), run: execution.options, page: try pageOptions(selfContained: selfContained))
         request.templatePath = template
         let interrupt = InterruptHandler()
         let pipeline = try makePipeline(stop: interrupt.stop)
@@ -120,8 +121,10 @@ struct RenderCommand: ParsableCommand {
         try Self.exitForFailures(book.failures)
     }
 
-    /// `--unsafe-html` as parse options.
-    var parseOptions: ParseOptions { ParseOptions(allowRawHTML: unsafeHTML ? true : nil) }
+    /// `--unsafe-html` and `--set` as parse options.
+    func parseOptions() throws -> ParseOptions {
+        try execution.parameters.parse(ParseOptions(allowRawHTML: unsafeHTML ? true : nil))
+    }
 
     /// `--fragment` and `--template` (loaded) as page options.
     ///

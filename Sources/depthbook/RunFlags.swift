@@ -4,6 +4,24 @@ import Foundation
 import Notebook
 import Runner
 
+/// `--set KEY=VALUE` of `render`, `check` and `preview` (``Parameters``), one definition.
+struct ParameterFlags: ParsableArguments {
+    @Option(name: .customLong("set"),
+            help: ArgumentHelp("A YAML value at a dotted path: into every block (train.steps=50), into the front matter's defaults (defaults.train.seeds=[0,1]) or a front-matter key (scale=ci); repeatable, later wins.",
+                               valueName: "KEY=VALUE"))
+    var settings: [String] = []
+
+    /// The `--set`s, parsed; bad ones are located at `--set[N]:1:COLUMN`.
+    func parameters() throws -> Parameters { try Parameters.parse(settings) }
+
+    /// `options` with the `--set`s in them.
+    func parse(_ options: ParseOptions = ParseOptions()) throws -> ParseOptions {
+        var options = options
+        options.parameters = try parameters()
+        return options
+    }
+}
+
 /// Flags of `render` that control execution.
 struct RunFlags: ParsableArguments {
     @Option(help: "Points run side by side (default: the number of cores; more than the cores is capped unless --force-jobs).")
@@ -26,6 +44,8 @@ struct RunFlags: ParsableArguments {
 
     @Option(help: "Run scale (e.g. ci or full), overriding the front matter's scale:.")
     var scale: String?
+
+    @OptionGroup var parameters: ParameterFlags
 
     func validate() throws {
         try Self.validateJobs(jobs)

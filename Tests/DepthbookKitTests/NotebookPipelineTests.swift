@@ -102,6 +102,59 @@ final class NotebookPipelineTests: XCTestCase {
         XCTAssertEqual(inside.events.filter { $0.hasPrefix("diagnostic ") }, [])
     }
 
+    /// Issue 15, 3: `check` runs nothing, but once the cache holds every point of a block it
+    /// gives `render`'s edge-of-grid warning; before the first render it cannot know the optimum.
+    func testCheckWarnsOfAnEdgeOptimumOnceTheCacheHoldsTheBlock() throws {
+        let path = try write(Self.notebook.replacingOccurrences(of: "{log2: [-8, -4], step: 2}", with: "{log2: [-6, -4], step: 1}"))
+        let request = CheckRequest(notebookPath: path, jobs: 1, calibrate: false)
+        let before = try NotebookPipeline(executors: .always(FakeExecutor())).check(request)
+        XCTAssertEqual(before.warnings, [], "nothing is cached yet")
+        _ = try NotebookPipeline(executors: .always(FakeExecutor())).render(RenderRequest(notebookPath: path))
+        let observer = RecordingObserver()
+        let after = try NotebookPipeline(executors: .always(FakeExecutor()), observer: observer).check(request)
+        XCTAssertEqual(after.warnings.count, 1)
+        XCTAssertEqual(after.warnings.first?.description,
+                       "warning: \(path):5:1: block lr: optimizer.lr: the optimum is on the edge of the grid, so only a bound (≤ or ≥), at the lowest rate for its one curve at 2⁻⁶ (extend it below)")
+        XCTAssertEqual(observer.events.filter { $0.hasPrefix("diagnostic ") }.count, 1)
+        // Inside the grid, cached: no warning.
+        let inside = try write(Self.notebook, "inside.md")
+        _ = try NotebookPipeline(executors: .always(FakeExecutor())).render(RenderRequest(notebookPath: inside))
+        XCTAssertEqual(try NotebookPipeline(executors: .always(FakeExecutor())).check(CheckRequest(notebookPath: inside, jobs: 1, calibrate: false)).warnings, [])
+    }
+
+    /// Issue 15, 8: `--set` reaches every block and the front matter's defaults, above the
+    /// notebook's own keys (block keys) or below them (`defaults.…`), and is validated and
+    /// located like the notebook's keys.
+    func testSetParametersReachEveryBlockAndAreLocated() throws {
+        let path = try write(Self.notebook.replacingOccurrences(of: "# Sweep", with: "---\ntitle: Sweep\ndefaults: {train: {batch: 8}}\n---\n# Sweep"))
+        func prepared(_ settings: [String]) throws -> PreparedNotebook {
+            try NotebookPipeline(executors: .always(FakeExecutor()))
+                .prepare(path: path, parse: ParseOptions(parameters: try Parameters.parse(settings)))
+        }
+        XCTAssertEqual(try prepared([]).blocks[0].spec.train.steps, 3)
+        let set = try prepared(["train.steps=50", "defaults.train.batch=16", "defaults.train.steps=7", "model.depth=[2, 4]", "title=Draft"])
+        XCTAssertEqual(set.blocks[0].spec.train.steps, 50, "a block key beats the block")
+        XCTAssertEqual(set.blocks[0].spec.train.batch, 16, "defaults.… beats the front matter's defaults")
+        XCTAssertEqual(set.blocks[0].spec.model.depth, [2, 4])
+        XCTAssertEqual(set.notebook.frontMatter.title, "Draft")
+        XCTAssertEqual(try prepared(["defaults.train.steps=7"]).blocks[0].spec.train.steps, 3, "the block's own steps beat a default")
+        XCTAssertEqual(try prepared(["train.steps=5", "train.steps=9"]).blocks[0].spec.train.steps, 9, "a later --set wins")
+        let cases: [([String], String)] = [
+            (["train.steps=50", "train.stesp=5"], "--set[2]:1:7: block lr: train.stesp: unknown key stesp; did you mean steps?"),
+            (["train.steps=0"], "--set[1]:1:13: block lr: train.steps: must be ≥ 1, got 0"),
+            (["defaults.seeds=[0, 1]"], "--set[1]:1:10: block lr: seeds: unknown key seeds; did you mean train.seeds?"),
+            (["trian.steps=5"], "--set[1]:1:1: unknown key trian; hint: did you mean train? a block key (id, data, model, parametrization, optimizer, train, measure, show, metric, timeout, allow-errors, scales), defaults.…, or a front-matter key (title, author, date, description, math, unsafe-html, scale, order, show-source, headline, executor)"),
+            (["train.steps"], "--set[1]:1:1: expected KEY=VALUE, got \"train.steps\"; hint: write --set train.steps=50 (a YAML path into every block, or defaults.… or a front-matter key)"),
+            (["train.steps="], "--set[1]:1:13: train.steps has no value after =; hint: write --set train.steps=VALUE (YAML: 50, [0, 1], {steps: 5}, \"text\")"),
+            (["train..steps=5"], "--set[1]:1:7: malformed key \"train..steps\"; hint: a key is a dotted path of names, e.g. train.steps or defaults.model.width"),
+            (["show-source=maybe"], "--set[1]:1:13: front matter key show-source: expected true/false, got \"maybe\"; hint: write `show-source: true` or `show-source: false`"),
+            (["scale.ci=1"], "--set[1]:1:7: scale takes one value, not keys below it; hint: write --set 'scale=…' with the whole value"),
+        ]
+        for (settings, expected) in cases {
+            XCTAssertThrowsError(try prepared(settings), "\(settings)") { XCTAssertEqual("\($0)", expected) }
+        }
+    }
+
     func testFailingPointIsAValueNotAThrow() throws {
         let path = try write(Self.notebook.replacingOccurrences(of: "depth: 4", with: "depth: 5"))
         let fake = FakeExecutor()

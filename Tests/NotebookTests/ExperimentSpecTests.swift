@@ -316,15 +316,15 @@ final class ExperimentSpecTests: XCTestCase {
         XCTAssertEqual(try ExperimentSpec.decode(cell(body)).train.steps, 500)
     }
 
-    /// Issue 15, 7: defaults < block < the active scale of defaults < the active scale of the
+    /// Issue 15, 7: defaults < the active scale of defaults < block < the active scale of the
     /// block. Each layer sets `train.steps` (and the ones above it leave some key alone), so every
     /// step of the order shows.
-    func testMergeOrderDefaultsBlockScaleOfDefaultsScaleOfBlock() throws {
+    func testMergeOrderDefaultsScaleOfDefaultsBlockScaleOfBlock() throws {
         let defaults = try SpecNode.compose(yaml: """
             train: {steps: 1, batch: 8}
             model: {width: 64, depth: 4}
             scales:
-              ci: {train: {steps: 3}, model: {width: 16, depth: 2}}
+              ci: {train: {steps: 3, batch: 4}, model: {width: 16, depth: 2}}
             """, origin: SourceLocation(file: "notes.md", line: 3, column: 3), block: "defaults")
         let body = """
             train: {steps: 2}
@@ -336,21 +336,50 @@ final class ExperimentSpecTests: XCTestCase {
         XCTAssertEqual(full.train.steps, 2)        // block over defaults
         XCTAssertEqual(full.train.batch, 8)        // defaults where the block is silent
         XCTAssertEqual(full.model.width, [256])
+        XCTAssertEqual(full.model.depth, [4])
         let ci = try ExperimentSpec.decode(cell(body), defaults: defaults, scale: "ci")
-        XCTAssertEqual(ci.train.steps, 4)          // the block's scale over the defaults' scale
-        XCTAssertEqual(ci.model.depth, [2])        // the defaults' scale over defaults
-        // The issue's case: front matter `defaults: {scales: {ci: {model: {width: 16}}}}` is the
-        // notebook's CI size, so it shrinks the block's full-scale `width: 256` at ci …
-        XCTAssertEqual(ci.model.width, [16])
-        // … and a block that needs its width at every scale says so in its own `scales.ci`.
-        let pinned = body.replacingOccurrences(of: "ci: {train: {steps: 4}}", with: "ci: {train: {steps: 4}, model: {width: 256}}")
-        XCTAssertEqual(try ExperimentSpec.decode(cell(pinned), defaults: defaults, scale: "ci").model.width, [256])
+        XCTAssertEqual(ci.train.steps, 4)          // the block's scale over everything
+        XCTAssertEqual(ci.train.batch, 4)          // the defaults' scale over defaults
+        XCTAssertEqual(ci.model.depth, [2])        // … where the block is silent
+        // The issue's case: front matter `defaults: {scales: {ci: {model: {width: 16}}}}` and a
+        // block's own `width: 256`: the author's explicit block key wins at every scale.
+        XCTAssertEqual(ci.model.width, [256])
+        // A block that leaves width to the defaults gets the defaults' ci size …
+        let silent = body.replacingOccurrences(of: "model: {width: 256}\n", with: "")
+        XCTAssertEqual(try ExperimentSpec.decode(cell(silent), defaults: defaults, scale: "ci").model.width, [16])
+        XCTAssertEqual(try ExperimentSpec.decode(cell(silent), defaults: defaults, scale: "full").model.width, [64])
+        // … and a block that wants another ci size says so in its own `scales.ci`.
+        let shrunk = body.replacingOccurrences(of: "ci: {train: {steps: 4}}", with: "ci: {train: {steps: 4}, model: {width: 32}}")
+        XCTAssertEqual(try ExperimentSpec.decode(cell(shrunk), defaults: defaults, scale: "ci").model.width, [32])
         XCTAssertEqual(try ExperimentSpec.decode(cell(body), defaults: defaults, scale: "ci").scaleNames, ["ci"])
+    }
+
+    /// A typo inside the defaults' inactive scale is still found, named by its full path.
+    func testAnInactiveScaleOfTheDefaultsIsStillValidated() throws {
+        let defaults = try SpecNode.compose(yaml: "scales:\n  ci: {train: {stesp: 3}}",
+                                            origin: SourceLocation(file: "notes.md", line: 3, column: 3), block: "defaults")
+        XCTAssertThrowsError(try ExperimentSpec.decode(cell("train: {steps: 2}"), defaults: defaults, scale: "full")) { error in
+            XCTAssertEqual(String(describing: error),
+                           "notes.md:4:18: block 2: scales.ci.train.stesp: unknown key stesp; did you mean steps?")
+        }
     }
 
     func testAnInactiveScaleIsStillValidated() {
         XCTAssertEqual(message("scales:\n  ci: {train: {stesp: 5}}"),
                        "notes.md:14:16: block 2: scales.ci.train.stesp: unknown key stesp; did you mean steps?")
+    }
+
+    /// Issue 15, 2: `metric:` chooses what optima compare; a bad one is located with a hint.
+    func testMetric() throws {
+        XCTAssertEqual(try decode("").metric, .finalLoss)
+        XCTAssertEqual(try decode("data: {test: 100}\nmetric: test_accuracy").metric, .testAccuracy)
+        XCTAssertEqual(try decode("data: {test: 100}\nmetric: test_loss").metric, .testLoss)
+        XCTAssertEqual(message("data: {test: 100}\nmetric: test_acuracy"),
+                       "notes.md:14:9: block 2: metric: unknown value \"test_acuracy\", expected one of final_loss, test_loss, test_accuracy; did you mean test_accuracy?")
+        XCTAssertEqual(message("metric: test_accuracy"),
+                       "notes.md:13:9: block 2: metric: test_accuracy is measured on the test split, but data.test is 0; hint: set data: {test: 1000} (or use metric: final_loss)")
+        XCTAssertEqual(message("metric: [final_loss]"),
+                       "notes.md:13:9: block 2: metric: expected one of final_loss, test_loss, test_accuracy, got a list")
     }
 
     func testSeedsCountOrList() throws {
