@@ -6,30 +6,17 @@ block-depth-1 residual MLP x_l = x_{l-1} + a m_L^-1/2 MS(relu(x_{l-1} W_l^T)), f
 softmax cross-entropy, Adam (β = 0.9, 0.999) on the hidden weights with Depth-μP rate and ε;
 float32 throughout, random inputs and labels (timing only).
 
-Single-threaded: the thread variables are set before NumPy is imported.
+Single-threaded: step_reference sets the thread variables before NumPy is imported.
 Prints one JSON line: {"width", "depth", "batch", "steps", "steps_per_second", "numpy"}.
 """
-import os
-
-for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS"):
-    os.environ[var] = "1"
-
-import argparse
-import json
 import time
 
+import step_reference  # before NumPy: sets the thread variables
 import numpy as np
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--width", type=int, default=128)
-    parser.add_argument("--depth", type=int, default=16)
-    parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--steps", type=int, default=50)
-    parser.add_argument("--inputs", type=int, default=784)
-    parser.add_argument("--classes", type=int, default=10)
-    args = parser.parse_args()
+    args = step_reference.arguments()
     n, L, B, d, c = args.width, args.depth, args.batch, args.inputs, args.classes
     f32 = np.float32
     rng = np.random.default_rng(0)
@@ -83,8 +70,7 @@ def main():
     for t in range(2, args.steps + 2):
         step(t)
     elapsed = time.perf_counter() - start
-    print(json.dumps({"width": n, "depth": L, "batch": B, "steps": args.steps,
-                      "steps_per_second": args.steps / elapsed, "numpy": np.__version__}))
+    step_reference.report(args, elapsed, numpy=np.__version__)
 
 
 if __name__ == "__main__":

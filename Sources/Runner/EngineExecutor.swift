@@ -7,18 +7,25 @@ import Notebook
 /// Datasets are loaded once per ``DataSpec`` and shared by every point that reads them
 /// (`Dataset` is immutable after loading). Relative IDX and Fashion-MNIST paths are resolved
 /// against `baseDirectory` (the notebook's directory), but the cache key keeps them as written.
-/// OpenBLAS is set to one thread, since points already run side by side.
+/// OpenBLAS is set to one thread, since points already run side by side. The frozen input
+/// layer's projections of the data are shared the same way: one table per (data, input weights,
+/// width) for all the points of this executor (``InputProjectionCache``, same bits as each point
+/// projecting its own).
 public final class EngineExecutor: PointExecutor, @unchecked Sendable {
     public let baseDirectory: URL
     /// Decoded IDX files, re-read when a file changes (shared by the executors of one pipeline).
     public let files: IDXCache
+    /// x_0 tables shared by this executor's points (bounded; see ``InputProjectionCache``).
+    public let projections: InputProjectionCache
     private let lock = NSLock()
     private var datasets: [DataSpec: Dataset] = [:]
     private var loading: [DataSpec: NSLock] = [:]
 
-    public init(baseDirectory: URL, files: IDXCache = IDXCache()) {
+    public init(baseDirectory: URL, files: IDXCache = IDXCache(),
+                projections: InputProjectionCache = InputProjectionCache()) {
         self.baseDirectory = baseDirectory
         self.files = files
+        self.projections = projections
         // OpenBLAS's kernels, chosen once per process, and one thread per GEMM, since points
         // already run side by side.
         BLAS.selectKernels()
@@ -119,8 +126,16 @@ public final class EngineExecutor: PointExecutor, @unchecked Sendable {
 
     public func run(_ point: PointSpec, progress: @escaping @Sendable (Int) -> Void,
                     shouldStop: @escaping @Sendable () -> Bool) throws -> PointResult {
+        try run(point, profile: nil, progress: progress, shouldStop: shouldStop)
+    }
+
+    /// Trains one point as ``run(_:progress:shouldStop:)`` does; `profile`, when given, receives
+    /// where the run's time went (`depthbook bench --sweep`).
+    public func run(_ point: PointSpec, profile: TrainingProfile?, progress: @escaping @Sendable (Int) -> Void,
+                    shouldStop: @escaping @Sendable () -> Bool) throws -> PointResult {
         let data = try dataset(for: point.data)
-        return try Trainer.train(Self.trainingConfig(point), on: data, progress: progress, shouldStop: shouldStop)
+        return try Trainer.train(Self.trainingConfig(point), on: data, progress: progress, shouldStop: shouldStop,
+                                 projections: projections, profile: profile)
     }
 
     /// FLOPs of one training step, from the data's shape only (nothing proportional to the

@@ -221,11 +221,17 @@ public final class Scheduler: @unchecked Sendable {
         for run in planned { run.conclude(progress: progress, stop: stop) }
     }
 
-    /// A proxy of a point's training cost (multiply-adds of the hidden layers over the run), only
-    /// for ordering work.
+    /// A proxy of a point's cost in multiply-adds, only for ordering work (longest first) and
+    /// packing Slurm tasks: the hidden and readout GEMMs of every step (forward, then dW and dX:
+    /// 3×) and the test split's forward pass after training.
+    ///
+    /// The frozen input layer's projection is left out: the in-process engine shares it between
+    /// the points of a render (`InputProjectionCache`), so it is no point's own cost. Points that
+    /// diverge stop early; that cannot be known before, and only shortens a point.
     public static func cost(_ point: PointSpec) -> Double {
-        Double(point.steps) * Double(point.batch) * Double(point.width)
-            * (Double(point.width) * Double(point.depth * point.blockDepth) + 64)
+        let n = Double(point.width), matrices = Double(point.depth * point.blockDepth)
+        let perExample = n * (n * matrices + Double(max(point.data.classes, 1)))
+        return (3 * Double(point.steps) * Double(point.batch) + Double(point.data.testCount)) * perExample
     }
 }
 

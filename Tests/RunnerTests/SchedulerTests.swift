@@ -16,6 +16,25 @@ final class SchedulerTests: ScratchDirectoryTestCase {
 
     let sweep = "model: {depth: [4, 8]}\noptimizer: {lr: [0.1, 0.01]}\ntrain: {steps: 3}"
 
+    /// Longest points first (issue 14), so a sweep does not end with one long point on one core.
+    func testLongestPointsStartFirst() throws {
+        let executor = FakeExecutor()
+        _ = try run("model: {width: [32, 128], depth: [4, 64, 16]}\ntrain: {steps: 3}", executor: executor, options: RunOptions(jobs: 1))
+        let costs = executor.ranSpecs.map(Scheduler.cost)
+        XCTAssertEqual(costs, costs.sorted(by: >))
+        XCTAssertEqual(executor.ranSpecs.map { "\($0.width)x\($0.depth)" }, ["128x64", "128x16", "128x4", "32x64", "32x16", "32x4"])
+    }
+
+    /// The estimate counts the test split's forward pass: equal training, a bigger test set costs more.
+    func testCostCountsTestEvaluation() throws {
+        func point(_ yaml: String) throws -> PointSpec { try XCTUnwrap(Sweep.points(of: ExperimentSpec.decode(testCell(yaml))).first).spec }
+        let small = try point("data: {name: teacher, train: 100, test: 10}\ntrain: {steps: 10}")
+        let large = try point("data: {name: teacher, train: 100, test: 10000}\ntrain: {steps: 10}")
+        XCTAssertGreaterThan(Scheduler.cost(large), Scheduler.cost(small))
+        let longer = try point("data: {name: teacher, train: 100, test: 10}\ntrain: {steps: 20}")
+        XCTAssertEqual(Scheduler.cost(longer) / Scheduler.cost(small), 2, accuracy: 0.01)
+    }
+
     func testSecondRunHitsTheCacheForEveryPoint() throws {
         let executor = FakeExecutor()
         let first = try run(sweep, executor: executor)

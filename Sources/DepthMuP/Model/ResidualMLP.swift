@@ -142,10 +142,9 @@ final class ResidualMLP {
                 }
             }
             // NOTE: φ(h) is staged in x_l itself, mean-subtracted there, then turned into
-            // x_{l−1} + c·MS(φ(h)): no extra buffer.
-            Activation.forward(config.activation, h(l, blockDepth - 1), next, count: count)
-            if usesMeanSubtraction { MeanSubtraction.apply(next, rows: batch, width: n) }
-            Elementwise.residualAdd(next, previous, scale: branchScale, count: count)
+            // x_{l−1} + c·MS(φ(h)): no extra buffer (one pass per row where fused).
+            ResidualBranch.forward(config.activation, preActivation: h(l, blockDepth - 1), previous: previous, next: next,
+                                   rows: batch, width: n, scale: branchScale, meanSubtraction: usesMeanSubtraction)
         }
         Linear.forward(output: logits, input: x(depth), weight: parameter(layout.readoutRange), batch: batch, inputs: n, outputs: layout.classes)
     }
@@ -170,9 +169,8 @@ final class ResidualMLP {
         for l in stride(from: depth - 1, through: 0, by: -1) {
             // dh_{k−1} = MS(c · dx_l) ⊙ φ'(h_{k−1})
             let dxp = dx, dhp = dh
-            for i in 0..<count { dhp[i] = c * dxp[i] }
-            if usesMeanSubtraction { MeanSubtraction.apply(dhp, rows: batch, width: n) }
-            Activation.multiplyDerivative(config.activation, h(l, blockDepth - 1), dhp, count: count)
+            ResidualBranch.backward(config.activation, preActivation: h(l, blockDepth - 1), dNext: dxp, dPreActivation: dhp,
+                                    rows: batch, width: n, scale: c, meanSubtraction: usesMeanSubtraction)
             for j in stride(from: blockDepth - 1, through: 0, by: -1) {
                 let matrixInput: UnsafePointer<Float>
                 if j > 0 { matrixInput = UnsafePointer(u(l, j)) } else { matrixInput = UnsafePointer(config.preLN ? y(l) : x(l)) }

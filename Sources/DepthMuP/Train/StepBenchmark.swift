@@ -45,3 +45,46 @@ public enum StepBenchmark {
         return Double(count) / elapsed
     }
 }
+
+extension StepBenchmark {
+    /// Seconds per forward-plus-backward of one block's elementwise end (relu, mean subtraction),
+    /// fused (``ResidualBranch``) and unfused, on `[batch, width]` buffers: interleaved rounds,
+    /// the best of each, so a loaded machine hurts both alike (the benchmark behind the fusion).
+    public static func residualBranchPasses(width: Int, batch: Int, rounds: Int = 5, seconds: Double = 0.5) -> (fused: Double, unfused: Double) {
+        let count = width * batch
+        var random = SeededRandom(seed: 3, stream: 0)
+        func buffer() -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
+            for i in 0..<count { p[i] = random.nextGaussianFloat() }
+            return p
+        }
+        let h = buffer(), previous = buffer(), next = buffer(), dNext = buffer(), dh = buffer()
+        defer { for p in [h, previous, next, dNext, dh] { p.deallocate() } }
+        let clock = ContinuousClock()
+        func time(_ fused: Bool) -> Double {
+            let repeats = 200
+            var best = Double.infinity
+            let deadline = clock.now + .milliseconds(Int(1000 * seconds / Double(2 * rounds)))
+            repeat {
+                let start = clock.now
+                for _ in 0..<repeats {
+                    if fused {
+                        ResidualBranch.forward(.relu, preActivation: h, previous: previous, next: next, rows: batch, width: width, scale: 0.5, meanSubtraction: true)
+                        ResidualBranch.backward(.relu, preActivation: h, dNext: dNext, dPreActivation: dh, rows: batch, width: width, scale: 0.5, meanSubtraction: true)
+                    } else {
+                        ResidualBranch.unfusedForward(.relu, preActivation: h, previous: previous, next: next, rows: batch, width: width, scale: 0.5, meanSubtraction: true)
+                        ResidualBranch.unfusedBackward(.relu, preActivation: h, dNext: dNext, dPreActivation: dh, rows: batch, width: width, scale: 0.5, meanSubtraction: true)
+                    }
+                }
+                best = min(best, Trainer.seconds(clock.now - start) / Double(repeats))
+            } while clock.now < deadline
+            return best
+        }
+        var fused = Double.infinity, unfused = Double.infinity
+        for _ in 0..<rounds {
+            unfused = min(unfused, time(false))
+            fused = min(fused, time(true))
+        }
+        return (fused, unfused)
+    }
+}

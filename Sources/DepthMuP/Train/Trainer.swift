@@ -40,9 +40,11 @@ public enum Trainer {
     public static func train(_ config: TrainingConfig, on data: Dataset,
                              progress: ((Int) -> Void)? = nil,
                              shouldStop: (() -> Bool)? = nil,
-                             projectionBudget: Int = defaultProjectionBudget) throws -> TrainingResult {
+                             projectionBudget: Int = defaultProjectionBudget,
+                             projections: InputProjectionCache? = nil,
+                             profile: TrainingProfile? = nil) throws -> TrainingResult {
         try train(config, on: data, model: TrainedModel.self, progress: progress, shouldStop: shouldStop,
-                  projectionBudget: projectionBudget, inspect: nil)
+                  projectionBudget: projectionBudget, projections: projections, profile: profile, inspect: nil)
     }
 
     /// The step loop over any ``Model`` (specialized per conformer: no dynamic dispatch per step).
@@ -51,11 +53,19 @@ public enum Trainer {
     /// step's gradients): `inspect(0, model)` after initialization, then `inspect(t, model)` after
     /// step t's backward pass, when `model.gradients` holds step t's gradients of the trained
     /// groups (and `model.parameters` is already updated).
+    ///
+    /// `projections` shares the frozen input layer's x_0 tables (training split, and the test
+    /// split for evaluation) with the other runs of a render; the results are the same bits with
+    /// or without it (``InputProjectionCache``). `profile`, when given, receives where the run's
+    /// time went.
     /// - Precondition: `inspect` does not write to the model's buffers.
     static func train<M: Model>(_ config: TrainingConfig, on data: Dataset, model _: M.Type,
                                 progress: ((Int) -> Void)?, shouldStop: (() -> Bool)?,
                                 projectionBudget: Int = defaultProjectionBudget,
+                                projections: InputProjectionCache? = nil, profile: TrainingProfile? = nil,
                                 inspect: ((_ step: Int, _ model: M) -> Void)? = nil) throws -> TrainingResult {
+        let clock = ContinuousClock()
+        let started = clock.now
         try config.validate()
         if config.loss == .crossEntropy && data.classes < 2 {
             throw DepthMuPError.invalidConfig("cross-entropy needs at least 2 classes")
@@ -73,6 +83,7 @@ public enum Trainer {
         let model = M(config: modelConfig, inputDim: data.inputDim, classes: data.classes, branchScale: branchScale, capacity: config.batch)
         var random = SeededRandom(seed: config.seed, stream: 0)
         model.initialize(parametrization, random: &random)
+        profile?.initialization = Self.seconds(clock.now - started)
         inspect?(0, model)
 
         let trainInput = modelConfig.input == .trained
@@ -104,13 +115,14 @@ public enum Trainer {
         // training set (see precomputesInputProjection) and look rows up in every step instead of
         // redoing the [batch, d_in]×[d_in, n] product. NOTE: a frozen input layer projects each
         // row on its own (Linear.forwardRows), so the table matches the per-step computation bit
-        // for bit, whatever the row's place in a batch.
-        let projected: UnsafeMutableBufferPointer<Float>? =
-            precomputesInputProjection(config, trainCount: data.trainCount, budget: projectionBudget) ? .allocate(capacity: data.trainCount * modelConfig.width) : nil
-        defer { projected?.deallocate() }
-        if let projected {
-            data.trainInputs.withUnsafeBufferPointer { model.projectInputs($0.baseAddress!, rows: data.trainCount, into: projected.baseAddress!) }
-        }
+        // for bit, whatever the row's place in a batch; so does a table shared through
+        // `projections`, made by another run with the same U.
+        let projectionStarted = clock.now
+        let trainTable = precomputesInputProjection(config, trainCount: data.trainCount, budget: projectionBudget)
+            ? projectionTable(.train, model: model, data: data, projections: projections, profile: profile) : nil
+        // NOTE: the table must outlive every use of this pointer (withExtendedLifetime after the loop).
+        let projected = trainTable?.values
+        profile?.inputProjection = Self.seconds(clock.now - projectionStarted)
         var losses: [Double] = []
         losses.reserveCapacity(config.steps)
         var initialLoss = Double.nan
@@ -150,14 +162,26 @@ public enum Trainer {
             progress?(step)
         }
         trainingTime += ContinuousClock.now - start
-        let seconds = Double(trainingTime.components.seconds) + Double(trainingTime.components.attoseconds) * 1e-18
+        withExtendedLifetime(trainTable) {}
+        let seconds = Self.seconds(trainingTime)
 
         let tail = max(1, losses.count / 10)
         let finalTrainLoss = losses.suffix(tail).reduce(0, +) / Double(tail)
         var testLoss: Double?, testAccuracy: Double?
         if measure.test && data.testCount > 0 && divergedAt == nil {
-            (testLoss, testAccuracy) = evaluate(model: model, data: data, loss: config.loss, chunk: config.batch)
+            let evaluationStarted = clock.now
+            // A shared table only (projecting the test split privately costs what the chunks
+            // do), and within the run's projection budget like the training table.
+            let testTable = projections != nil && modelConfig.input == .frozen
+                && data.testCount * modelConfig.width * MemoryLayout<Float>.size <= projectionBudget
+                ? projectionTable(.test, model: model, data: data, projections: projections, profile: nil) : nil
+            (testLoss, testAccuracy) = withExtendedLifetime(testTable) {
+                evaluate(model: model, data: data, loss: config.loss, chunk: config.batch,
+                         projected: testTable.map { UnsafePointer($0.values.baseAddress!) })
+            }
+            profile?.testEvaluation = Self.seconds(clock.now - evaluationStarted)
         }
+        profile?.steps = seconds
         let hidden = parametrization.learningRate(.hidden, optimizer: kind, eta: eta)
         return TrainingResult(
             alpha: parametrization.alpha, gamma: parametrization.gamma, branchMultiplier: branchScale,
@@ -169,8 +193,34 @@ public enum Trainer {
             stepsRun: step, seconds: seconds, secondsPerStep: seconds / Double(max(step, 1)))
     }
 
+    /// The frozen input layer's x_0 of a whole split `[rows, width]`: from `projections` when
+    /// given (shared with other runs), else projected for this run alone.
+    ///
+    /// - Precondition: the input layer is frozen (U does not change during the run).
+    static func projectionTable<M: Model>(_ split: InputProjectionCache.Split, model: M, data: Dataset,
+                                          projections: InputProjectionCache?, profile: TrainingProfile?) -> InputProjectionCache.Table {
+        let cache = projections ?? InputProjectionCache(byteLimit: 0)
+        let inputs = split == .train ? data.trainInputs : data.testInputs
+        let rows = split == .train ? data.trainCount : data.testCount
+        let weight = UnsafeBufferPointer(rebasing: model.parameters[model.layout.inputRange])
+        let (table, shared) = cache.table(for: data, split: split, width: model.width, weight: weight) { output in
+            inputs.withUnsafeBufferPointer { model.projectInputs($0.baseAddress!, rows: rows, into: output) }
+        }
+        if shared { profile?.sharedProjection = true }
+        return table
+    }
+
+    /// A duration in seconds.
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+    }
+
     /// Mean test loss and accuracy over the test split, in chunks of at most `chunk` rows.
-    static func evaluate<M: Model>(model: M, data: Dataset, loss: LossKind, chunk: Int) -> (Double, Double) {
+    ///
+    /// With `projected` (`[testCount, width]`, the frozen input layer's x_0 of every test
+    /// example) the chunks' x_0 rows are copied from it instead of projected (same bits).
+    static func evaluate<M: Model>(model: M, data: Dataset, loss: LossKind, chunk: Int,
+                                   projected: UnsafePointer<Float>? = nil) -> (Double, Double) {
         var totalLoss = 0.0
         var correct = 0
         let d = data.inputDim, c = data.classes
@@ -180,7 +230,10 @@ public enum Trainer {
                     var start = 0
                     while start < data.testCount {
                         let rows = min(chunk, data.testCount - start)
-                        model.forward(inputs.baseAddress! + start * d, batch: rows, inputLayerDone: false)
+                        if let projected {
+                            model.x(0).update(from: projected + start * model.width, count: rows * model.width)
+                        }
+                        model.forward(inputs.baseAddress! + start * d, batch: rows, inputLayerDone: projected != nil)
                         let value = Loss.evaluate(loss, logits: model.logits, labels: labels.baseAddress! + start,
                                                   targets: targets.baseAddress! + start * c, dLogits: nil, batch: rows, classes: c)
                         totalLoss += value * Double(rows)
