@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "Notebook", "DepthMuP", "TestSupport"]),
         .testTarget(name: "DepthbookKitTests", dependencies: ["DepthbookKit", "Runner", "Notebook", "Render", "TestSupport"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Runner", "Notebook", "DepthMuP", "FuzzSupport"], exclude: ["Snapshots"]),
-        .testTarget(name: "DepthbookPreviewTests", dependencies: ["DepthbookPreview", "DepthbookKit", "TestSupport"]),
+        .testTarget(name: "DepthbookPreviewTests", dependencies: ["DepthbookPreview", "DepthbookKit", "DepthMuP", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["depthbook", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

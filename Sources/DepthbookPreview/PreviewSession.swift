@@ -1,4 +1,5 @@
 import DepthbookKit
+import DepthMuP
 import Foundation
 import Notebook
 import Render
@@ -286,9 +287,17 @@ public final class PreviewSession: @unchecked Sendable {
         lock.unlock()
         let pipeline = NotebookPipeline(executors: executors, observer: observer, stop: stop)
         let prepared: PreparedNotebook
+        let readStamp = FileIdentity.stamp(options.notebookPath)
         do {
             prepared = try pipeline.prepare(path: options.notebookPath, scale: options.scale, parse: options.parse)
         } catch {
+            // An editor that truncates and then writes can be caught half-way (an empty or cut
+            // notebook): when the file changes again within two polls (at least 0.1 s), the render of the
+            // finished save supersedes this error instead of flashing it.
+            if Self.changes(options.notebookPath, from: readStamp, within: max(0.1, 2 * options.pollInterval)) {
+                markDirty()
+                return
+            }
             log("error: \(error)")
             publishError("\(error)")
             return
@@ -319,6 +328,19 @@ public final class PreviewSession: @unchecked Sendable {
         } catch {
             log("error: \(error)")
             publishError("\(error)")
+        }
+    }
+}
+
+extension PreviewSession {
+    /// Whether the file at `path` stops having ``FileIdentity/stamp(_:)`` `stamp` within
+    /// `seconds` (polled every `seconds`/4).
+    static func changes(_ path: String, from stamp: String, within seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            if FileIdentity.stamp(path) != stamp { return true }
+            if Date() >= deadline { return false }
+            Thread.sleep(forTimeInterval: seconds / 4)
         }
     }
 }

@@ -1,4 +1,5 @@
 import DepthbookKit
+import DepthMuP
 import Foundation
 import Runner
 import TestSupport
@@ -252,6 +253,30 @@ final class PreviewSessionTests: XCTestCase {
         XCTAssertEqual(executor.runCount, 4, "fixing the file finds every point in the cache")
     }
 
+    /// Regression: a save caught half-written (an editor truncates, then writes) flashed "the
+    /// notebook is empty" in the page, and made tests that wait for one error flaky under load.
+    /// The session starts on an empty file that is finished 10 ms later: no error is published.
+    func testHalfWrittenSaveShowsNoError() throws {
+        let notebook = try makeNotebook("")
+        let executor = FakeExecutor()
+        let session = session(notebook, executor: executor)
+        let errors = ErrorLog()
+        session.onPublish { if !session.snapshot().errors.isEmpty { errors.record(session.snapshot().errors) } }
+        session.start()
+        defer { session.shutdown() }
+        Thread.sleep(forTimeInterval: 0.01)
+        try PreviewFixtures.block().write(to: notebook, atomically: false, encoding: .utf8)
+        let state = wait(session, "the finished save") { $0.html?.contains("Prose before.") == true }
+        XCTAssertEqual(state.errors, [])
+        XCTAssertEqual(errors.all, [], "the half-written save's error was published")
+        // A notebook that stays empty is still an error.
+        try "".write(to: notebook, atomically: false, encoding: .utf8)
+        let empty = wait(session, "the empty notebook's error") { !$0.errors.isEmpty }
+        XCTAssertTrue(empty.errors[0].contains("empty"), empty.errors[0])
+        XCTAssertTrue(PreviewSession.changes(notebook.path, from: FileIdentity.stamp(notebook.path) + "x", within: 0))
+        XCTAssertFalse(PreviewSession.changes(notebook.path, from: FileIdentity.stamp(notebook.path), within: 0.02))
+    }
+
     func testDataFileChangeReRunsThePoints() throws {
         let notebook = try makeNotebook(PreviewFixtures.block())
         let data = notebook.deletingLastPathComponent().appendingPathComponent("data.txt")
@@ -315,4 +340,12 @@ final class PreviewEventTests: XCTestCase {
         XCTAssertTrue(PreviewEvent.error(version: 1, messages: ["x"]).serverSentEvent.hasPrefix("event: problem\n"),
                       "not `error`, which EventSource also fires for a lost connection")
     }
+}
+
+/// Errors seen by a publish callback (called from the session's threads).
+final class ErrorLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var seen: [[String]] = []
+    func record(_ errors: [String]) { lock.lock(); seen.append(errors); lock.unlock() }
+    var all: [[String]] { lock.lock(); defer { lock.unlock() }; return seen }
 }
