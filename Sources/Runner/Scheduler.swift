@@ -291,7 +291,7 @@ final class BlockRun: @unchecked Sendable {
         }
         var toRun: [Int] = []
         for point in points {
-            let lookup: ResultCache.Lookup = options.refresh && !ranThisRun.contains(point.spec) ? .miss(.refresh)
+            let lookup: ResultCache.Lookup = options.refresh && !ranThisRun.contains(point.spec, cache: cache) ? .miss(.refresh)
                 : (cache?.lookup(point.spec, engineVersion: executor.engineVersion, dataFingerprint: fingerprint) ?? .miss(.noEntry))
             switch lookup {
             case .hit(let pointResult):
@@ -343,7 +343,7 @@ final class BlockRun: @unchecked Sendable {
 
     /// Records an outcome; returns how many of the block's points have finished.
     func finish(_ index: Int, _ outcome: PointOutcome) -> Int {
-        if case .finished = outcome { ranThisRun.insert(points[index].spec) }
+        if case .finished = outcome, cache != nil { ranThisRun.insert(points[index].spec, cache: cache) }
         lock.lock(); defer { lock.unlock() }
         outcomes[index] = outcome
         return outcomes.count
@@ -382,11 +382,21 @@ private final class Counter: @unchecked Sendable {
     }
 }
 
-/// The point specs finished during one render (shared by its blocks; thread-safe).
+/// The points finished (and stored) during one render, by the cache they were stored in: a
+/// later block reads such a point from that cache even under `--refresh`, while a block with
+/// another cache (another chapter of a book) still runs it, since its own entry is older.
+/// Shared by a render's blocks; thread-safe.
 final class RunLedger: @unchecked Sendable {
+    private struct Key: Hashable { var cache: String; var spec: PointSpec }
     private let lock = NSLock()
-    private var specs = Set<PointSpec>()
+    private var keys = Set<Key>()
 
-    func insert(_ spec: PointSpec) { lock.lock(); specs.insert(spec); lock.unlock() }
-    func contains(_ spec: PointSpec) -> Bool { lock.lock(); defer { lock.unlock() }; return specs.contains(spec) }
+    func insert(_ spec: PointSpec, cache: ResultCache?) {
+        lock.lock(); keys.insert(Key(cache: cache?.directory.path ?? "", spec: spec)); lock.unlock()
+    }
+
+    func contains(_ spec: PointSpec, cache: ResultCache?) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        return keys.contains(Key(cache: cache?.directory.path ?? "", spec: spec))
+    }
 }
