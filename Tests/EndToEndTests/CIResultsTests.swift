@@ -1,3 +1,4 @@
+import DepthMuP
 import Foundation
 import XCTest
 
@@ -12,6 +13,10 @@ import XCTest
 /// not compared; a fixture that matches no point at all is stale. Re-record from a render:
 /// `RECORD_CI_RESULTS=1 swift test --filter CIResultsTests` (the ci book of this build), or
 /// with `CI_RESULTS_FROM=DIR` from the results JSON in DIR (e.g. main's build's render).
+///
+/// The bits depend on OpenBLAS's sgemm kernels (Zen, Haswell and SkylakeX round differently),
+/// so the fixture names the kernel family it was recorded with (`openblas_core`) and is only
+/// compared on a machine whose OpenBLAS picks the same family; elsewhere the test skips, saying so.
 final class CIResultsTests: XCTestCase {
     static let fixture = CommandRunner.repositoryRoot.appendingPathComponent("Tests/Fixtures/ci-results/digests.json")
     static let notebooks = ["01-why-depth-needs-scaling", "02-learning-rate-transfer", "03-sgd-adam-and-the-exponents", "04-block-depth-two"]
@@ -32,12 +37,17 @@ final class CIResultsTests: XCTestCase {
             current[name] = try Self.digests(data)
         }
         if environment["RECORD_CI_RESULTS"] != nil {
-            let json = try JSONSerialization.data(withJSONObject: ["notebooks": current], options: [.sortedKeys, .prettyPrinted])
+            let json = try JSONSerialization.data(withJSONObject: ["notebooks": current, "openblas_core": BLAS.coreName],
+                                                  options: [.sortedKeys, .prettyPrinted])
             try json.write(to: Self.fixture)
             XCTFail("recorded \(Self.fixture.path); review the change and run again without RECORD_CI_RESULTS")
             return
         }
         let root = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: Self.fixture)) as? [String: Any])
+        let core = try XCTUnwrap(root["openblas_core"] as? String, "the fixture names no OpenBLAS kernel family; re-record")
+        guard core == BLAS.coreName else {
+            throw XCTSkip("the fixture was recorded with OpenBLAS's \(core) kernels and this machine uses \(BLAS.coreName), whose sgemm rounds differently; RECORD_CI_RESULTS=1 records one here")
+        }
         let recorded = try XCTUnwrap(root["notebooks"] as? [String: [String: [String: String]]])
         var compared = 0
         for name in Self.notebooks {
