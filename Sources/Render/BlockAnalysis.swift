@@ -284,13 +284,24 @@ public struct BlockAnalysis {
         public var slope: Double
         public var low: Double
         public var high: Double
+        /// When an optimum of the fit sits on the edge of its grid (only a bound on η* there):
+        /// the slope is then a lower bound (`.atLeast`), an upper bound (`.atMost`), or unknown
+        /// (`.unknown`: edges pull the slope both ways). nil when every optimum is interior.
+        public var bound: Bound? = nil
         /// The larger distance from the estimate to either end of the interval (`± h` in prose).
         public var halfWidth: Double { max(high - slope, slope - low) }
+
+        public enum Bound: Equatable { case atLeast, atMost, unknown }
     }
 
     /// `octaves_per_doubling`: the least-squares slope of log₂ η* against log₂ n or log₂ L (the
-    /// `series` axis), η* the argmin of the seed-averaged final train loss at each series value,
-    /// as in the best-lr table.
+    /// `series` axis), η* the best rate by the block's `metric:` (seed-averaged) at each series
+    /// value, as in the best-lr table.
+    ///
+    /// An optimum at the lowest rate of its grid could be lower still; the least-squares slope
+    /// moves with y_i in proportion to (x_i − x̄), so such an optimum above the mean log₂ L makes
+    /// the slope an upper bound and one below it a lower bound (the highest rate the reverse);
+    /// ``Drift/bound`` says which, or `.unknown` when edges pull both ways.
     ///
     /// The interval is a percentile bootstrap over seeds: each of `replicates` draws picks S of the
     /// S seeds with replacement (the same draw for every point, since seeds are shared across the
@@ -310,9 +321,10 @@ public struct BlockAnalysis {
             }
             return logSlope(optima.map { (x: $0.key, y: $0.value.lr) })
         }
-        guard let slope = fit({ $0.usableLoss }) else { return nil }
+        guard let slope = fit({ $0.cost }) else { return nil }
+        let bound = edgeBound(groups, x: x)
         let seeds = groups.map(\.results.count).max() ?? 0
-        guard seeds >= 2 else { return Drift(slope: slope, low: slope, high: slope) }
+        guard seeds >= 2 else { return Drift(slope: slope, low: slope, high: slope, bound: bound) }
         var random = SeededRandom(seed: 0)
         var slopes: [Double] = []
         for _ in 0..<replicates {
@@ -320,15 +332,39 @@ public struct BlockAnalysis {
             let refit = fit { group in
                 guard group.unfinished.isEmpty, group.results.count == seeds else { return nil }
                 let picked = draw.map { group.results[$0] }
-                guard picked.allSatisfy({ $0.divergedAtStep == nil && $0.finalTrainLoss.isFinite }) else { return nil }
-                return picked.map(\.finalTrainLoss).reduce(0, +) / Double(seeds)
+                let values = picked.compactMap { $0.divergedAtStep == nil ? value(of: group.metric, in: $0) : nil }
+                guard values.count == seeds, values.allSatisfy(\.isFinite) else { return nil }
+                let mean = values.reduce(0, +) / Double(seeds)
+                return group.metric.higherIsBetter ? -mean : mean
             }
             if let refit { slopes.append(refit) }
         }
-        guard !slopes.isEmpty else { return Drift(slope: slope, low: slope, high: slope) }
+        guard !slopes.isEmpty else { return Drift(slope: slope, low: slope, high: slope, bound: bound) }
         slopes.sort()
         func percentile(_ q: Double) -> Double { slopes[min(slopes.count - 1, max(0, Int((q * Double(slopes.count - 1)).rounded())))] }
-        return Drift(slope: slope, low: min(slope, percentile(0.025)), high: max(slope, percentile(0.975)))
+        return Drift(slope: slope, low: min(slope, percentile(0.025)), high: max(slope, percentile(0.975)), bound: bound)
+    }
+
+    /// Which way edge-of-grid optima can move the fitted slope (see ``octavesPerDoubling(_:series:replicates:)``).
+    static func edgeBound(_ groups: [Group], x: (Group) -> Double) -> Drift.Bound? {
+        var optima: [(x: Double, edge: GridEdge)] = []
+        var xs: [Double] = []
+        for value in Set(groups.map(x)) {
+            let curve = groups.filter { x($0) == value }
+            guard let optimum = optimum(curve) else { continue }
+            xs.append(log2(value))
+            if let edge = optimum.edge { optima.append((log2(value), edge)) }
+        }
+        guard !optima.isEmpty, !xs.isEmpty else { return nil }
+        let mean = xs.reduce(0, +) / Double(xs.count)
+        var sides = Set<Drift.Bound>()
+        for (position, edge) in optima where abs(position - mean) > 1e-12 {
+            // η* could be lower at the low edge: a point right of the mean could pull the slope down.
+            let couldBeLower = (edge == .low)
+            sides.insert((position > mean) == couldBeLower ? .atMost : .atLeast)
+        }
+        if sides.isEmpty { return nil }
+        return sides.count == 1 ? sides.first : .unknown
     }
 
     /// ‖ΔW_l‖_F/‖W_l,0‖_F averaged over blocks and seeds (`measure: {feature_update: true}`);

@@ -222,7 +222,7 @@ public enum ResultViews {
             var driftRow = [TableView.Cell(text: "octaves per doubling")]
             for panel in panels {
                 let drift = series.flatMap { BlockAnalysis.octavesPerDoubling(panel.groups, series: $0) }
-                driftRow.append(drift.map { TableView.Cell(text: driftText($0), csv: NumberFormat.exact($0.slope)) } ?? TableView.Cell(text: "—", csv: ""))
+                driftRow.append(drift.map { TableView.Cell(text: driftText($0), csv: $0.bound == .unknown ? "" : NumberFormat.exact($0.slope)) } ?? TableView.Cell(text: "—", csv: ""))
             }
             if series != nil { rows.append(spreadRow); rows.append(driftRow) }
             let edgeNote = anyEdge ? " ≤ / ≥: the optimum is the lowest / highest rate of the grid, so only a bound (the spread then a lower bound); extend optimizer.lr on that side." : ""
@@ -235,8 +235,16 @@ public enum ResultViews {
     }
 
     /// A fitted drift as tables and prose show it: `−0.50 ± 0.12` (± the larger side of the interval).
+    /// With an edge-of-grid optimum in the fit, the slope is a bound (`≥ 2.00 ± 0.00`), or `—`
+    /// when edges pull it both ways (``BlockAnalysis/Drift/bound``).
     static func driftText(_ drift: BlockAnalysis.Drift) -> String {
-        NumberFormat.minus("\(NumberFormat.fixed(drift.slope)) ± \(NumberFormat.fixed(drift.halfWidth))")
+        let value = NumberFormat.minus("\(NumberFormat.fixed(drift.slope)) ± \(NumberFormat.fixed(drift.halfWidth))")
+        switch drift.bound {
+        case nil: return value
+        case .atLeast: return "≥ " + value
+        case .atMost: return "≤ " + value
+        case .unknown: return "—"
+        }
     }
 
     static func bestLR(_ analysis: BlockAnalysis) -> ViewOutput {

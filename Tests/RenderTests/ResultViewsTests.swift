@@ -349,6 +349,36 @@ final class InlineReferenceTests: XCTestCase {
         XCTAssertTrue(html.contains("−1.00 ± 0.50"), html)
     }
 
+    /// Regression (fresh-user review): the drift fitted final train loss under `metric:
+    /// test_loss`, and an optimum on the grid's edge gave a confident number. Here the test loss
+    /// puts η* at −8 (L = 4) and −6 (L = 16), two octaves apart over two doublings: slope +1, while
+    /// the train loss is best at the lowest rate everywhere. Then with η* at the grid's low edge
+    /// at L = 4 (below the mean log₂ L), the slope is only a lower bound.
+    func testOctavesPerDoublingFollowsTheMetricAndMarksEdgeBounds() throws {
+        func block(_ optimumAt4: Double) throws -> BlockResult {
+            try fixtureBlock("""
+                model: {width: 32, depth: [4, 16]}
+                optimizer: {lr: {log2: [-10, -5]}}
+                data: {test: 100}
+                metric: test_loss
+                train: {steps: 6, seeds: 1}
+                """) { spec in
+                let x = log2(spec.learningRate)
+                let optimum = spec.depth == 4 ? optimumAt4 : -6
+                return .finished(PointResult(alpha: 0.5, gamma: 0.5, branchMultiplier: 1, hiddenLearningRate: spec.learningRate,
+                                             initialLoss: 2, finalTrainLoss: 1 + x / 100, lossPerStep: [], testLoss: (x - optimum) * (x - optimum) + 1,
+                                             testAccuracy: nil, divergedAtStep: nil, coordinateCheck: [], weightUpdateRatio: [], stepsRun: 6, seconds: 0))
+            }
+        }
+        let interior = try XCTUnwrap(BlockAnalysis.octavesPerDoubling(BlockAnalysis(try block(-8)).groups, series: "depth"))
+        XCTAssertEqual(interior.slope, 1, accuracy: 1e-12)
+        XCTAssertNil(interior.bound)
+        let edge = try XCTUnwrap(BlockAnalysis.octavesPerDoubling(BlockAnalysis(try block(-12)).groups, series: "depth"))
+        XCTAssertEqual(edge.slope, 2, accuracy: 1e-12, "η* = 2⁻¹⁰ (the edge) at L = 4, 2⁻⁶ at L = 16")
+        XCTAssertEqual(edge.bound, .atLeast)
+        XCTAssertEqual(ResultViews.driftText(edge), "≥ 2.00 ± 0.00")
+    }
+
     func testInitVarianceQuantities() throws {
         let yaml = "model: {width: 16, depth: [4, 16]}\ntrain: {steps: 1}\nshow: [init-variance]"
         XCTAssertEqual(try value("lr-transfer.init_variance_ratio[16]", yaml), "12.4")
