@@ -12,6 +12,13 @@ enum OutputFiles {
     static func checkOutput(_ destination: String, outputs: OutputSet, sideFiles: [String] = []) throws {
         guard destination != "-" else { return }
         try outputs.check([destination] + sideFiles)
+        // Another notebook (or the book's index.md) is not an input of this render, so the
+        // input check lets it through; writing HTML over Markdown loses an author's text.
+        let suffix = (destination as NSString).pathExtension.lowercased()
+        var isFolder: ObjCBool = false
+        if ["md", "markdown"].contains(suffix), FileManager.default.fileExists(atPath: destination, isDirectory: &isFolder), !isFolder.boolValue {
+            throw OutputError(description: "\(destination): is a Markdown file, and the page (HTML) would replace it; hint: give -o NAME.html")
+        }
         guard !OutputSet.isStream(destination) else { return }
         let folder = URL(fileURLWithPath: destination).deletingLastPathComponent()
         do {

@@ -51,6 +51,16 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("--jobs must be at least 1"), result.stderr)
     }
 
+    /// Regression (fresh-user review): `render b.md -o a.md` replaced notebook a.md with HTML;
+    /// only the notebook being rendered was protected.
+    func testOutputOntoAnotherMarkdownFileIsRefused() throws {
+        let other = write("a.md", Array("# Another notebook\n".utf8))
+        let result = try CommandRunner.run(["render", sample.path, "-o", other, "--quiet"])
+        XCTAssertEqual(result.status, 2, result.stderr)
+        XCTAssertEqual(result.stderr, "error: \(other): is a Markdown file, and the page (HTML) would replace it; hint: give -o NAME.html\n")
+        XCTAssertEqual(try String(contentsOfFile: other, encoding: .utf8), "# Another notebook\n")
+    }
+
     func testBinaryFile() throws {
         let path = write("b.md", [0x89, 0x50, 0x4E, 0x47, 0x00, 0x01])
         let result = try CommandRunner.run(["check", path])
