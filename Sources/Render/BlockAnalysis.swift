@@ -321,8 +321,13 @@ public struct BlockAnalysis {
             }
             return logSlope(optima.map { (x: $0.key, y: $0.value.lr) })
         }
-        guard let slope = fit({ $0.cost }) else { return nil }
-        let bound = edgeBound(groups, x: x)
+        // The point estimate from each curve's ``optimum(_:)`` (the best-lr table's), which also
+        // says whether it sits on the grid's edge; the bootstrap refits with resampled seeds.
+        let optima = Set(groups.map(x)).compactMap { value in
+            optimum(groups.filter { x($0) == value }).map { (x: value, lr: $0.group.spec.learningRate, edge: $0.edge) }
+        }
+        guard let slope = logSlope(optima.map { (x: $0.x, y: $0.lr) }) else { return nil }
+        let bound = edgeBound(optima.map { (x: $0.x, edge: $0.edge) })
         let seeds = groups.map(\.results.count).max() ?? 0
         guard seeds >= 2 else { return Drift(slope: slope, low: slope, high: slope, bound: bound) }
         var random = SeededRandom(seed: 0)
@@ -345,23 +350,16 @@ public struct BlockAnalysis {
         return Drift(slope: slope, low: min(slope, percentile(0.025)), high: max(slope, percentile(0.975)), bound: bound)
     }
 
-    /// Which way edge-of-grid optima can move the fitted slope (see ``octavesPerDoubling(_:series:replicates:)``).
-    static func edgeBound(_ groups: [Group], x: (Group) -> Double) -> Drift.Bound? {
-        var optima: [(x: Double, edge: GridEdge)] = []
-        var xs: [Double] = []
-        for value in Set(groups.map(x)) {
-            let curve = groups.filter { x($0) == value }
-            guard let optimum = optimum(curve) else { continue }
-            xs.append(log2(value))
-            if let edge = optimum.edge { optima.append((log2(value), edge)) }
-        }
-        guard !optima.isEmpty, !xs.isEmpty else { return nil }
-        let mean = xs.reduce(0, +) / Double(xs.count)
+    /// Which way edge-of-grid optima can move the fitted slope (see ``octavesPerDoubling(_:series:replicates:)``):
+    /// `optima` holds each series value with the grid edge its optimum sits on, if any.
+    static func edgeBound(_ optima: [(x: Double, edge: GridEdge?)]) -> Drift.Bound? {
+        guard !optima.isEmpty else { return nil }
+        let mean = optima.map { log2($0.x) }.reduce(0, +) / Double(optima.count)
         var sides = Set<Drift.Bound>()
-        for (position, edge) in optima where abs(position - mean) > 1e-12 {
+        for (value, edge) in optima {
+            guard let edge, abs(log2(value) - mean) > 1e-12 else { continue }
             // η* could be lower at the low edge: a point right of the mean could pull the slope down.
-            let couldBeLower = (edge == .low)
-            sides.insert((position > mean) == couldBeLower ? .atMost : .atLeast)
+            sides.insert((log2(value) > mean) == (edge == .low) ? .atMost : .atLeast)
         }
         if sides.isEmpty { return nil }
         return sides.count == 1 ? sides.first : .unknown
