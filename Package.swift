@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "DepthbookKitTests", dependencies: ["DepthbookKit", "Runner", "Notebook", "Render", "TestSupport"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Runner", "Notebook", "DepthMuP", "FuzzSupport"], exclude: ["Snapshots"]),
         .testTarget(name: "DepthbookPreviewTests", dependencies: ["DepthbookPreview", "DepthbookKit", "DepthMuP", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["depthbook", "DepthMuP", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["depthbook", "DepthMuP", "Runner", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

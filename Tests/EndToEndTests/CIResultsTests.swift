@@ -1,5 +1,6 @@
 import DepthMuP
 import Foundation
+import Runner
 import XCTest
 
 /// The tutorials' ci-scale results are the same bits as the engine's recorded ones (issue 14:
@@ -96,16 +97,6 @@ final class CIResultsTests: XCTestCase {
         }
     }
 
-    /// 64-bit FNV-1a of the text's UTF-8, in hex.
-    ///
-    /// Hand-written because this test target links only Foundation (no SHA-256 on Linux
-    /// without a crypto package); the digest detects accidental changes, nothing adversarial.
-    static func digest(_ text: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
-        }
-        return String(hash, radix: 16)
-    }
+    /// The first 16 hex digits of the text's SHA-256 (``SHA256``, the result cache's hash).
+    static func digest(_ text: String) -> String { String(SHA256.hex(text).prefix(16)) }
 }
