@@ -68,12 +68,17 @@ extension NotebookPipeline {
     ///   ``render(_:)``; ``OutputError`` when `request.outputFolder` is a file or cannot be
     ///   created; ``Interrupted`` when ``stop`` was set (finished points are cached, no page).
     public func renderBook(_ request: BookRequest) throws -> RenderedBook {
+        let folder = request.outputFolder
+        var isFolder: ObjCBool = false
+        let suffix = (folder as NSString).pathExtension.lowercased()
+        if suffix == "html" || suffix == "htm", !(FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) && isFolder.boolValue) {
+            let name = (folder as NSString).deletingPathExtension
+            throw OutputError(description: "\(folder): a folder renders to a folder of pages (index.html and one page a notebook), not to one HTML file; hint: give a folder, e.g. -o \(name.isEmpty ? "out" : name)/")
+        }
         let chapters = try Self.bookChapters(in: request.folder, parse: request.parse)
         // Bad input in any chapter is found before the first one runs.
         try executors.validate(chapters.map { ($0.path, $0.notebook.frontMatter.executor) })
         let prepared = try chapters.map { try prepare($0.notebook, path: $0.path, scale: request.scale, alone: false) }
-        let folder = request.outputFolder
-        var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), !isFolder.boolValue {
             throw OutputError(description: "\(folder): is a file, not a folder; hint: a book is written to a folder of pages, give -o OUT/")
         }

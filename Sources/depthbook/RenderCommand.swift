@@ -100,12 +100,6 @@ struct RenderCommand: ParsableCommand {
         if execution.dryRun {
             throw ValidationError("--dry-run takes one NOTEBOOK.md, not a folder")
         }
-        var isFolder: ObjCBool = false
-        if let output, case let lower = output.lowercased(), lower.hasSuffix(".html") || lower.hasSuffix(".htm"),
-           !(FileManager.default.fileExists(atPath: output, isDirectory: &isFolder) && isFolder.boolValue) {
-            let name = String(output.dropLast(lower.hasSuffix(".html") ? 5 : 4))
-            throw OutputError(description: "\(output): a folder renders to a folder of pages (index.html and one page a notebook), not to one HTML file; hint: give a folder, e.g. -o \(name.isEmpty ? "out" : name)/")
-        }
         var request = BookRequest(folder: notebook, outputFolder: output, scale: execution.scale,
                                   parse: try parseOptions(), run: execution.options, page: try pageOptions(selfContained: selfContained))
         request.templatePath = template
