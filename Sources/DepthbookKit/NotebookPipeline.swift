@@ -58,8 +58,9 @@ public final class NotebookPipeline: Sendable {
     }
 
     /// Every bad-input error of `notebook` that ``prepare(_:path:scale:validatingData:)`` looks
-    /// for, in the order it looks (blocks, the scale, cross-references, inline references, data
-    /// files), each located; and the notebook prepared with the blocks that decoded.
+    /// for (blocks, every error of each; the scale, cross-references, inline references, data
+    /// files), each located, in source order (line, then column; `--set` and whole-file errors
+    /// first); and the notebook prepared with the blocks that decoded.
     ///
     /// Problems that follow from an earlier one are left out: an inline reference to a block that
     /// did not decode, the data of such a block.
@@ -80,11 +81,11 @@ public final class NotebookPipeline: Sendable {
         Self.checkData(blocks, executor: executor, validating: validatingData, errors: &errors)
         let prepared = PreparedNotebook(path: path, notebook: notebook, blocks: blocks, executor: executor,
                                         cache: Self.cache(forNotebookAt: path))
-        return (prepared, errors)
+        return (prepared, errors.inSourceOrder(of: notebook.file))
     }
 
-    /// Decodes every block that can be, appending each error (one per block at most, then a bad
-    /// scale) to `errors`.
+    /// Decodes every block that can be, appending each error (every one of each block, in source
+    /// order; then a bad scale) to `errors`.
     static func decodeBlocks(_ notebook: Notebook, scale: String?, errors: inout [Error]) -> [PreparedBlock] {
         let matter = notebook.frontMatter
         var defaults: SpecNode?
@@ -104,7 +105,8 @@ public final class NotebookPipeline: Sendable {
         var blocks: [PreparedBlock] = []
         for cell in notebook.experiments {
             do {
-                let spec = try ExperimentSpec.decode(cell, defaults: defaults, scale: active, overrides: notebook.parameters.block)
+                let spec = try ExperimentSpec.decodeReportingAll(cell, defaults: defaults, scale: active,
+                                                                 overrides: notebook.parameters.block)
                 if let id = spec.id {
                     if let first = seen[id] {
                         throw SpecError(location: cell.range.start, block: cell.label, path: "id",
@@ -113,6 +115,8 @@ public final class NotebookPipeline: Sendable {
                     seen[id] = cell.index
                 }
                 blocks.append((cell, spec))
+            } catch let all as SpecErrors {
+                errors += all.errors as [Error]
             } catch {
                 errors.append(error)
             }

@@ -39,12 +39,51 @@ extension ExperimentSpec {
     ///   - defaults: the front matter's `defaults:` value, already located (or nil).
     ///   - scale: the active scale (`ci`, `full`, …); nil or a name without overrides: none.
     ///   - overrides: keys merged over everything else (`--set`), located where they were given.
-    /// - Throws: ``SpecError`` naming file:line:col, block and key path.
+    /// - Throws: ``SpecError`` naming file:line:col, block and key path: the block's first in
+    ///   source order (``decodeReportingAll(_:defaults:scale:overrides:)`` gives every one).
     public static func decode(_ cell: ExperimentCell, defaults: SpecNode? = nil,
                               scale: String? = nil, overrides: SpecNode? = nil) throws -> ExperimentSpec {
+        do {
+            return try decodeReportingAll(cell, defaults: defaults, scale: scale, overrides: overrides)
+        } catch let all as SpecErrors {
+            throw all.errors[0]
+        }
+    }
+
+    /// ``decode(_:defaults:scale:overrides:)``, reporting every error of the block rather than
+    /// its first: each unknown key, bad value and unknown view, in every layer and scale, once,
+    /// in source order (line, then column).
+    ///
+    /// A value that does not decode keeps its default while the rest of the block is decoded;
+    /// the checks across keys (``SpecDecoder/validate(_:node:keys:)``) run only on a block
+    /// without errors, since a default standing in for a bad value would give errors that are
+    /// not the author's. Invalid YAML stops at its one error (the parser cannot go on).
+    ///
+    /// - Throws: ``SpecErrors``, at least one error.
+    public static func decodeReportingAll(_ cell: ExperimentCell, defaults: SpecNode? = nil,
+                                          scale: String? = nil, overrides: SpecNode? = nil) throws -> ExperimentSpec {
         let block = cell.label
-        let body = try SpecNode.compose(yaml: cell.body, origin: cell.bodyStart, block: block)
-        let decoder = SpecDecoder(block: block)
+        let body: SpecNode
+        do {
+            body = try SpecNode.compose(yaml: cell.body, origin: cell.bodyStart, block: block)
+        } catch let error as SpecError {
+            throw SpecErrors([error])
+        }
+        let recorded = SpecErrorSink()
+        let decoder = SpecDecoder(block: block, sink: recorded)
+        do {
+            return try decode(body, decoder: decoder, cell: cell, defaults: defaults, scale: scale, overrides: overrides)
+        } catch let error as SpecError {
+            recorded.errors.append(error)
+        } catch is SpecErrorSink.Recorded {}
+        throw SpecErrors(recorded.errors)
+    }
+
+    /// The body of ``decodeReportingAll(_:defaults:scale:overrides:)``: errors go to the
+    /// decoder's sink (a layer's decode throws ``SpecErrorSink/Recorded`` once it has any).
+    private static func decode(_ body: SpecNode, decoder: SpecDecoder, cell: ExperimentCell, defaults: SpecNode?,
+                               scale: String?, overrides: SpecNode?) throws -> ExperimentSpec {
+        let block = cell.label
         guard case .mapping(_, let location) = body else {
             throw SpecError(location: body.location, block: block, path: "",
                             message: "expected a mapping of experiment keys (title, model, …), got \(body.kindDescription)")
@@ -79,17 +118,28 @@ extension ExperimentSpec {
             }
             return node
         }
-        var active = try decoder.decodeSpec(layers(nil), fenceID: cell.id)
-        for name in names {
-            let spec: ExperimentSpec
-            do {
-                spec = try decoder.decodeSpec(layers(name), fenceID: cell.id)
-            } catch var error as SpecError where Self.overlays(overlays, named: name, locate: error.location) {
-                // The offending key or value is the overlay's: name it by its full path.
-                error.path = "scales.\(name)" + (error.path.isEmpty ? "" : ".\(error.path)")
-                throw error
+        // Each layer decodes with its own sink; its errors join the block's once each (a base
+        // key's error shows in every scale's decode too).
+        func decodeLayer(_ name: String?) throws -> ExperimentSpec? {
+            let sink = SpecErrorSink(), layer = SpecDecoder(block: block, sink: sink)
+            let spec = try layer.attempt { try layer.decodeSpec(layers(name), fenceID: cell.id) }
+            for var error in sink.errors {
+                if let name, Self.overlays(overlays, named: name, locate: error.location) {
+                    // The offending key or value is the overlay's: name it by its full path.
+                    error.path = "scales.\(name)" + (error.path.isEmpty ? "" : ".\(error.path)")
+                }
+                if !decoder.sink.errors.contains(error) { decoder.sink.errors.append(error) }
             }
+            return spec
+        }
+        var active = try decodeLayer(nil)
+        for name in names {
+            let spec = try decodeLayer(name)
             if name == scale { active = spec }
+        }
+        guard var active, decoder.sink.errors.isEmpty else {
+            decoder.sink.errors.sort { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) }
+            throw SpecErrorSink.Recorded()
         }
         active.scaleNames = names
         active.appliedScale = scale.flatMap { names.contains($0) ? $0 : nil }
@@ -106,6 +156,20 @@ extension ExperimentSpec {
 /// messages and builds key paths as it descends.
 struct SpecDecoder {
     var block: String
+    /// Where the errors found so far go (shared by copies of the decoder).
+    var sink = SpecErrorSink()
+
+    /// `body`'s value, or nil when it threw a ``SpecError`` (recorded in ``sink``) or found
+    /// errors it recorded itself (``SpecErrorSink/Recorded``): the caller goes on with the next
+    /// key, so one pass finds every error of a block.
+    func attempt<T>(_ body: () throws -> T) throws -> T? {
+        do {
+            return try body()
+        } catch let error as SpecError {
+            sink.errors.append(error)
+        } catch is SpecErrorSink.Recorded {}
+        return nil
+    }
 
     func error(_ node: SpecNode, _ path: String, _ message: String) -> SpecError {
         SpecError(location: node.location, block: block, path: path, message: message)
@@ -148,8 +212,9 @@ struct SpecDecoder {
                 let hint = SpecDecoder.suggestion(for: entry.key, among: allowed).map { "did you mean \($0)?" }
                     ?? section.map { "did you mean \($0).\(entry.key)?" }
                     ?? "expected one of \(allowed.joined(separator: ", "))"
-                throw SpecError(location: entry.keyLocation, block: block, path: join(path, entry.key),
-                                message: "unknown key \(entry.key); \(hint)")
+                sink.errors.append(SpecError(location: entry.keyLocation, block: block, path: join(path, entry.key),
+                                             message: "unknown key \(entry.key); \(hint)"))
+                continue
             }
             result[entry.key] = entry
         }
@@ -168,7 +233,11 @@ struct SpecDecoder {
         if case .sequence(let items, _) = node, items.isEmpty {
             throw error(node, path, "expected a value or a non-empty list, got an empty list")
         }
-        return try elements(node, path: path).map { try decode($0.node, $0.path) }
+        // Every element is decoded, so each bad one is reported; then the list fails as a whole.
+        let values = try elements(node, path: path).map { item in try attempt { try decode(item.node, item.path) } }
+        let decoded = values.compactMap { $0 }
+        guard decoded.count == values.count else { throw SpecErrorSink.Recorded() }
+        return decoded
     }
 
     /// A sweep axis: one value or a list of distinct values (a repeat would train the same point
@@ -282,8 +351,9 @@ struct SpecDecoder {
         let keys = try fields(node, path: "", allowed: ExperimentSpec.topLevelKeys)
         var spec = ExperimentSpec()
         spec.id = fenceID
-        if let entry = keys["title"] { spec.title = try string(entry.value, "title") }
+        if let entry = keys["title"], let value = try attempt({ try string(entry.value, "title") }) { spec.title = value }
         if let entry = keys["id"] {
+            _ = try attempt {
             let id = try string(entry.value, "id")
             guard !id.isEmpty, id.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }) else {
                 throw error(entry.value, "id", "expected letters, digits, - or _, got \"\(id)\"")
@@ -292,21 +362,24 @@ struct SpecDecoder {
                 throw error(entry.value, "id", "the fence says {#\(fenceID)} but id: is \"\(id)\"; keep one")
             }
             spec.id = id
+            }
         }
-        if let entry = keys["data"] { spec.data = try decodeData(entry.value, path: "data") }
-        if let entry = keys["model"] { spec.model = try decodeModel(entry.value, path: "model") }
+        if let entry = keys["data"], let value = try attempt({ try decodeData(entry.value, path: "data") }) { spec.data = value }
+        if let entry = keys["model"], let value = try attempt({ try decodeModel(entry.value, path: "model") }) { spec.model = value }
         if let entry = keys["parametrization"] {
-            spec.parametrizations = try sweep(entry.value, path: "parametrization", decodeParametrization)
+            if let value = try attempt({ try sweep(entry.value, path: "parametrization", decodeParametrization) }) { spec.parametrizations = value }
         }
-        if let entry = keys["optimizer"] { spec.optimizer = try decodeOptimizer(entry.value, path: "optimizer") }
-        if let entry = keys["train"] { spec.train = try decodeTrain(entry.value, path: "train") }
-        if let entry = keys["measure"] { spec.measure = try decodeMeasure(entry.value, path: "measure") }
+        if let entry = keys["optimizer"], let value = try attempt({ try decodeOptimizer(entry.value, path: "optimizer") }) { spec.optimizer = value }
+        if let entry = keys["train"], let value = try attempt({ try decodeTrain(entry.value, path: "train") }) { spec.train = value }
+        if let entry = keys["measure"], let value = try attempt({ try decodeMeasure(entry.value, path: "measure") }) { spec.measure = value }
         if let entry = keys["show"] {
-            spec.show = try list(entry.value, path: "show") { try choice($0, $1, ViewKind.self) }
+            if let value = try attempt({ try list(entry.value, path: "show") { try choice($0, $1, ViewKind.self) } }) { spec.show = value }
         }
-        if let entry = keys["metric"] { spec.metric = try choice(entry.value, "metric", Metric.self) }
-        if let entry = keys["timeout"] { spec.timeout = try positive(entry.value, "timeout") }
-        if let entry = keys["allow-errors"] { spec.allowErrors = try boolean(entry.value, "allow-errors") }
+        if let entry = keys["metric"], let value = try attempt({ try choice(entry.value, "metric", Metric.self) }) { spec.metric = value }
+        if let entry = keys["timeout"], let value = try attempt({ try positive(entry.value, "timeout") }) { spec.timeout = value }
+        if let entry = keys["allow-errors"], let value = try attempt({ try boolean(entry.value, "allow-errors") }) { spec.allowErrors = value }
+        // A default standing in for a bad value would make errors of its own.
+        guard sink.errors.isEmpty else { throw SpecErrorSink.Recorded() }
         try validate(spec, node: node, keys: keys)
         return spec
     }
@@ -314,16 +387,16 @@ struct SpecDecoder {
     func decodeData(_ node: SpecNode, path: String) throws -> DataSpec {
         let keys = try fields(node, path: path, allowed: ExperimentSpec.keys(of: "data"))
         var data = DataSpec()
-        if let entry = keys["name"] { data.name = try choice(entry.value, join(path, "name"), DataSpec.Name.self) }
-        if let entry = keys["train"] { data.trainCount = try integer(entry.value, join(path, "train"), atLeast: 1, atMost: 10_000_000) }
-        if let entry = keys["test"] { data.testCount = try integer(entry.value, join(path, "test"), atLeast: 0, atMost: 10_000_000) }
-        if let entry = keys["images"] { data.images = try string(entry.value, join(path, "images")) }
-        if let entry = keys["labels"] { data.labels = try string(entry.value, join(path, "labels")) }
-        if let entry = keys["directory"] { data.directory = try string(entry.value, join(path, "directory")) }
-        if let entry = keys["input_dim"] { data.inputDim = try integer(entry.value, join(path, "input_dim"), atLeast: 1, atMost: 100_000) }
-        if let entry = keys["classes"] { data.classes = try integer(entry.value, join(path, "classes"), atLeast: 2, atMost: 100_000) }
-        if let entry = keys["seed"] { data.seed = UInt64(try integer(entry.value, join(path, "seed"), atLeast: 0)) }
-        if let entry = keys["standardize"] { data.standardize = try boolean(entry.value, join(path, "standardize")) }
+        if let entry = keys["name"], let value = try attempt({ try choice(entry.value, join(path, "name"), DataSpec.Name.self) }) { data.name = value }
+        if let entry = keys["train"], let value = try attempt({ try integer(entry.value, join(path, "train"), atLeast: 1, atMost: 10_000_000) }) { data.trainCount = value }
+        if let entry = keys["test"], let value = try attempt({ try integer(entry.value, join(path, "test"), atLeast: 0, atMost: 10_000_000) }) { data.testCount = value }
+        if let entry = keys["images"], let value = try attempt({ try string(entry.value, join(path, "images")) }) { data.images = value }
+        if let entry = keys["labels"], let value = try attempt({ try string(entry.value, join(path, "labels")) }) { data.labels = value }
+        if let entry = keys["directory"], let value = try attempt({ try string(entry.value, join(path, "directory")) }) { data.directory = value }
+        if let entry = keys["input_dim"], let value = try attempt({ try integer(entry.value, join(path, "input_dim"), atLeast: 1, atMost: 100_000) }) { data.inputDim = value }
+        if let entry = keys["classes"], let value = try attempt({ try integer(entry.value, join(path, "classes"), atLeast: 2, atMost: 100_000) }) { data.classes = value }
+        if let entry = keys["seed"], let value = try attempt({ try integer(entry.value, join(path, "seed"), atLeast: 0) }) { data.seed = UInt64(value) }
+        if let entry = keys["standardize"], let value = try attempt({ try boolean(entry.value, join(path, "standardize")) }) { data.standardize = value }
         if data.name == .idx {
             for key in ["images", "labels"] where keys[key] == nil {
                 throw error(node, path, "name: idx needs \(key): (path of the IDX \(key) file)")
@@ -342,17 +415,17 @@ struct SpecDecoder {
         let keys = try fields(node, path: path, allowed: ExperimentSpec.keys(of: "model"))
         var model = ModelSpec()
         func at(_ key: String) -> (SpecNode, String)? { keys[key].map { ($0.value, join(path, key)) } }
-        if let (value, keyPath) = at("width") { model.width = try sweep(value, path: keyPath) { try integer($0, $1, atLeast: 1, atMost: 16384) } }
-        if let (value, keyPath) = at("depth") { model.depth = try sweep(value, path: keyPath) { try integer($0, $1, atLeast: 1, atMost: 16384) } }
-        if let (value, keyPath) = at("block_depth") { model.blockDepth = try sweep(value, path: keyPath) { try integer($0, $1, atLeast: 1, atMost: 64) } }
-        if let (value, keyPath) = at("activation") { model.activation = try sweep(value, path: keyPath) { try choice($0, $1, ActivationKind.self) } }
-        if let (value, keyPath) = at("mean_subtraction") { model.meanSubtraction = try sweep(value, path: keyPath) { try boolean($0, $1) } }
-        if let (value, keyPath) = at("branch_multiplier") { model.branchMultiplier = try sweep(value, path: keyPath) { try positive($0, $1) } }
-        if let (value, keyPath) = at("base_width") { model.baseWidth = try sweep(value, path: keyPath) { try integer($0, $1, atLeast: 1) } }
-        if let (value, keyPath) = at("base_depth") { model.baseDepth = try sweep(value, path: keyPath) { try integer($0, $1, atLeast: 1) } }
-        if let (value, keyPath) = at("input") { model.input = try sweep(value, path: keyPath) { try choice($0, $1, InputMode.self) } }
-        if let (value, keyPath) = at("readout") { model.readout = try sweep(value, path: keyPath) { try choice($0, $1, ReadoutMode.self) } }
-        if let (value, keyPath) = at("pre_ln") { model.preLN = try sweep(value, path: keyPath) { try boolean($0, $1) } }
+        if let (value, keyPath) = at("width"), let decoded = try attempt({ try sweep(value, path: keyPath) { try integer($0, $1, atLeast: 1, atMost: 16384) } }) { model.width = decoded }
+        if let (value, keyPath) = at("depth"), let decoded = try attempt({ try sweep(value, path: keyPath) { try integer($0, $1, atLeast: 1, atMost: 16384) } }) { model.depth = decoded }
+        if let (value, keyPath) = at("block_depth"), let decoded = try attempt({ try sweep(value, path: keyPath) { try integer($0, $1, atLeast: 1, atMost: 64) } }) { model.blockDepth = decoded }
+        if let (value, keyPath) = at("activation"), let decoded = try attempt({ try sweep(value, path: keyPath) { try choice($0, $1, ActivationKind.self) } }) { model.activation = decoded }
+        if let (value, keyPath) = at("mean_subtraction"), let decoded = try attempt({ try sweep(value, path: keyPath) { try boolean($0, $1) } }) { model.meanSubtraction = decoded }
+        if let (value, keyPath) = at("branch_multiplier"), let decoded = try attempt({ try sweep(value, path: keyPath) { try positive($0, $1) } }) { model.branchMultiplier = decoded }
+        if let (value, keyPath) = at("base_width"), let decoded = try attempt({ try sweep(value, path: keyPath) { try integer($0, $1, atLeast: 1) } }) { model.baseWidth = decoded }
+        if let (value, keyPath) = at("base_depth"), let decoded = try attempt({ try sweep(value, path: keyPath) { try integer($0, $1, atLeast: 1) } }) { model.baseDepth = decoded }
+        if let (value, keyPath) = at("input"), let decoded = try attempt({ try sweep(value, path: keyPath) { try choice($0, $1, InputMode.self) } }) { model.input = decoded }
+        if let (value, keyPath) = at("readout"), let decoded = try attempt({ try sweep(value, path: keyPath) { try choice($0, $1, ReadoutMode.self) } }) { model.readout = decoded }
+        if let (value, keyPath) = at("pre_ln"), let decoded = try attempt({ try sweep(value, path: keyPath) { try boolean($0, $1) } }) { model.preLN = decoded }
         return model
     }
 
@@ -377,18 +450,21 @@ struct SpecDecoder {
     func decodeOptimizer(_ node: SpecNode, path: String) throws -> OptimizerSpec {
         let keys = try fields(node, path: path, allowed: ExperimentSpec.keys(of: "optimizer"))
         var optimizer = OptimizerSpec()
-        if let entry = keys["name"] { optimizer.name = try choice(entry.value, join(path, "name"), OptimizerKind.self) }
-        if let entry = keys["lr"] { optimizer.learningRates = try decodeLearningRates(entry.value, path: join(path, "lr")) }
+        if let entry = keys["name"], let value = try attempt({ try choice(entry.value, join(path, "name"), OptimizerKind.self) }) { optimizer.name = value }
+        if let entry = keys["lr"], let value = try attempt({ try decodeLearningRates(entry.value, path: join(path, "lr")) }) { optimizer.learningRates = value }
         if let entry = keys["momentum"] {
-            optimizer.momentum = try sweep(entry.value, path: join(path, "momentum")) { value, keyPath in
-                let momentum = try finite(value, keyPath)
-                guard momentum >= 0, momentum < 1 else {
-                    throw error(value, keyPath, "must be in [0, 1), got \(SpecDecoder.text(momentum))")
+            let momentum = try attempt {
+                try sweep(entry.value, path: join(path, "momentum")) { value, keyPath in
+                    let momentum = try finite(value, keyPath)
+                    guard momentum >= 0, momentum < 1 else {
+                        throw error(value, keyPath, "must be in [0, 1), got \(SpecDecoder.text(momentum))")
+                    }
+                    return momentum
                 }
-                return momentum
             }
+            if let momentum { optimizer.momentum = momentum } else { return optimizer }
         }
-        if let entry = keys["epsilon"] { optimizer.epsilon = try positive(entry.value, join(path, "epsilon")) }
+        if let entry = keys["epsilon"], let value = try attempt({ try positive(entry.value, join(path, "epsilon")) }) { optimizer.epsilon = value }
         if let entry = keys["momentum"], optimizer.name == .adam {
             throw SpecError(location: entry.keyLocation, block: block, path: join(path, "momentum"),
                             message: "momentum is SGD's; Adam keeps its own moment estimates; hint: write name: sgd, or drop momentum")
@@ -457,9 +533,10 @@ struct SpecDecoder {
     func decodeTrain(_ node: SpecNode, path: String) throws -> TrainSpec {
         let keys = try fields(node, path: path, allowed: ExperimentSpec.keys(of: "train"))
         var train = TrainSpec()
-        if let entry = keys["steps"] { train.steps = try integer(entry.value, join(path, "steps"), atLeast: 1, atMost: 10_000_000) }
-        if let entry = keys["batch"] { train.batch = try integer(entry.value, join(path, "batch"), atLeast: 1, atMost: 65536) }
+        if let entry = keys["steps"], let value = try attempt({ try integer(entry.value, join(path, "steps"), atLeast: 1, atMost: 10_000_000) }) { train.steps = value }
+        if let entry = keys["batch"], let value = try attempt({ try integer(entry.value, join(path, "batch"), atLeast: 1, atMost: 65536) }) { train.batch = value }
         if let entry = keys["seeds"] {
+            _ = try attempt {
             let keyPath = join(path, "seeds")
             if case .sequence = entry.value {
                 let seeds = try list(entry.value, path: keyPath) { try integer($0, $1, atLeast: 0) }
@@ -472,8 +549,9 @@ struct SpecDecoder {
                 guard count <= 1000 else { throw error(entry.value, keyPath, "at most 1000 seeds, got \(count)") }
                 train.seeds = (0..<UInt64(count)).map { $0 }
             }
+            }
         }
-        if let entry = keys["loss"] { train.loss = try choice(entry.value, join(path, "loss"), LossKind.self) }
+        if let entry = keys["loss"], let value = try attempt({ try choice(entry.value, join(path, "loss"), LossKind.self) }) { train.loss = value }
         return train
     }
 
@@ -481,12 +559,13 @@ struct SpecDecoder {
         let keys = try fields(node, path: path, allowed: ExperimentSpec.keys(of: "measure"))
         var measure = MeasureSpec()
         if let entry = keys["coord_check_steps"] {
-            let steps = try list(entry.value, path: join(path, "coord_check_steps")) { try integer($0, $1, atLeast: 0) }
-            measure.coordinateCheckSteps = Array(Set(steps)).sorted()
+            if let steps = try attempt({ try list(entry.value, path: join(path, "coord_check_steps")) { try integer($0, $1, atLeast: 0) } }) {
+                measure.coordinateCheckSteps = Array(Set(steps)).sorted()
+            }
         }
-        if let entry = keys["feature_update"] { measure.featureUpdate = try boolean(entry.value, join(path, "feature_update")) }
-        if let entry = keys["loss_curve"] { measure.lossCurve = try boolean(entry.value, join(path, "loss_curve")) }
-        if let entry = keys["diversity"] { measure.diversity = try boolean(entry.value, join(path, "diversity")) }
+        if let entry = keys["feature_update"], let value = try attempt({ try boolean(entry.value, join(path, "feature_update")) }) { measure.featureUpdate = value }
+        if let entry = keys["loss_curve"], let value = try attempt({ try boolean(entry.value, join(path, "loss_curve")) }) { measure.lossCurve = value }
+        if let entry = keys["diversity"], let value = try attempt({ try boolean(entry.value, join(path, "diversity")) }) { measure.diversity = value }
         return measure
     }
 }

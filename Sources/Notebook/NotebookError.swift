@@ -26,3 +26,10 @@ public enum NotebookError: Error, CustomStringConvertible, Equatable {
         }
     }
 }
+
+extension NotebookError: LocatedError {
+    public var sourceLocation: SourceLocation? {
+        if case .located(let location, _, _) = self { return location }
+        return nil
+    }
+}

@@ -31,3 +31,24 @@ public struct SourceRange: Hashable, Sendable, Codable {
         self.end = end
     }
 }
+
+/// An error that knows where in a file it is, so a list of them can be put in source order.
+public protocol LocatedError: Error {
+    /// Where the error is; nil for one about the whole file (unreadable, empty).
+    var sourceLocation: SourceLocation? { get }
+}
+
+extension Array where Element == Error {
+    /// The errors in source order (line, then column), stably: those of `file` by their place,
+    /// those elsewhere (`--set[N]`) or of the whole file first, in the order they came.
+    public func inSourceOrder(of file: String) -> [Error] {
+        func key(_ error: Error) -> (Int, Int) {
+            guard let location = (error as? LocatedError)?.sourceLocation, location.file == file else { return (0, 0) }
+            return (location.line, location.column)
+        }
+        return enumerated().sorted { a, b in
+            let keyA = key(a.element), keyB = key(b.element)
+            return keyA != keyB ? keyA < keyB : a.offset < b.offset
+        }.map(\.element)
+    }
+}

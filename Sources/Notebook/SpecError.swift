@@ -84,3 +84,33 @@ public struct SpecError: Error, CustomStringConvertible, Sendable, Equatable {
         return nil
     }
 }
+
+/// Every error of one experiment block, in source order (line, then column); at least one.
+///
+/// ``ExperimentSpec/decodeReportingAll(_:defaults:scale:overrides:)`` throws it, so `check`
+/// lists two unknown keys, a bad value and an unknown view of one block together.
+public struct SpecErrors: Error, CustomStringConvertible, Sendable {
+    public var errors: [SpecError]
+
+    /// - Precondition: `errors` is not empty.
+    public init(_ errors: [SpecError]) {
+        precondition(!errors.isEmpty, "SpecErrors needs at least one error")
+        self.errors = errors
+    }
+
+    /// One error per line.
+    public var description: String { errors.map(\.description).joined(separator: "\n") }
+}
+
+/// The errors a decode has found so far, shared by the copies of one ``SpecDecoder``.
+final class SpecErrorSink: @unchecked Sendable {
+    var errors: [SpecError] = []
+
+    /// Thrown by a part of a decode that recorded its errors in the sink: it stops that part,
+    /// and its caller goes on with the next key.
+    struct Recorded: Error {}
+}
+
+extension SpecError: LocatedError {
+    public var sourceLocation: SourceLocation? { location }
+}

@@ -20,3 +20,10 @@ public enum RenderError: Error, CustomStringConvertible {
         }
     }
 }
+
+extension RenderError: LocatedError {
+    public var sourceLocation: SourceLocation? {
+        if case .located(let location, _, _) = self { return location }
+        return nil
+    }
+}

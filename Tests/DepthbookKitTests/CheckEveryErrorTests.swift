@@ -41,15 +41,43 @@ final class CheckEveryErrorTests: XCTestCase {
             let lines = bad.lines
             XCTAssertEqual(lines.count, 5, lines.joined(separator: "\n"))
             guard lines.count == 5 else { return }
-            XCTAssertTrue(lines[0].hasPrefix("error: \(path):9:9: block b: "), lines[0])
-            XCTAssertTrue(lines[0].contains("train.stpes: unknown key stpes; did you mean steps?"), lines[0])
-            XCTAssertTrue(lines[1].hasPrefix("error: \(path):13:8: block tiny: "), lines[1])
-            XCTAssertTrue(lines[1].contains("did you mean loss-table?"), lines[1])
-            XCTAssertTrue(lines[2].hasPrefix("error: \(path):1:39: cross-reference @tny: no block, equation or table has this id; hint: did you mean @tiny?"), lines[2])
-            XCTAssertTrue(lines[3].hasPrefix("error: \(path):1:5:"), lines[3])
-            XCTAssertTrue(lines[3].contains("did you mean best_lr?"), lines[3])
+            // In source order: line 1 left to right, then the blocks.
+            XCTAssertTrue(lines[0].hasPrefix("error: \(path):1:5:"), lines[0])
+            XCTAssertTrue(lines[0].contains("did you mean best_lr?"), lines[0])
+            XCTAssertTrue(lines[1].hasPrefix("error: \(path):1:39: cross-reference @tny: no block, equation or table has this id; hint: did you mean @tiny?"), lines[1])
+            XCTAssertTrue(lines[2].hasPrefix("error: \(path):9:9: block b: "), lines[2])
+            XCTAssertTrue(lines[2].contains("train.stpes: unknown key stpes; did you mean steps?"), lines[2])
+            XCTAssertTrue(lines[3].hasPrefix("error: \(path):13:8: block tiny: "), lines[3])
+            XCTAssertTrue(lines[3].contains("did you mean loss-table?"), lines[3])
             // {{b.best_lr}} names a block that did not decode: not reported again.
             XCTAssertEqual(lines[4], "4 errors")
+        }
+    }
+
+    /// Regression (issue 15, item 2): a block's first error used to hide the rest of it.
+    func testCheckReportsEveryErrorOfOneBlockInSourceOrder() throws {
+        let path = try write("""
+            # One block, four errors
+
+            ```experiment {#b}
+            model: {widht: 32, depth: 4, actvation: relu}
+            optimizer: {lr: [0.01, fast]}
+            show: [loss-vs-lr, bestlr]
+            scales:
+              ci: {train: {stesp: 3}}
+            ```
+            """)
+        XCTAssertThrowsError(try NotebookPipeline(executors: .always(FakeExecutor())).check(
+            CheckRequest(notebookPath: path, jobs: 1, calibrate: false))) { error in
+            guard let bad = error as? BadInput else { return XCTFail("\(error)") }
+            XCTAssertEqual(bad.lines, [
+                "error: \(path):4:9: block b: model.widht: unknown key widht; did you mean width?",
+                "error: \(path):4:30: block b: model.actvation: unknown key actvation; did you mean activation?",
+                "error: \(path):5:24: block b: optimizer.lr[1]: expected number, got \"fast\"",
+                "error: \(path):6:20: block b: show[1]: unknown value \"bestlr\", expected one of loss-vs-lr, best-lr, loss-table, loss-curves, coord-check, feature-update, init-variance, summary; did you mean best-lr?",
+                "error: \(path):8:16: block b: scales.ci.train.stesp: unknown key stesp; did you mean steps?",
+                "5 errors",
+            ])
         }
     }
 
