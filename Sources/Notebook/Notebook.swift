@@ -182,13 +182,45 @@ extension Notebook {
 
     /// Parses notebook bytes; `file` names the source in locations.
     public static func parse(data: Data, file: String, options: ParseOptions = ParseOptions()) throws -> Notebook {
-        if data.contains(0) {
-            throw NotebookError.binary(file: file, reason: "holds NUL bytes (a binary file?)")
+        if let (location, byte) = firstNonText(in: data, file: file) {
+            throw NotebookError.binary(location, reason: byte == 0 ? "a NUL byte (a binary file?)"
+                                       : String(format: "byte 0x%02X is not valid UTF-8", byte))
         }
         guard let text = String(validating: data, as: UTF8.self) else {
-            throw NotebookError.binary(file: file, reason: "is not valid UTF-8")
+            throw NotebookError.binary(SourceLocation(file: file, line: 1, column: 1), reason: "is not valid UTF-8")
         }
         return try parse(text: text, file: file, options: options)
+    }
+
+    /// Where the first NUL byte or invalid UTF-8 sequence of `data` is, counted as
+    /// ``SourceLocation`` counts (Unicode scalars; a BOM dropped, CRLF one line break), and its
+    /// first byte; nil for valid UTF-8 text without NUL.
+    static func firstNonText(in data: Data, file: String) -> (SourceLocation, UInt8)? {
+        var line = 1, column = 1, offset = 0, previousWasCR = false
+        var iterator = data.makeIterator()
+        var decoder = UTF8()
+        while true {
+            let start = offset
+            switch decoder.decode(&iterator) {
+            case .emptyInput:
+                return nil
+            case .error:
+                return (SourceLocation(file: file, line: line, column: column), data[data.startIndex + start])
+            case .scalarValue(let scalar):
+                offset += UTF8.width(scalar)
+                if scalar == "\0" { return (SourceLocation(file: file, line: line, column: column), 0) }
+                if scalar == "\n" {
+                    if !previousWasCR { line += 1 }
+                    column = 1
+                } else if scalar == "\r" {
+                    line += 1
+                    column = 1
+                } else if !(scalar == "\u{FEFF}" && start == 0) {
+                    column += 1
+                }
+                previousWasCR = scalar == "\r"
+            }
+        }
     }
 
     /// Parses notebook text; `file` names the source in locations.

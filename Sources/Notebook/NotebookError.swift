@@ -5,9 +5,9 @@
 public enum NotebookError: Error, CustomStringConvertible, Equatable {
     /// The file could not be read (missing, permissions, a directory).
     case unreadable(file: String, reason: String, hint: String)
-    /// The file holds NUL bytes or is not valid UTF-8.
-    case binary(file: String, reason: String)
-    /// The file has no Markdown content (empty, whitespace or front matter only).
+    /// The file holds a NUL byte or is not valid UTF-8, first at the location (of that byte).
+    case binary(SourceLocation, reason: String)
+    /// The file has no Markdown content (empty or whitespace only); located at 1:1.
     case empty(file: String)
     /// A located problem: front matter, an experiment fence, a duplicate id.
     case located(SourceLocation, message: String, hint: String?)
@@ -16,10 +16,10 @@ public enum NotebookError: Error, CustomStringConvertible, Equatable {
         switch self {
         case let .unreadable(file, reason, hint):
             return "\(file): \(reason); \(hint)"
-        case let .binary(file, reason):
-            return "\(file): \(reason); hint: a notebook is a UTF-8 Markdown text file"
+        case let .binary(location, reason):
+            return "\(location): \(reason); hint: a notebook is a UTF-8 Markdown text file (re-save it as UTF-8)"
         case let .empty(file):
-            return "\(file): the notebook is empty; hint: write some Markdown (prose, math, experiment blocks)"
+            return "\(file):1:1: the notebook is empty; hint: write some Markdown (prose, math, experiment blocks)"
         case let .located(location, message, hint):
             if let hint { return "\(location): \(message); \(hint)" }
             return "\(location): \(message)"
@@ -29,7 +29,10 @@ public enum NotebookError: Error, CustomStringConvertible, Equatable {
 
 extension NotebookError: LocatedError {
     public var sourceLocation: SourceLocation? {
-        if case .located(let location, _, _) = self { return location }
-        return nil
+        switch self {
+        case .located(let location, _, _), .binary(let location, _): return location
+        case .empty(let file): return SourceLocation(file: file, line: 1, column: 1)
+        case .unreadable: return nil
+        }
     }
 }
