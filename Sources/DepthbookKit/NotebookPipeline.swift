@@ -104,6 +104,13 @@ public final class NotebookPipeline: Sendable {
         var seen: [String: Int] = [:]
         var blocks: [PreparedBlock] = []
         for cell in notebook.experiments {
+            // An empty block would train the default point: almost surely not what was meant.
+            if cell.body.split(separator: "\n").allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty
+                                                            || $0.trimmingCharacters(in: .whitespaces).hasPrefix("#") }) {
+                errors.append(SpecError(location: cell.range.start, block: cell.label, path: "",
+                                        message: "the experiment block is empty; hint: write its YAML between the fences, e.g. model: {width: 64, depth: [4, 8]} and show: [loss-table] (every key has a default, so one is enough)"))
+                continue
+            }
             do {
                 let spec = try ExperimentSpec.decodeReportingAll(cell, defaults: defaults, scale: active,
                                                                  overrides: notebook.parameters.block)
@@ -116,7 +123,10 @@ public final class NotebookPipeline: Sendable {
                 }
                 blocks.append((cell, spec))
             } catch let all as SpecErrors {
-                errors += all.errors as [Error]
+                // An error of the defaults shows once, not once per block that inherits it.
+                for error in all.errors where !(error.block.isEmpty && errors.contains { ($0 as? SpecError) == error }) {
+                    errors.append(error)
+                }
             } catch {
                 errors.append(error)
             }
@@ -140,7 +150,9 @@ public final class NotebookPipeline: Sendable {
     /// named in `skippingBlocks` (ones that did not decode).
     static func validateReferences(_ notebook: Notebook, blocks: [PreparedBlock], skippingBlocks: Set<String>,
                                    errors: inout [Error]) {
-        let blockIDs = Set(blocks.compactMap(\.spec.id) + notebook.experiments.compactMap(\.id)).union(skippingBlocks)
+        // A broken block's number (`1`) silences references to it but is no id to list (`@1`).
+        let numbers = Set(notebook.experiments.map { String($0.index) }).subtracting(notebook.experiments.compactMap(\.id))
+        let blockIDs = Set(blocks.compactMap(\.spec.id) + notebook.experiments.compactMap(\.id)).union(skippingBlocks.subtracting(numbers))
         errors += notebook.crossReferenceErrors(blockIDs: blockIDs) as [Error]
         let unrun = blocks.map { block -> BlockResult in
             let points = Sweep.points(of: block.spec)

@@ -13,7 +13,9 @@ public enum DidYouMean {
         for candidate in candidates {
             let normalized = candidate.lowercased().replacingOccurrences(of: "_", with: "-")
             let distance = editDistance(lowered, normalized)
-            if distance <= max(2, normalized.count / 3), distance < (best?.distance ?? .max) {
+            // Not a whole replacement: `b` → `id` or `x` → `lr` is no near miss.
+            if distance <= max(2, normalized.count / 3), distance < max(lowered.count, normalized.count),
+               distance < (best?.distance ?? .max) {
                 best = (candidate, distance)
             }
         }

@@ -128,6 +128,11 @@ extension ExperimentSpec {
                     // The offending key or value is the overlay's: name it by its full path.
                     error.path = "scales.\(name)" + (error.path.isEmpty ? "" : ".\(error.path)")
                 }
+                if let defaults, defaults.locates(error.location) {
+                    // The front matter's defaults (or `--set defaults.…`), not this block, hold it.
+                    error.block = ""
+                    error.path = "defaults" + (error.path.isEmpty ? "" : ".\(error.path)")
+                }
                 if !decoder.sink.errors.contains(error) { decoder.sink.errors.append(error) }
             }
             return spec
@@ -399,7 +404,7 @@ struct SpecDecoder {
         if let entry = keys["standardize"], let value = try attempt({ try boolean(entry.value, join(path, "standardize")) }) { data.standardize = value }
         if data.name == .idx {
             for key in ["images", "labels"] where keys[key] == nil {
-                throw error(node, path, "name: idx needs \(key): (path of the IDX \(key) file)")
+                throw error(node, path, "name: idx needs \(key): (path of the IDX \(key) file); hint: add \(key): PATH, relative to the notebook, e.g. data: {name: idx, images: train-images-idx3-ubyte.gz, labels: train-labels-idx1-ubyte.gz}")
             }
         } else {
             for key in ["images", "labels"] {

@@ -239,10 +239,21 @@ extension FrontMatter {
         switch error {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
              let .composer(context, problem, mark, _):
-            var message = "front matter: \(problem)"
-            if let context { message += " (\(context.text) at line \(context.mark.line + 1))" }
+            let at = location(mark)
+            if let context, let flow = YamsConversion.unclosedFlow(
+                problem: problem, yaml: yaml, opener: location(context.mark), openerLine: context.mark.line,
+                mark: at, markLine: mark.line, columnShift: at.column - mark.column) {
+                return .located(flow.location, message: "front matter: \(flow.message)", hint: flow.hint)
+            }
             let tabs = YamsConversion.tabIndentationHint(in: yaml, line: mark.line - 1)
-            return .located(location(mark), message: message, hint: tabs ?? hint)
+            var message = "front matter: \(problem)"
+            // The context names a second place; with a tab the hint says all (issue 15: two
+            // lines named for one tab confused), else it is said as the file's line:col.
+            if let context, tabs == nil {
+                let start = location(context.mark)
+                message += " (\(context.text) that began at \(start.line):\(start.column))"
+            }
+            return .located(at, message: message, hint: tabs ?? hint)
         case let .duplicatedKeysInMapping(duplicates, context):
             return .located(
                 location(context.mark),

@@ -8,7 +8,8 @@ import Yams
 public struct SpecError: Error, CustomStringConvertible, Sendable, Equatable {
     /// Where the offending value (or key) starts in the notebook file.
     public var location: SourceLocation
-    /// The block's label: its id, or its 1-based index among experiment blocks.
+    /// The block's label: its id, or its 1-based index among experiment blocks; empty for an
+    /// error in the front matter's `defaults:` (or `--set defaults.…`), which no block holds.
     public var block: String
     /// Dotted key path with list indices, e.g. `optimizer.lr[1]`; empty for the whole block.
     public var path: String
@@ -23,15 +24,21 @@ public struct SpecError: Error, CustomStringConvertible, Sendable, Equatable {
     }
 
     public var description: String {
-        path.isEmpty ? "\(location): block \(block): \(message)"
-            : "\(location): block \(block): \(path): \(message)"
+        let owner = block.isEmpty ? "" : "block \(block): "
+        return path.isEmpty ? "\(location): \(owner)\(message)" : "\(location): \(owner)\(path): \(message)"
     }
 
     static func fromYams(_ error: YamlError, yaml: String, locate: (Mark?) -> SourceLocation,
                          block: String) -> SpecError {
         switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
-             .composer(_, let problem, let mark, _):
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            let at = locate(mark)
+            if let context, let flow = YamsConversion.unclosedFlow(
+                problem: problem, yaml: yaml, opener: locate(context.mark), openerLine: context.mark.line,
+                mark: at, markLine: mark.line, columnShift: at.column - mark.column) {
+                return SpecError(location: flow.location, block: block, path: "", message: "invalid YAML: \(flow.message); \(flow.hint)")
+            }
             let hint = YamsConversion.tabIndentationHint(in: yaml, line: mark.line - 1)
             return SpecError(location: locate(mark), block: block, path: "",
                              message: "invalid YAML: \(problem)" + (hint.map { "; " + $0 } ?? ""))
@@ -42,7 +49,8 @@ public struct SpecError: Error, CustomStringConvertible, Sendable, Equatable {
             let second = Self.laterOccurrence(of: key, line: first.line, column: first.column, in: yaml)
                 .map { SourceLocation(file: firstLocation.file, line: firstLocation.line + $0.line - first.line,
                                       column: firstLocation.column + $0.column - first.column) }
-            let lines = second.map { "lines \(firstLocation.line) and \($0.line)" }
+            let lines = second.map { $0.line == firstLocation.line ? "line \($0.line), columns \(firstLocation.column) and \($0.column)"
+                                                                   : "lines \(firstLocation.line) and \($0.line)" }
                 ?? "line \(firstLocation.line) and a later line"
             return SpecError(location: second ?? firstLocation, block: block, path: "",
                              message: "duplicate key \(key) (\(lines)); keep one of them")

@@ -305,6 +305,31 @@ struct YamsConversion {
         return nil
     }
 
+    /// A flow collection (`{…}`, `[…]`) left open or closed by the wrong bracket: libyaml says
+    /// "did not find expected ',' or '}'" at the next token, which for a missing `}` is the
+    /// start of the following line. Returns the message, the hint and where to put the error:
+    /// the end of the opener's last non-blank line before the mark when the mark is on a later
+    /// line (the author's line, not the next), else the mark.
+    /// - Parameters:
+    ///   - opener: where the collection starts (the error's context mark), as a file location.
+    ///   - mark: the error's place, as a file location; `markLine`/`openerLine` the same in `yaml` (1-based).
+    ///   - columnShift: file column − YAML column (a block's indentation).
+    static func unclosedFlow(problem: String, yaml: String, opener: SourceLocation, openerLine: Int,
+                             mark: SourceLocation, markLine: Int, columnShift: Int) -> (message: String, hint: String, location: SourceLocation)? {
+        guard problem.hasPrefix("did not find expected ',' or '") else { return nil }
+        let closer = problem.hasSuffix("']'") ? "]" : "}"
+        let bracket = closer == "]" ? "[" : "{"
+        let message = "the \(bracket) opened at \(opener.line):\(opener.column) is not closed: expected ',' or '\(closer)'"
+        let hint = "hint: close each { with } and each [ with ] (a flow mapping or list of a block is best kept on one line)"
+        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+        var line = markLine - 1
+        guard markLine > openerLine, line >= 1, line <= lines.count else { return (message, hint, mark) }
+        while line > openerLine, lines[line - 1].allSatisfy({ $0 == " " || $0 == "\t" }) { line -= 1 }
+        let text = lines[line - 1]
+        let column = text.unicodeScalars.count - text.reversed().prefix(while: { $0 == " " || $0 == "\t" }).count + 1
+        return (message, hint, SourceLocation(file: mark.file, line: mark.line - (markLine - line), column: column + columnShift))
+    }
+
     /// The hint for a YAML scanner error on a line indented with a tab (YAML allows only
     /// spaces there; Yams says "found character that cannot start any token"), or nil.
     /// - Parameter line: the error's line within `yaml`, counting from 0 (`Mark.line` − 1).

@@ -161,8 +161,27 @@ enum QuotableValue {
             }
             let owners = analysis.axes.filter { $0.values.contains(argument) }
             guard !owners.isEmpty else {
+                // A key with one value is no axis: there is nothing to choose (issue 15), e.g.
+                // the block's one parametrization, or a depth --set made single.
+                let fixed = Sweep.fixedAxes(of: analysis.block.spec)
+                let usual = ["parametrization", "depth", "width", "block_depth"]
+                let (fixedName, fixedValue) = argument.firstIndex(of: "=").map { (String(argument[..<$0]), String(argument[argument.index(after: $0)...])) }
+                    ?? (nil, argument)
+                if let only = fixed.first(where: { axis in
+                    // A bare number could mean any numeric key (depth 32 or the one width 32): only `name=value`.
+                    (fixedName.map { $0 == axis.name } ?? (axis.name == "parametrization")) && (axis.values[0] == fixedValue
+                        || axis.name == "parametrization" && ParametrizationName(parsing: fixedValue)?.label == axis.values[0])
+                }) {
+                    let rest = arguments.filter { $0 != written }
+                    throw error(reference, "\(written) is not a sweep axis of block \(blockName)",
+                                hint: "the block has one \(only.name) (\(only.values[0])), so there is nothing to choose; drop the argument: {{\(blockName).\(quantityName)\(rest.isEmpty ? "" : "[\(rest.joined(separator: ", "))]")}}")
+                }
                 let listing = analysis.axes.map { "\($0.name): \($0.values.joined(separator: ", "))" }.joined(separator: "; ")
-                throw error(reference, "no axis has the value \(argument)", hint: listing.isEmpty ? "this block sweeps nothing; drop the [ ]" : listing)
+                let single = fixed.filter { usual.contains($0.name) }
+                    .map { "\($0.name) \($0.values[0])" }.joined(separator: ", ")
+                throw error(reference, "no axis has the value \(argument)",
+                            hint: (listing.isEmpty ? "this block sweeps nothing; drop the [ ]" : listing)
+                                + (single.isEmpty ? "" : "; not swept: \(single)"))
             }
             guard owners.count == 1 else {
                 throw error(reference, "\(argument) is ambiguous", hint: "write \(owners.map { "\($0.name)=\(argument)" }.joined(separator: " or "))")

@@ -66,6 +66,12 @@ public enum Sweep {
         fields(of: spec).filter { $0.count > 1 }.map { field in Axis(name: field.name, values: (0..<field.count).map(field.text)) }
     }
 
+    /// The keys with one value (not swept), each with that value, in axis order: what a
+    /// reference cannot choose (`depth: 4` after `--set model.depth=[4]`).
+    public static func fixedAxes(of spec: ExperimentSpec) -> [Axis] {
+        fields(of: spec).filter { $0.count == 1 }.map { field in Axis(name: field.name, values: [field.text(0)]) }
+    }
+
     /// Every point of the block, in sweep order.
     public static func points(of spec: ExperimentSpec) -> [Point] {
         let fields = fields(of: spec)

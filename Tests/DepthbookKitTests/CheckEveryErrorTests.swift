@@ -81,6 +81,74 @@ final class CheckEveryErrorTests: XCTestCase {
         }
     }
 
+    func checkErrors(_ text: String, set: [String] = []) throws -> [String] {
+        let path = try write(text)
+        var request = CheckRequest(notebookPath: path, jobs: 1, calibrate: false)
+        request.parse.parameters = try Parameters.parse(set)
+        do {
+            _ = try NotebookPipeline(executors: .always(FakeExecutor())).check(request)
+            XCTFail("no error")
+            return []
+        } catch let bad as BadInput {
+            return bad.lines.map { $0.replacingOccurrences(of: path, with: "notes.md") }
+        }
+    }
+
+    /// Regressions of a fresh user's review (issue 15, item 3), each failing before its fix.
+    func testEmptyBlockIsALocatedErrorWithAHint() throws {
+        XCTAssertEqual(try checkErrors("# Empty\n\n```experiment {#b}\n\n```\n"), [
+            "error: notes.md:3:1: block b: the experiment block is empty; hint: write its YAML between the fences, e.g. model: {width: 64, depth: [4, 8]} and show: [loss-table] (every key has a default, so one is enough)",
+        ])
+    }
+
+    func testOneParametrizationOrAValueSetAwayHasAHint() throws {
+        let text = """
+            ```experiment {#b}
+            model: {width: 8, depth: [2, 4]}
+            optimizer: {lr: [0.01, 0.02]}
+            train: {steps: 3}
+            ```
+
+            Best {{b.best_lr[depth-mup, depth=4]}}.
+            """
+        XCTAssertEqual(try checkErrors(text), [
+            "error: notes.md:7:6: {{b.best_lr[depth-mup, depth=4]}}: depth-mup is not a sweep axis of block b; the block has one parametrization (depth-mup), so there is nothing to choose; drop the argument: {{b.best_lr[depth=4]}}",
+        ])
+        // `--set model.depth=[2]` leaves depth=4 nowhere: the hint says depth is not swept.
+        let lines = try checkErrors(text.replacingOccurrences(of: "depth-mup, ", with: ""), set: ["model.depth=[2]"])
+        XCTAssertEqual(lines, ["error: notes.md:7:6: {{b.best_lr[depth=4]}}: no axis has the value depth=4; lr: 0.01, 0.02; not swept: parametrization depth-mup, depth 2, width 8, block_depth 1"])
+    }
+
+    func testIDListsNameOnlyRealIDsAndDefaultsErrorsNoBlock() throws {
+        let lines = try checkErrors("""
+            ---
+            defaults: {model: {widht: 8}}
+            ---
+            See @fig-x and {{x.points}}.
+
+            ```experiment
+            model: {width: 8, widht: 8}
+            ```
+
+            ```experiment {#lr}
+            model: {width: 8}
+            ```
+            """)
+        XCTAssertEqual(lines, [
+            // Once, as the front matter's, not once per block and not "block 1".
+            "error: notes.md:2:20: defaults.model.widht: unknown key widht; did you mean width?",
+            // The broken blocks' numbers are no ids ("@1", "@2"); lr is one.
+            "error: notes.md:4:5: cross-reference @fig-x: no block, equation or table has this id; hint: ids here: @lr; label an equation `$$ … $$ {#eq-x}`, a table `Table: … {#tbl-x}`, a block ```experiment {#x}; write \\@ for a literal @",
+            "error: notes.md:4:16: {{x.points}}: unknown block \"x\"; this notebook has no executed blocks",
+            "error: notes.md:7:19: block 1: model.widht: unknown key widht; did you mean width?",
+            "4 errors",
+        ])
+        // A whole replacement is no near miss: "x" for lr, "b" for id.
+        XCTAssertNil(DidYouMean.suggestion(for: "x", among: ["lr"]))
+        XCTAssertNil(DidYouMean.suggestion(for: "b", among: ["id", "data"]))
+        XCTAssertEqual(DidYouMean.suggestion(for: "tny", among: ["tiny"]), "tiny")
+    }
+
     func testSharedPointsAreEstimatedAndRunOnce() throws {
         let path = try write("""
             ```experiment {#wide}

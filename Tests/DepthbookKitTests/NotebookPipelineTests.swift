@@ -142,7 +142,9 @@ final class NotebookPipelineTests: XCTestCase {
         let cases: [([String], String)] = [
             (["train.steps=50", "train.stesp=5"], "--set[2]:1:7: block lr: train.stesp: unknown key stesp; did you mean steps?"),
             (["train.steps=0"], "--set[1]:1:13: block lr: train.steps: must be ≥ 1, got 0"),
-            (["defaults.seeds=[0, 1]"], "--set[1]:1:10: block lr: seeds: unknown key seeds; did you mean train.seeds?"),
+            // Regression (issue 15, item 3): the defaults' error names no block.
+            (["defaults.seeds=[0, 1]"], "--set[1]:1:10: defaults.seeds: unknown key seeds; did you mean train.seeds?"),
+            (["b=1"], "--set[1]:1:1: unknown key b; hint: a block key (id, data, model, parametrization, optimizer, train, measure, show, metric, timeout, allow-errors, scales), defaults.…, or a front-matter key (title, author, date, description, math, unsafe-html, scale, order, show-source, headline, executor)"),
             (["trian.steps=5"], "--set[1]:1:1: unknown key trian; hint: did you mean train? a block key (id, data, model, parametrization, optimizer, train, measure, show, metric, timeout, allow-errors, scales), defaults.…, or a front-matter key (title, author, date, description, math, unsafe-html, scale, order, show-source, headline, executor)"),
             (["train.steps"], "--set[1]:1:1: expected KEY=VALUE, got \"train.steps\"; hint: write --set train.steps=50 (a YAML path into every block, or defaults.… or a front-matter key)"),
             (["train.steps="], "--set[1]:1:13: train.steps has no value after =; hint: write --set train.steps=VALUE (YAML: 50, [0, 1], {steps: 5}, \"text\")"),

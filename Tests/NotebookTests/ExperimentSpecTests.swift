@@ -71,7 +71,9 @@ final class ExperimentSpecTests: XCTestCase {
                        "notes.md:15:3: block 2: duplicate key steps (lines 14 and 15); keep one of them")
         XCTAssertEqual(message("title: a\ntitle: b\n"),
                        "notes.md:14:1: block 2: duplicate key title (lines 13 and 14); keep one of them")
-        XCTAssertTrue(message("model: {depth: 4, depth: 8}").contains("duplicate key depth (lines 13 and 13)"))
+        // Regression (issue 15, item 3): one line is named once, with both columns (was "lines 13 and 13").
+        XCTAssertEqual(message("model: {depth: 4, depth: 8}"),
+                       "notes.md:13:19: block 2: duplicate key depth (line 13, columns 9 and 19); keep one of them")
     }
 
     // MARK: YAML 1.2 core schema
@@ -203,7 +205,9 @@ final class ExperimentSpecTests: XCTestCase {
             ("model: {activation: sigmoid}", "model.activation: unknown value \"sigmoid\", expected one of relu, abs, tanh, gelu, identity"),
             ("show: [loss-vs-lr, best_lr]", "show[1]: unknown value \"best_lr\", expected one of loss-vs-lr, best-lr, loss-table, loss-curves, coord-check, feature-update, init-variance, summary; did you mean best-lr?"),
             ("timeout: 0", "timeout: must be > 0, got 0"),
-            ("data: {name: idx}", "data: name: idx needs images: (path of the IDX images file)"),
+            ("data: {name: idx}", "data: name: idx needs images: (path of the IDX images file); hint: add images: PATH, relative to the notebook, e.g. data: {name: idx, images: train-images-idx3-ubyte.gz, labels: train-labels-idx1-ubyte.gz}"),
+            // Regression (issue 15, item 3): a missing labels: had no hint.
+            ("data: {name: idx, images: a.gz}", "data: name: idx needs labels: (path of the IDX labels file); hint: add labels: PATH, relative to the notebook, e.g. data: {name: idx, images: train-images-idx3-ubyte.gz, labels: train-labels-idx1-ubyte.gz}"),
             ("data: {images: a.gz}", "data.images: only for name: idx (this block reads teacher)"),
             ("train: {steps: 3}\nmeasure: {coord_check_steps: [0, 5]}", "measure.coord_check_steps: step 5 is after the last training step (3)"),
         ]
@@ -238,6 +242,15 @@ final class ExperimentSpecTests: XCTestCase {
         let text = message("model: {width: 4\ntitle: x")
         XCTAssertTrue(text.hasPrefix("notes.md:"), text)
         XCTAssertTrue(text.contains("block 2: invalid YAML"), text)
+    }
+
+    /// Regression (issue 15, item 3): an unclosed `{` was located at the start of the next line
+    /// with libyaml's words only; a `[` closed by `}` had no hint either.
+    func testBrokenFlowYAMLIsLocatedOnItsLineWithAHint() {
+        XCTAssertEqual(message("model: {width: 128, depth: [4, 8]\ntrain: {steps: 3}"),
+                       "notes.md:13:34: block 2: invalid YAML: the { opened at 13:8 is not closed: expected ',' or '}'; hint: close each { with } and each [ with ] (a flow mapping or list of a block is best kept on one line)")
+        XCTAssertEqual(message("train: {steps: 3}\nmodel: {width: 128, depth: [4, 8}"),
+                       "notes.md:14:33: block 2: invalid YAML: the [ opened at 14:28 is not closed: expected ',' or ']'; hint: close each { with } and each [ with ] (a flow mapping or list of a block is best kept on one line)")
     }
 
     /// A tab-indented key got "found character that cannot start any token" and no hint
@@ -294,8 +307,9 @@ final class ExperimentSpecTests: XCTestCase {
         XCTAssertEqual(good.train.batch, 16)
         XCTAssertEqual(good.model.width, [32])
         XCTAssertThrowsError(try ExperimentSpec.decode(cell("title: t"), defaults: defaults)) { error in
+            // The defaults' error names the front matter's key, not a block (issue 15, item 3).
             XCTAssertEqual(String(describing: error),
-                           "notes.md:4:18: block 2: model.width: must be ≥ 1, got 0")
+                           "notes.md:4:18: defaults.model.width: must be ≥ 1, got 0")
         }
     }
 
@@ -360,7 +374,7 @@ final class ExperimentSpecTests: XCTestCase {
                                             origin: SourceLocation(file: "notes.md", line: 3, column: 3), block: "defaults")
         XCTAssertThrowsError(try ExperimentSpec.decode(cell("train: {steps: 2}"), defaults: defaults, scale: "full")) { error in
             XCTAssertEqual(String(describing: error),
-                           "notes.md:4:18: block 2: scales.ci.train.stesp: unknown key stesp; did you mean steps?")
+                           "notes.md:4:18: defaults.scales.ci.train.stesp: unknown key stesp; did you mean steps?")
         }
     }
 

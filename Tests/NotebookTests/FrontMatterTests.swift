@@ -58,13 +58,18 @@ final class FrontMatterTests: XCTestCase {
     func testYAMLSyntaxErrorLocatedInFile() {
         XCTAssertEqual(
             error("---\ntitle: T\ndate: [2026\n---\ntext\n"),
-            "notes.md:4:1: front matter: did not find expected ',' or ']' (while parsing a flow sequence at line 3); hint: front matter is YAML between two `---` lines")
+            // Regression (issue 15, item 3): at the end of the author's line, not the next one.
+            "notes.md:3:12: front matter: the [ opened at 3:7 is not closed: expected ',' or ']'; hint: close each { with } and each [ with ] (a flow mapping or list of a block is best kept on one line)")
     }
 
     func testTabIndentationGetsAHint() {
         XCTAssertEqual(
             error("---\ntitle: T\ndefaults:\n\twidth: 8\n---\ntext\n"),
-            "notes.md:4:1: front matter: found character that cannot start any token (while scanning for the next token at line 4); hint: YAML indents with spaces, not tabs; replace the tab at the start of the line with spaces")
+            // Regression (issue 15, item 3): the tab's line only (the context named a second one).
+            "notes.md:4:1: front matter: found character that cannot start any token; hint: YAML indents with spaces, not tabs; replace the tab at the start of the line with spaces")
+        XCTAssertEqual(
+            error("---\ntitle: x\n\tauthor: y\n---\ntext\n"),
+            "notes.md:3:1: front matter: found a tab character that violates indentation; hint: YAML indents with spaces, not tabs; replace the tab at the start of the line with spaces")
     }
 
     func testBadValuesLocated() {
