@@ -19,6 +19,8 @@ public struct CheckReport: Sendable {
     public var referenceCount: Int
     /// One line per cell, as `check` prints it (without the two-space indent).
     public var cells: [String]
+    /// `render: ~9.2 s with 2 jobs (…)`: the whole render's estimate, when calibrated.
+    public var renderEstimate: String?
     /// Warnings about results already in the cache: optima on the edge of their learning-rate
     /// grid (the ones `render` would give), for blocks whose every point is cached.
     public var warnings: [Diagnostic] = []
@@ -26,7 +28,7 @@ public struct CheckReport: Sendable {
     /// The report as `check` prints it, one string per line.
     public var lines: [String] {
         ["\(path): \(counted(cellCount, "cell")) (\(counted(experimentCount, "experiment"))), \(counted(mathCount, "math span")), \(counted(referenceCount, "inline reference"))"]
-            + cells.map { "  " + $0 }
+            + (cells + (renderEstimate.map { [$0] } ?? [])).map { "  " + $0 }
     }
 }
 
@@ -89,6 +91,7 @@ extension NotebookPipeline {
     /// - Throws: ``BadInput`` with every bad-input error (``diagnose(_:path:scale:validatingData:)``,
     ///   at most ``BadInput/limit``), each located; a ``NotebookError`` that stops parsing.
     public func check(_ request: CheckRequest) throws -> CheckReport {
+        let started = Date()
         let notebook = try Notebook.load(path: request.notebookPath, options: request.parse)
         let (prepared, errors) = try diagnose(notebook, path: request.notebookPath, scale: request.scale, validatingData: true)
         if !errors.isEmpty { throw BadInput(errors) }
@@ -101,7 +104,11 @@ extension NotebookPipeline {
             case .crossReference: break
             }
         }
+        // A render parses and checks the notebook as check just did, then renders and writes
+        // the page: about this much again, besides its blocks.
+        let pageSeconds = 2 * Date().timeIntervalSince(started)
         var lines: [String] = []
+        var blockSeconds: [Double] = []
         var countedPoints = Set<PointSpec>()
         var warnings: [Diagnostic] = []
         for cell in parsed.cells {
@@ -113,8 +120,10 @@ extension NotebookPipeline {
             case .experiment(let experiment):
                 var line = "\(padded)experiment \(experiment.id ?? "-") (block \(experiment.index))"
                 if let block = prepared.blocks.first(where: { $0.cell.index == experiment.index }) {
-                    line += ": " + Self.estimate(block.spec, executor: prepared.executor, cache: prepared.cache,
+                    let estimate = Self.estimate(block.spec, executor: prepared.executor, cache: prepared.cache,
                                                  jobs: request.jobs, calibrate: request.calibrate, counted: &countedPoints)
+                    line += ": " + estimate.text
+                    if let seconds = estimate.seconds { blockSeconds.append(seconds) }
                     if let warning = Self.cachedGridEdgeWarning(block, executor: prepared.executor, cache: prepared.cache,
                                                                 computing: request.calibrate) {
                         warnings.append(Diagnostic(.warning, warning))
@@ -123,10 +132,13 @@ extension NotebookPipeline {
                 lines.append(line)
             }
         }
+        // Blocks run one after another.
+        let renderEstimate = blockSeconds.isEmpty ? nil
+            : "render: ~\(Self.secondsText(pageSeconds + blockSeconds.reduce(0, +))) with \(counted(request.jobs, "job")) (blocks one after another, and the page)"
         for warning in warnings { observer.diagnostic(warning) }
         return CheckReport(path: request.notebookPath, cellCount: parsed.cells.count,
                            experimentCount: parsed.experiments.count, mathCount: math, referenceCount: references,
-                           cells: lines, warnings: warnings)
+                           cells: lines, renderEstimate: renderEstimate, warnings: warnings)
     }
 
     /// `render`'s edge-of-grid warning for `block` (``BlockAnalysis/gridEdgeWarning()``), when
@@ -152,11 +164,40 @@ extension NotebookPipeline {
         return BlockAnalysis(result).gridEdgeWarning()
     }
 
+    /// A block's line of `check` and, when calibrated, its seconds.
+    struct BlockEstimate {
+        /// `24 points, 1.9 GFLOP, ~3 s with 2 jobs (12 cached, 4 run by an earlier block)`.
+        var text: String
+        /// The block's wall time in a render, seconds: its points' makespan on the jobs plus
+        /// the data's loading; nil without calibration or with nothing to run.
+        var seconds: Double?
+    }
+
     /// `24 points, 1.9 GFLOP, ~3 s with 2 jobs (12 cached, 4 run by an earlier block)`, or the
     /// reason there is no estimate. Points in `counted` (earlier blocks') cost nothing here; this
     /// block's are added to it.
+    ///
+    /// The seconds come from one cost model, ``Scheduler/cost(_:)`` (what orders points and packs
+    /// Slurm tasks): calibration runs time the step and the fixed cost of a run (model
+    /// building, measurements, test evaluation) on the block's largest shape by
+    /// ``Scheduler/stepCost(_:)`` and, when it is much smaller, its smallest, on `jobs` threads
+    /// at once (so contention between points running side by side is in the numbers); each
+    /// point's seconds are interpolated between the two by its step cost, the points are
+    /// given to the jobs longest first (``Scheduler/longestFirst(_:into:)``, what a render
+    /// does) and the longest job is the block's time, plus the data's loading (hashing its
+    /// fingerprint and reading it, once per render).
+    ///
+    /// NOTE: what the one-shape model missed, measured on the tutorials at ci scale (issue 15,
+    /// debug build, 2 jobs): the largest shape's per-step rate does not hold for the smallest
+    /// (05's smallest steps took 1.4× what the rate predicts, 06's 0.6×: per-layer costs and GEMM
+    /// efficiency vary with shape); on an empty cache the fingerprint read the data before the
+    /// first calibration run, so the data's loading (0.5–0.7 s of Fashion-MNIST) was never
+    /// counted; work / jobs is not the longest job; a calibration run alone misses the
+    /// slow-down of two points side by side (bench --sweep: GEMMs 1.8–2.0× slower); and the page
+    /// (parse, check, render, write: up to 1.6 s for 05) was not in any block. Points that
+    /// diverge stop early and cannot be foreseen: they only make a render shorter.
     static func estimate(_ spec: ExperimentSpec, executor: any PointExecutor, cache: ResultCache, jobs: Int,
-                         calibrate: Bool, counted earlier: inout Set<PointSpec>) -> String {
+                         calibrate: Bool, counted earlier: inout Set<PointSpec>) -> BlockEstimate {
         let all = Sweep.points(of: spec)
         let points = all.filter { !earlier.contains($0.spec) }
         let shared = all.count - points.count
@@ -166,53 +207,31 @@ extension NotebookPipeline {
         do {
             flops = try points.map { try executor.flopsPerStep($0.spec) * Double($0.spec.steps) }
         } catch {
-            return text + " (no estimate: \(error))"
+            return BlockEstimate(text: text + " (no estimate: \(error))", seconds: nil)
         }
-        let total = flops.reduce(0, +)
-        text += ", " + flopsText(total)
+        text += ", " + flopsText(flops.reduce(0, +))
         // Without calibration, only a remembered fingerprint: `check --no-calibration` loads no data.
+        let fingerprintStarted = Date()
         let fingerprint = (try? cache.dataFingerprint(for: spec.data, executor: executor, computing: calibrate)) ?? nil
-        let isCached = points.map { point -> Bool in
-            guard let fingerprint else { return false }
-            if case .hit = cache.lookup(point.spec, engineVersion: executor.engineVersion, dataFingerprint: fingerprint) { return true }
-            return false
+        let fingerprintSeconds = Date().timeIntervalSince(fingerprintStarted)
+        let toRun = points.filter { point in
+            guard let fingerprint else { return true }
+            if case .hit = cache.lookup(point.spec, engineVersion: executor.engineVersion, dataFingerprint: fingerprint) { return false }
+            return true
         }
-        let cached = isCached.filter { $0 }.count
-        if calibrate, cached < points.count, let largest = flops.indices.max(by: { flops[$0] < flops[$1] }) {
-            // Per-step time of the largest point from two short runs (2 and 10 steps), so that
-            // loading the data and building the model do not count as training time; those are
-            // then added on their own (below).
-            let steps = points[largest].spec.steps
-            func timed(_ count: Int) -> Double? {
-                var probe = points[largest].spec
-                probe.steps = count
-                probe.coordinateCheckSteps = probe.coordinateCheckSteps.filter { $0 <= count }
-                let started = Date()
-                guard (try? executor.run(probe, progress: { _ in }, shouldStop: { false })) != nil else { return nil }
-                return Date().timeIntervalSince(started)
-            }
-            let short = min(2, steps), long = min(10, steps)
-            if let firstTime = timed(1), let shortTime = timed(short), let longTime = timed(long) {
-                let perStep = long > short ? max(0, longTime - shortTime) / Double(long - short) : longTime / Double(long)
-                let largestPerStep = max(1, flops[largest] / Double(steps))
-                let perFLOP = perStep / largestPerStep
-                // NOTE: what a run costs besides its steps (building the model, the measurements,
-                // the test set) comes from the short run, scaled by each point's size; loading
-                // the data, paid once per process, from the first. Without them the estimate of
-                // notebook 01 at ci scale (many runs of 3 steps) was 2.7× optimistic.
-                let fixed = max(0, shortTime - Double(short) * perStep)
-                let loading = max(0, firstTime - fixed - perStep)
-                var work = 0.0
-                for (index, point) in points.enumerated() where !isCached[index] {
-                    work += flops[index] * perFLOP + fixed * (flops[index] / Double(max(1, point.spec.steps))) / largestPerStep
-                }
-                let remaining = loading + work / Double(min(jobs, points.count - cached))
-                text += ", ~\(secondsText(remaining)) with \(counted(jobs, "job"))"
-            }
+        let cached = points.count - toRun.count
+        var seconds: Double?
+        if calibrate, let model = RunTimeModel.calibrate(toRun.map(\.spec), executor: executor, cache: cache,
+                                                         threads: min(jobs, toRun.count)) {
+            let perPoint = toRun.map { model.seconds($0.spec) }
+            let makespan = Scheduler.longestFirst(perPoint, into: min(jobs, toRun.count))
+                .map { $0.reduce(0) { $0 + perPoint[$1] } }.max() ?? 0
+            seconds = fingerprintSeconds + model.loading + makespan
+            text += ", ~\(secondsText(seconds ?? 0)) with \(counted(jobs, "job"))"
         }
         let notes = (cached > 0 ? ["\(cached) cached"] : []) + (shared > 0 ? ["\(shared) run by an earlier block"] : [])
         if !notes.isEmpty { text += " (\(notes.joined(separator: ", ")))" }
-        return text
+        return BlockEstimate(text: text, seconds: seconds)
     }
 
     /// `21.3 TFLOP`, `1.9 GFLOP`, `12 FLOP`.
@@ -222,10 +241,106 @@ extension NotebookPipeline {
         return String(format: "%.0f FLOP", flops)
     }
 
-    /// `3 s`, `14 min`, `2.5 h`.
+    /// `0.4 s`, `3.2 s`, `14 s`, `2.5 min`, `14 min`, `2.5 h`.
     public static func secondsText(_ seconds: Double) -> String {
-        if seconds < 60 { return String(format: "%.0f s", max(1, seconds.rounded())) }
+        if seconds < 10 { return String(format: "%.1f s", max(0.1, seconds)) }
+        if seconds < 100 { return String(format: "%.0f s", seconds.rounded()) }
+        if seconds < 600 { return String(format: "%.1f min", seconds / 60) }
         if seconds < 3600 { return String(format: "%.0f min", (seconds / 60).rounded()) }
         return String(format: "%.1f h", seconds / 3600)
+    }
+}
+
+/// Seconds of a point's run, from calibration runs of a sweep's largest and smallest shapes:
+/// `fixed + steps × perStep`, each a straight line in ``Scheduler/stepCost(_:)`` through the two
+/// shapes (one shape: proportional to it, as a run's cost is).
+struct RunTimeModel {
+    /// A shape's measured step cost and seconds.
+    struct Shape { var stepCost: Double; var perStep: Double; var fixed: Double }
+    var large: Shape
+    var small: Shape?
+    /// What the first run paid beyond its own work: reading the data into memory, seconds.
+    var loading: Double
+    /// Storing a point's result in the cache (a render does, per point), seconds.
+    var storing: Double
+
+    func seconds(_ point: PointSpec) -> Double {
+        let x = Scheduler.stepCost(point)
+        func line(_ value: (Shape) -> Double) -> Double {
+            guard let small, large.stepCost > small.stepCost else { return value(large) * x / max(large.stepCost, 1) }
+            let slope = (value(large) - value(small)) / (large.stepCost - small.stepCost)
+            return max(0, value(small) + slope * (x - small.stepCost))
+        }
+        return line(\.fixed) + Double(point.steps) * line(\.perStep) + storing
+    }
+
+    /// Times the shapes of `points` (largest and, below half its step cost, smallest), each
+    /// on `threads` threads at once; nil when nothing is to run or a run fails.
+    ///
+    /// A shape's step time is the difference of two runs (2 steps and k, k from 10 up to the
+    /// point's steps until the difference is 0.25 s or more: on a machine loaded by other work,
+    /// 0.1 s windows gave estimates of one notebook 1.6× apart), its fixed cost the 2-step
+    /// run's rest; a first 1-step run pays the data's loading. About a second per shape at most. Storing one result in a scratch folder
+    /// of `cache` (then removed) times what a render adds per point.
+    static func calibrate(_ points: [PointSpec], executor: any PointExecutor, cache: ResultCache, threads: Int) -> RunTimeModel? {
+        guard let largest = points.max(by: { Scheduler.stepCost($0) < Scheduler.stepCost($1) }),
+              let smallest = points.min(by: { Scheduler.stepCost($0) < Scheduler.stepCost($1) }) else { return nil }
+        func timed(_ point: PointSpec, steps: Int, threads: Int) -> Double? {
+            var probe = point
+            probe.steps = steps
+            probe.coordinateCheckSteps = probe.coordinateCheckSteps.filter { $0 <= steps }
+            let times = ThreadTimes(count: threads)
+            DispatchQueue.concurrentPerform(iterations: threads) { thread in
+                let started = Date()
+                let ran = (try? executor.run(probe, progress: { _ in }, shouldStop: { false })) != nil
+                times.set(thread, ran ? Date().timeIntervalSince(started) : nil)
+            }
+            return times.mean
+        }
+        func shape(_ point: PointSpec) -> Shape? {
+            let short = min(2, point.steps)
+            var long = min(10, point.steps)
+            guard let shortTime = timed(point, steps: short, threads: threads),
+                  var longTime = timed(point, steps: long, threads: threads) else { return nil }
+            while long < point.steps, longTime - shortTime < 0.25, longTime < 1 {
+                long = min(point.steps, long * 4)
+                guard let time = timed(point, steps: long, threads: threads) else { return nil }
+                longTime = time
+            }
+            let perStep = long > short ? max(0, longTime - shortTime) / Double(long - short) : longTime / Double(long)
+            return Shape(stepCost: Scheduler.stepCost(point), perStep: perStep, fixed: max(0, shortTime - Double(short) * perStep))
+        }
+        guard let first = timed(largest, steps: 1, threads: 1), let large = shape(largest) else { return nil }
+        let small = Scheduler.stepCost(smallest) < Scheduler.stepCost(largest) / 2 ? shape(smallest) : nil
+        var storing = 0.0
+        var probe = largest
+        probe.steps = 1
+        probe.coordinateCheckSteps = probe.coordinateCheckSteps.filter { $0 <= 1 }
+        if let result = try? executor.run(probe, progress: { _ in }, shouldStop: { false }) {
+            let scratch = ResultCache(directory: cache.directory.appendingPathComponent("calibration-\(getpid())"))
+            let started = Date()
+            if (try? scratch.store(result, for: largest, engineVersion: executor.engineVersion, dataFingerprint: "calibration")) != nil {
+                storing = Date().timeIntervalSince(started)
+            }
+            try? FileManager.default.removeItem(at: scratch.directory)
+        }
+        return RunTimeModel(large: large, small: small, loading: max(0, first - large.fixed - large.perStep), storing: storing)
+    }
+}
+
+/// Each calibration thread's elapsed seconds (nil: its run failed).
+private final class ThreadTimes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var times: [Double?]
+
+    init(count: Int) { times = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ value: Double?) { lock.lock(); times[index] = value; lock.unlock() }
+
+    /// The mean, or nil when a run failed.
+    var mean: Double? {
+        lock.lock(); defer { lock.unlock() }
+        let values = times.compactMap { $0 }
+        return values.count == times.count && !values.isEmpty ? values.reduce(0, +) / Double(values.count) : nil
     }
 }

@@ -92,10 +92,10 @@ public final class SlurmExecutor: BatchPointExecutor, LocalDataAnswers, @uncheck
     /// paid once).
     static let pointOverheadSeconds = 0.1
 
-    /// A point's estimated seconds in a task: its FLOPs at ``assumedFLOPRate`` plus the process's start.
+    /// A point's estimated seconds in a task: its ``Scheduler/cost(_:)`` (multiply-adds, 2 FLOP
+    /// each) at ``assumedFLOPRate``, plus ``pointOverheadSeconds``.
     func estimatedSeconds(_ point: PointSpec) -> Double {
-        let flops = ((try? local.flopsPerStep(point)) ?? 0) * Double(point.steps)
-        return flops / Self.assumedFLOPRate + Self.pointOverheadSeconds
+        2 * Scheduler.cost(point) / Self.assumedFLOPRate + Self.pointOverheadSeconds
     }
 
     /// The array's tasks, each a list of positions into the points whose estimated times are
@@ -121,14 +121,7 @@ public final class SlurmExecutor: BatchPointExecutor, LocalDataAnswers, @uncheck
             tasks = max(tasks, Int((work / (limit / 2)).rounded(.up)))
         }
         tasks = min(max(1, tasks), count)
-        var loads = Array(repeating: 0.0, count: tasks)
-        var members = Array(repeating: [Int](), count: tasks)
-        for position in seconds.indices.sorted(by: { seconds[$0] != seconds[$1] ? seconds[$0] > seconds[$1] : $0 < $1 }) {
-            let task = loads.indices.min { loads[$0] != loads[$1] ? loads[$0] < loads[$1] : $0 < $1 }!
-            loads[task] += seconds[position]
-            members[task].append(position)
-        }
-        return members.map { $0.sorted() }
+        return Scheduler.longestFirst(seconds, into: tasks).map { $0.sorted() }
     }
 
     /// Tasks that can run at once: `--max-parallel`, else the partition's CPUs (`sinfo`) over

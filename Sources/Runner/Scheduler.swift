@@ -228,10 +228,37 @@ public final class Scheduler: @unchecked Sendable {
     /// The frozen input layer's projection is left out: the in-process engine shares it between
     /// the points of a render (`InputProjectionCache`), so it is no point's own cost. Points that
     /// diverge stop early; that cannot be known before, and only shortens a point.
+    ///
+    /// `check` turns it into seconds (``stepCost(_:)`` calibrated on two shapes) and Slurm
+    /// packing at an assumed rate, so ordering, packing and estimates share this one model.
     public static func cost(_ point: PointSpec) -> Double {
+        Double(point.steps) * stepCost(point) + Double(point.data.testCount) * exampleCost(point)
+    }
+
+    /// One training step's part of ``cost(_:)``, multiply-adds: forward, dW and dX of the
+    /// hidden and readout GEMMs for a batch.
+    public static func stepCost(_ point: PointSpec) -> Double {
+        3 * Double(point.batch) * exampleCost(point)
+    }
+
+    /// One example's forward pass through the hidden and readout layers, multiply-adds.
+    static func exampleCost(_ point: PointSpec) -> Double {
         let n = Double(point.width), matrices = Double(point.depth * point.blockDepth)
-        let perExample = n * (n * matrices + Double(max(point.data.classes, 1)))
-        return (3 * Double(point.steps) * Double(point.batch) + Double(point.data.testCount)) * perExample
+        return n * (n * matrices + Double(max(point.data.classes, 1)))
+    }
+
+    /// Points of `seconds` given to `bins` workers as the scheduler does: longest first, each to
+    /// the least loaded (LPT list scheduling); the positions each bin got, in the order taken.
+    /// Its longest bin is the sweep's makespan (≤ 4/3 of the optimum), not work / bins.
+    public static func longestFirst(_ seconds: [Double], into bins: Int) -> [[Int]] {
+        var loads = Array(repeating: 0.0, count: max(1, bins))
+        var members = Array(repeating: [Int](), count: loads.count)
+        for position in seconds.indices.sorted(by: { seconds[$0] != seconds[$1] ? seconds[$0] > seconds[$1] : $0 < $1 }) {
+            let bin = loads.indices.min { loads[$0] != loads[$1] ? loads[$0] < loads[$1] : $0 < $1 } ?? 0
+            loads[bin] += seconds[position]
+            members[bin].append(position)
+        }
+        return members
     }
 }
 

@@ -149,6 +149,37 @@ final class CheckEveryErrorTests: XCTestCase {
         XCTAssertEqual(DidYouMean.suggestion(for: "tny", among: ["tiny"]), "tiny")
     }
 
+    /// Regression (issue 15, item 1): the estimate was work / jobs (3 equal points on 2 jobs
+    /// take two points' time, not 1.5) and missed the data's loading when the fingerprint, not
+    /// the first calibration run, read the data (a check on an empty cache): about 0.3 s here,
+    /// against the render's 0.7 s.
+    func testEstimateCountsTheLongestJobAndTheDataLoading() throws {
+        let path = try write("""
+            ```experiment {#b}
+            model: {width: 8, depth: 2}
+            train: {steps: 40, seeds: 3}
+            ```
+            """)
+        let fake = FakeExecutor()
+        fake.secondsPerStep = 0.005
+        fake.fingerprintSeconds = 0.3
+        let report = try NotebookPipeline(executors: .always(fake)).check(CheckRequest(notebookPath: path, jobs: 2))
+        let line = try XCTUnwrap(report.cells.first { $0.contains("experiment b") })
+        let seconds = try XCTUnwrap(line.range(of: #"~[0-9.]+ s"#, options: .regularExpression).flatMap {
+            Double(line[$0].dropFirst().dropLast(2))
+        }, line)
+        // 0.3 s of data, then two rounds of 0.2 s points; the machine may be loaded.
+        XCTAssertGreaterThan(seconds, 0.6, line)
+        XCTAssertLessThan(seconds, 1.5, line)
+        XCTAssertTrue(report.lines.last?.hasPrefix("  render: ~") ?? false, report.lines.joined(separator: "\n"))
+    }
+
+    func testLongestFirstIsTheSchedulersOrder() {
+        // LPT: 5 → A, 4 → B, 3 → B (7), 3 → A (8), 3 → B (10): a makespan of 10, not 18 / 2.
+        XCTAssertEqual(Scheduler.longestFirst([5, 4, 3, 3, 3], into: 2), [[0, 3], [1, 2, 4]])
+        XCTAssertEqual(Scheduler.longestFirst([1, 2], into: 4), [[1], [0], [], []])
+    }
+
     func testSharedPointsAreEstimatedAndRunOnce() throws {
         let path = try write("""
             ```experiment {#wide}

@@ -10,6 +10,8 @@ public final class FakeExecutor: PointExecutor, @unchecked Sendable {
     public var engineVersion: String
     public var fingerprint = "fake-data"
     public var secondsPerStep = 0.0
+    /// Seconds ``dataFingerprint(for:)`` takes (reading and hashing the data, as the engine's does).
+    public var fingerprintSeconds = 0.0
     public var failingDepth: Int?
     /// Files the fake claims to read; the fingerprint is their contents.
     public var files: [String] = []
@@ -29,6 +31,7 @@ public final class FakeExecutor: PointExecutor, @unchecked Sendable {
     public func dataProblem(for data: DataSpec) -> (key: String, message: String)? { nil }
     public func dataFingerprint(for data: DataSpec) throws -> String {
         lock.lock(); fingerprintCalls += 1; lock.unlock()
+        if fingerprintSeconds > 0 { Thread.sleep(forTimeInterval: fingerprintSeconds) }
         return try files.map { try String(contentsOfFile: $0, encoding: .utf8) }.joined() + fingerprint
     }
     public func flopsPerStep(_ point: PointSpec) throws -> Double { Double(6 * point.batch * point.width * point.width * point.depth) }
