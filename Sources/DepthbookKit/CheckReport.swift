@@ -285,6 +285,7 @@ struct RunTimeModel {
     static func calibrate(_ points: [PointSpec], executor: any PointExecutor, cache: ResultCache, threads: Int) -> RunTimeModel? {
         guard let largest = points.max(by: { Scheduler.stepCost($0) < Scheduler.stepCost($1) }),
               let smallest = points.min(by: { Scheduler.stepCost($0) < Scheduler.stepCost($1) }) else { return nil }
+        let kept = ThreadTimes.Kept()
         func timed(_ point: PointSpec, steps: Int, threads: Int) -> Double? {
             var probe = point
             probe.steps = steps
@@ -292,31 +293,34 @@ struct RunTimeModel {
             let times = ThreadTimes(count: threads)
             DispatchQueue.concurrentPerform(iterations: threads) { thread in
                 let started = Date()
-                let ran = (try? executor.run(probe, progress: { _ in }, shouldStop: { false })) != nil
-                times.set(thread, ran ? Date().timeIntervalSince(started) : nil)
+                let result = try? executor.run(probe, progress: { _ in }, shouldStop: { false })
+                times.set(thread, result != nil ? Date().timeIntervalSince(started) : nil)
+                if let result { kept.keep(result) }
             }
             return times.mean
         }
         func shape(_ point: PointSpec) -> Shape? {
             let short = min(2, point.steps)
+            guard let shortTime = timed(point, steps: short, threads: threads) else { return nil }
+            // A run of 1 or 2 steps (an initialization study) is all fixed cost: nothing to split.
+            guard point.steps > short else { return Shape(stepCost: Scheduler.stepCost(point), perStep: 0, fixed: shortTime) }
             var long = min(10, point.steps)
-            guard let shortTime = timed(point, steps: short, threads: threads),
-                  var longTime = timed(point, steps: long, threads: threads) else { return nil }
+            guard var longTime = timed(point, steps: long, threads: threads) else { return nil }
             while long < point.steps, longTime - shortTime < 0.25, longTime < 1 {
                 long = min(point.steps, long * 4)
                 guard let time = timed(point, steps: long, threads: threads) else { return nil }
                 longTime = time
             }
-            let perStep = long > short ? max(0, longTime - shortTime) / Double(long - short) : longTime / Double(long)
+            let perStep = max(0, longTime - shortTime) / Double(long - short)
             return Shape(stepCost: Scheduler.stepCost(point), perStep: perStep, fixed: max(0, shortTime - Double(short) * perStep))
         }
         guard let first = timed(largest, steps: 1, threads: 1), let large = shape(largest) else { return nil }
-        let small = Scheduler.stepCost(smallest) < Scheduler.stepCost(largest) / 2 ? shape(smallest) : nil
+        // A 1-step run first, so that the small shape's 2-step run does not pay its width's input
+        // projection (a render computes it once and shares it: `InputProjectionCache`).
+        let small = Scheduler.stepCost(smallest) < Scheduler.stepCost(largest) / 2
+            && timed(smallest, steps: 1, threads: 1) != nil ? shape(smallest) : nil
         var storing = 0.0
-        var probe = largest
-        probe.steps = 1
-        probe.coordinateCheckSteps = probe.coordinateCheckSteps.filter { $0 <= 1 }
-        if let result = try? executor.run(probe, progress: { _ in }, shouldStop: { false }) {
+        if let result = kept.result {
             let scratch = ResultCache(directory: cache.directory.appendingPathComponent("calibration-\(getpid())"))
             let started = Date()
             if (try? scratch.store(result, for: largest, engineVersion: executor.engineVersion, dataFingerprint: "calibration")) != nil {
@@ -324,6 +328,8 @@ struct RunTimeModel {
             }
             try? FileManager.default.removeItem(at: scratch.directory)
         }
+        // The first run paid the data's loading on top of its own cost (measured alone: the
+        // 2-step run's on `threads` threads includes contention, so this errs low).
         return RunTimeModel(large: large, small: small, loading: max(0, first - large.fixed - large.perStep), storing: storing)
     }
 }
@@ -334,6 +340,14 @@ private final class ThreadTimes: @unchecked Sendable {
     private var times: [Double?]
 
     init(count: Int) { times = Array(repeating: nil, count: count) }
+
+    /// The last result a calibration run gave, to time storing one.
+    final class Kept: @unchecked Sendable {
+        private let lock = NSLock()
+        private var last: PointResult?
+        func keep(_ result: PointResult) { lock.lock(); last = result; lock.unlock() }
+        var result: PointResult? { lock.lock(); defer { lock.unlock() }; return last }
+    }
 
     func set(_ index: Int, _ value: Double?) { lock.lock(); times[index] = value; lock.unlock() }
 
