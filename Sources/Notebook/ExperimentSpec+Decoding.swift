@@ -359,14 +359,14 @@ struct SpecDecoder {
         if let entry = keys["title"], let value = try attempt({ try string(entry.value, "title") }) { spec.title = value }
         if let entry = keys["id"] {
             _ = try attempt {
-            let id = try string(entry.value, "id")
-            guard !id.isEmpty, id.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }) else {
-                throw error(entry.value, "id", "expected letters, digits, - or _, got \"\(id)\"")
-            }
-            if let fenceID, fenceID != id {
-                throw error(entry.value, "id", "the fence says {#\(fenceID)} but id: is \"\(id)\"; keep one")
-            }
-            spec.id = id
+                let id = try string(entry.value, "id")
+                guard !id.isEmpty, id.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }) else {
+                    throw error(entry.value, "id", "expected letters, digits, - or _, got \"\(id)\"")
+                }
+                if let fenceID, fenceID != id {
+                    throw error(entry.value, "id", "the fence says {#\(fenceID)} but id: is \"\(id)\"; keep one")
+                }
+                spec.id = id
             }
         }
         if let entry = keys["data"], let value = try attempt({ try decodeData(entry.value, path: "data") }) { spec.data = value }
@@ -542,18 +542,18 @@ struct SpecDecoder {
         if let entry = keys["batch"], let value = try attempt({ try integer(entry.value, join(path, "batch"), atLeast: 1, atMost: 65536) }) { train.batch = value }
         if let entry = keys["seeds"] {
             _ = try attempt {
-            let keyPath = join(path, "seeds")
-            if case .sequence = entry.value {
-                let seeds = try list(entry.value, path: keyPath) { try integer($0, $1, atLeast: 0) }
-                guard Set(seeds).count == seeds.count else {
-                    throw error(entry.value, keyPath, "seeds repeat; each seed must appear once")
+                let keyPath = join(path, "seeds")
+                if case .sequence = entry.value {
+                    let seeds = try list(entry.value, path: keyPath) { try integer($0, $1, atLeast: 0) }
+                    guard Set(seeds).count == seeds.count else {
+                        throw error(entry.value, keyPath, "seeds repeat; each seed must appear once")
+                    }
+                    train.seeds = seeds.map(UInt64.init)
+                } else {
+                    let count = try integer(entry.value, keyPath, atLeast: 1)
+                    guard count <= 1000 else { throw error(entry.value, keyPath, "at most 1000 seeds, got \(count)") }
+                    train.seeds = (0..<UInt64(count)).map { $0 }
                 }
-                train.seeds = seeds.map(UInt64.init)
-            } else {
-                let count = try integer(entry.value, keyPath, atLeast: 1)
-                guard count <= 1000 else { throw error(entry.value, keyPath, "at most 1000 seeds, got \(count)") }
-                train.seeds = (0..<UInt64(count)).map { $0 }
-            }
             }
         }
         if let entry = keys["loss"], let value = try attempt({ try choice(entry.value, join(path, "loss"), LossKind.self) }) { train.loss = value }
