@@ -82,11 +82,7 @@ extension NotebookPipeline {
         if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), !isFolder.boolValue {
             throw OutputError(description: "\(folder): is a file, not a folder; hint: a book is written to a folder of pages, give -o OUT/")
         }
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw OutputError(description: "\(folder): cannot create the folder; hint: check the -o path and that its parent is writable")
-        }
+        try OutputFiles.makeFolder(folder)
         let requests = chapters.enumerated().map { index, chapter -> RenderRequest in
             var page = request.page
             page.navigation = Book.navigation(chapters, at: index)
