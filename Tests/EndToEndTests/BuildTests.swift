@@ -6,7 +6,8 @@ final class BuildTests: XCTestCase {
     /// Fresh-user review: `make demo`'s release build compiled the test-only targets
     /// (TestSupport, FuzzSupport) and the dependencies' tools, because `make release` ran a
     /// plain `swift build -c release`, which builds every target of the package. It builds
-    /// the `depthbook` product alone, and that product reaches no test-only target.
+    /// the `depthbook` product alone, that product reaches no test-only target, and
+    /// TestSupport is a test target (built only with the tests).
     func testReleaseBuildsTheDepthbookProductOnly() throws {
         let makefile = try String(contentsOf: CommandRunner.repositoryRoot.appendingPathComponent("Makefile"), encoding: .utf8)
         let recipe = makefile.components(separatedBy: "\nrelease: deps\n").dropFirst().first?.split(separator: "\n").first
@@ -17,5 +18,7 @@ final class BuildTests: XCTestCase {
         for testOnly in ["TestSupport", "FuzzSupport"] {
             XCTAssertFalse(executable.contains("\"\(testOnly)\""), "depthbook depends on \(testOnly)")
         }
+        // The fakes are a test target, so not even a plain `swift build` compiles them.
+        XCTAssertTrue(manifest.contains(".testTarget(name: \"TestSupport\""), "TestSupport is a test target")
     }
 }
