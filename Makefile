@@ -30,8 +30,9 @@ test-deps: deps
 build: deps
 	$(SWIFT) build
 
-# The depthbook product alone: a plain `swift build -c release` also compiles every other target
-# (TestSupport and FuzzSupport, which only tests use, and the dependencies' tools and examples).
+# The depthbook product alone: a plain `swift build -c release` also compiles every other
+# non-test target (FuzzSupport, which only the tests and the fuzzer use, and the dependencies'
+# tools and examples).
 release: deps
 	$(SWIFT) build -c release --product depthbook
 
