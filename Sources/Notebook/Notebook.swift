@@ -183,8 +183,8 @@ extension Notebook {
     /// Parses notebook bytes; `file` names the source in locations.
     public static func parse(data: Data, file: String, options: ParseOptions = ParseOptions()) throws -> Notebook {
         if let (location, byte) = firstNonText(in: data, file: file) {
-            throw NotebookError.binary(location, reason: byte == 0 ? "a NUL byte (a binary file?)"
-                                       : String(format: "byte 0x%02X is not valid UTF-8", byte))
+            throw NotebookError.binary(location, reason: byte == 0 ? "holds NUL bytes (a binary file?)"
+                                       : String(format: "byte 0x%02X is not valid UTF-8 (re-save the file as UTF-8)", byte))
         }
         guard let text = String(validating: data, as: UTF8.self) else {
             throw NotebookError.binary(SourceLocation(file: file, line: 1, column: 1), reason: "is not valid UTF-8")
@@ -192,35 +192,41 @@ extension Notebook {
         return try parse(text: text, file: file, options: options)
     }
 
-    /// Where the first NUL byte or invalid UTF-8 sequence of `data` is, counted as
-    /// ``SourceLocation`` counts (Unicode scalars; a BOM dropped, CRLF one line break), and its
-    /// first byte; nil for valid UTF-8 text without NUL.
+    /// Where the first NUL byte of `data` is, else its first invalid UTF-8 sequence, and that
+    /// byte; nil for UTF-8 text without NUL. Located as ``SourceLocation`` counts (Unicode
+    /// scalars, an invalid sequence one column; a BOM dropped; CRLF one line break).
     static func firstNonText(in data: Data, file: String) -> (SourceLocation, UInt8)? {
-        var line = 1, column = 1, offset = 0, previousWasCR = false
-        var iterator = data.makeIterator()
-        var decoder = UTF8()
-        while true {
-            let start = offset
-            switch decoder.decode(&iterator) {
-            case .emptyInput:
-                return nil
-            case .error:
-                return (SourceLocation(file: file, line: line, column: column), data[data.startIndex + start])
-            case .scalarValue(let scalar):
-                offset += UTF8.width(scalar)
-                if scalar == "\0" { return (SourceLocation(file: file, line: line, column: column), 0) }
-                if scalar == "\n" {
-                    if !previousWasCR { line += 1 }
-                    column = 1
-                } else if scalar == "\r" {
-                    line += 1
-                    column = 1
-                } else if !(scalar == "\u{FEFF}" && start == 0) {
-                    column += 1
+        let bytes = [UInt8](data)
+        var offset = bytes.firstIndex(of: 0)
+        if offset == nil {
+            var iterator = bytes.makeIterator()
+            var decoder = UTF8()
+            var position = 0
+            decoding: while true {
+                switch decoder.decode(&iterator) {
+                case .emptyInput: break decoding
+                case .error: offset = position; break decoding
+                case .scalarValue(let scalar): position += UTF8.width(scalar)
                 }
-                previousWasCR = scalar == "\r"
             }
         }
+        guard let offset else { return nil }
+        var line = 1, column = 1
+        let prefix = String(decoding: bytes[..<offset], as: UTF8.self).unicodeScalars
+        var previous: Unicode.Scalar?
+        for (index, scalar) in prefix.enumerated() {
+            if scalar == "\n" {
+                if previous != "\r" { line += 1 }
+                column = 1
+            } else if scalar == "\r" {
+                line += 1
+                column = 1
+            } else if !(scalar == "\u{FEFF}" && index == 0) {
+                column += 1
+            }
+            previous = scalar
+        }
+        return (SourceLocation(file: file, line: line, column: column), bytes[offset])
     }
 
     /// Parses notebook text; `file` names the source in locations.

@@ -17,7 +17,7 @@ public enum NotebookError: Error, CustomStringConvertible, Equatable {
         case let .unreadable(file, reason, hint):
             return "\(file): \(reason); \(hint)"
         case let .binary(location, reason):
-            return "\(location): \(reason); hint: a notebook is a UTF-8 Markdown text file (re-save it as UTF-8)"
+            return "\(location): \(reason); hint: a notebook is a UTF-8 Markdown text file"
         case let .empty(file):
             return "\(file):1:1: the notebook is empty; hint: write some Markdown (prose, math, experiment blocks)"
         case let .located(location, message, hint):

@@ -99,7 +99,8 @@ final class CLITests: XCTestCase {
         let path = write("b.md", [0x89, 0x50, 0x4E, 0x47, 0x00, 0x01])
         let result = try CommandRunner.run(["check", path])
         XCTAssertEqual(result.status, 2)
-        XCTAssertEqual(result.stderr, "error: \(path): holds NUL bytes (a binary file?); hint: a notebook is a UTF-8 Markdown text file\n")
+        // Located at the NUL since issue 15 (the first bad byte, as the file's line:col).
+        XCTAssertEqual(result.stderr, "error: \(path):1:5: holds NUL bytes (a binary file?); hint: a notebook is a UTF-8 Markdown text file\n")
         let latin1 = write("l.md", Array("caf".utf8) + [0xE9, 0x0A])
         let second = try CommandRunner.run(["render", latin1])
         XCTAssertEqual(second.status, 2)
@@ -110,7 +111,7 @@ final class CLITests: XCTestCase {
         let path = write("e.md", [])
         let result = try CommandRunner.run(["render", path])
         XCTAssertEqual(result.status, 2)
-        XCTAssertEqual(result.stderr, "error: \(path): the notebook is empty; hint: write some Markdown (prose, math, experiment blocks)\n")
+        XCTAssertEqual(result.stderr, "error: \(path):1:1: the notebook is empty; hint: write some Markdown (prose, math, experiment blocks)\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("e.html").path))
     }
 

@@ -228,7 +228,8 @@ final class RunTests: XCTestCase {
             """)
         let bad = try CommandRunner.run(["check", "notes.md"], in: directory)
         XCTAssertEqual(bad.status, 2)
-        XCTAssertEqual(bad.stderr, "error: notes.md:4:18: block 1: train.steps: must be ≥ 1, got 0\n")
+        // The front matter's defaults hold the bad value: named as theirs, not block 1's (issue 15).
+        XCTAssertEqual(bad.stderr, "error: notes.md:4:18: defaults.train.steps: must be ≥ 1, got 0\n")
         try write("""
             ---
             defaults: {train: {steps: 3, batch: 8}, data: {train: 64, input_dim: 8, classes: 2}, model: {width: 8}}

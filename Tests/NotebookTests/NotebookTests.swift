@@ -96,15 +96,15 @@ final class NotebookTests: XCTestCase {
 
     func testBinaryAndEmptyInput() {
         XCTAssertThrowsError(try Notebook.parse(data: Data([0x61, 0x00, 0x62]), file: "b.md")) {
-            XCTAssertEqual("\($0)", "b.md:1:2: a NUL byte (a binary file?); hint: a notebook is a UTF-8 Markdown text file (re-save it as UTF-8)")
+            XCTAssertEqual("\($0)", "b.md:1:2: holds NUL bytes (a binary file?); hint: a notebook is a UTF-8 Markdown text file")
         }
         XCTAssertThrowsError(try Notebook.parse(data: Data([0x61, 0xFF, 0x62]), file: "b.md")) {
-            XCTAssertEqual("\($0)", "b.md:1:2: byte 0xFF is not valid UTF-8; hint: a notebook is a UTF-8 Markdown text file (re-save it as UTF-8)")
+            XCTAssertEqual("\($0)", "b.md:1:2: byte 0xFF is not valid UTF-8 (re-save the file as UTF-8); hint: a notebook is a UTF-8 Markdown text file")
         }
         // Regression (issue 15, item 3): the byte's line:col, counted as locations are (a BOM
         // dropped, CRLF one break, columns in scalars: "é" is one).
         XCTAssertThrowsError(try Notebook.parse(data: Data("\u{FEFF}# T\r\n\nsé ".utf8) + Data([0xE9, 0x74]), file: "b.md")) {
-            XCTAssertEqual("\($0)", "b.md:3:4: byte 0xE9 is not valid UTF-8; hint: a notebook is a UTF-8 Markdown text file (re-save it as UTF-8)")
+            XCTAssertEqual("\($0)", "b.md:3:4: byte 0xE9 is not valid UTF-8 (re-save the file as UTF-8); hint: a notebook is a UTF-8 Markdown text file")
         }
         XCTAssertThrowsError(try Notebook.parse(data: Data(), file: "e.md")) {
             XCTAssertEqual("\($0)", "e.md:1:1: the notebook is empty; hint: write some Markdown (prose, math, experiment blocks)")
