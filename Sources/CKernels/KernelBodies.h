@@ -93,9 +93,9 @@ static void DBK_ISA(branch_forward)(int kind, const float *restrict h, const flo
         const float *hr = h + r * width, *x = previous + r * width;
         float *y = next + r * width;
         if (kind == DBK_RELU) {
-            for (long i = 0; i < width; i++) y[i] = 0.0f >= hr[i] ? 0.0f : hr[i];
+            DBK_ISA(relu_forward)(hr, y, width);
         } else {
-            for (long i = 0; i < width; i++) y[i] = fabsf(hr[i]);
+            DBK_ISA(abs_forward)(hr, y, width);
         }
         float mean = DBK_ISA(sum_inline)(y, width) * inverse;
         for (long i = 0; i < width; i++) {
