@@ -30,8 +30,11 @@ test-deps: deps
 build: deps
 	$(SWIFT) build
 
+# The depthbook product alone: a plain `swift build -c release` also compiles every other
+# non-test target (FuzzSupport, which only the tests and the fuzzer use, and the dependencies'
+# tools and examples).
 release: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --product depthbook
 
 # Renders the book: every notebooks/*.md (but index.md, its introduction) at full scale to
 # out/NAME.html with previous/next links, out/index.html, KaTeX in out/NAME_files/, results JSON

@@ -76,8 +76,9 @@ let package = Package(
 
         .testTarget(name: "DepthMuPTests", dependencies: ["DepthMuP"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook", "DepthMuP"]),
-        // Fakes shared by test targets (a test target cannot import another one).
-        .target(name: "TestSupport", dependencies: ["Runner", "Notebook"], path: "Tests/TestSupport"),
+        // Fakes shared by the test targets: a test target itself, so only test builds compile it
+        // (SwiftPM's native build system lets test targets depend on one).
+        .testTarget(name: "TestSupport", dependencies: ["Runner", "Notebook"], path: "Tests/TestSupport"),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "Notebook", "DepthMuP", "TestSupport"]),
         .testTarget(name: "DepthbookKitTests", dependencies: ["DepthbookKit", "Runner", "Notebook", "Render", "TestSupport"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Runner", "Notebook", "DepthMuP", "FuzzSupport"], exclude: ["Snapshots"]),

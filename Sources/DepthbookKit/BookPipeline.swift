@@ -75,18 +75,11 @@ extension NotebookPipeline {
             let name = (folder as NSString).deletingPathExtension
             throw OutputError(description: "\(folder): a folder renders to a folder of pages (index.html and one page a notebook), not to one HTML file; hint: give a folder, e.g. -o \(name.isEmpty ? "out" : name)/")
         }
-        let chapters = try Self.bookChapters(in: request.folder, parse: request.parse)
-        // Bad input in any chapter is found before the first one runs.
-        try executors.validate(chapters.map { ($0.path, $0.notebook.frontMatter.executor) })
-        let prepared = try chapters.map { try prepare($0.notebook, path: $0.path, scale: request.scale, alone: false) }
+        let (chapters, prepared) = try prepareBook(request)
         if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), !isFolder.boolValue {
             throw OutputError(description: "\(folder): is a file, not a folder; hint: a book is written to a folder of pages, give -o OUT/")
         }
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw OutputError(description: "\(folder): cannot create the folder; hint: check the -o path and that its parent is writable")
-        }
+        try OutputFiles.makeFolder(folder)
         let requests = chapters.enumerated().map { index, chapter -> RenderRequest in
             var page = request.page
             page.navigation = Book.navigation(chapters, at: index)
@@ -112,6 +105,32 @@ extension NotebookPipeline {
                                        parse: request.parse)
         if let introPath = index.introduction { inputs.append((introPath, "notebook")) }
         return RenderedBook(pages: pages, indexPath: indexPath, indexHTML: index.html, inputs: inputs)
+    }
+
+    /// The chapters of `request`'s book in book order, each prepared (decoded, references and
+    /// data checked) and their executor settings checked together: bad input in any chapter
+    /// is found before the first one runs.
+    ///
+    /// - Throws: as ``renderBook(_:)`` for bad input.
+    func prepareBook(_ request: BookRequest) throws -> (chapters: [Book.Chapter], prepared: [PreparedNotebook]) {
+        let chapters = try Self.bookChapters(in: request.folder, parse: request.parse)
+        try executors.validate(chapters.map { ($0.path, $0.notebook.frontMatter.executor) })
+        return (chapters, try chapters.map { try prepare($0.notebook, path: $0.path, scale: request.scale, alone: false) })
+    }
+
+    /// `render FOLDER --dry-run`: every chapter is checked as ``renderBook(_:)`` checks it, then
+    /// the chapters that run on Slurm go through ``run(_:options:)-([PreparedNotebook],_)`` as
+    /// `render NB.md --dry-run` does, so their executor prints each job array's script and
+    /// points (chapters with the same settings share an array, blocks named `CHAPTER/BLOCK`)
+    /// and submits nothing. Nothing runs, and no page or folder is written.
+    ///
+    /// - Returns: the paths of the chapters that would run locally (not part of any array).
+    /// - Throws: as ``renderBook(_:)`` for bad input.
+    public func dryRunBook(_ request: BookRequest) throws -> [String] {
+        let prepared = try prepareBook(request).prepared
+        let batched = prepared.filter { $0.executor is any BatchPointExecutor }
+        if !batched.isEmpty { _ = run(batched, options: request.run) }
+        return prepared.filter { !($0.executor is any BatchPointExecutor) }.map(\.path)
     }
 
     /// The chapters of the book in `folder`, parsed, in book order (``Book/order(_:)``).

@@ -385,7 +385,7 @@ enum CMarkDocument {
                 if number < headings.count {
                     headings[number].html = text(end..<close)
                 }
-            case .inline, .filler:
+            case .inline, .filler, .tableStart, .tableEnd:
                 break
             }
             index = end
@@ -491,7 +491,9 @@ enum CMarkDocument {
                 cmark_node_free(captionNode)
             }
             guard let block = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK) else { continue }
-            cmark_node_set_on_enter(block, table.html(cells: rendered, id: id, caption: captionHTML))
+            // The marks let a page put the table in its scroll box (``Placeholder/Token/tableStart``).
+            cmark_node_set_on_enter(block, Placeholder.string(.tableStart) + table.html(cells: rendered, id: id, caption: captionHTML)
+                                        + Placeholder.string(.tableEnd))
             if cmark_node_insert_before(node, block) == 1 {
                 cmark_node_unlink(node)
                 cmark_node_free(node)

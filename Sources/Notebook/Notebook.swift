@@ -243,7 +243,7 @@ struct SourceText {
         var index = clean ? input.count : 0
         while index < input.count {
             let byte = input[index]
-            // NOTE: U+E000…U+E004 are the placeholder characters (`Placeholder`); one in the file would be read as
+            // NOTE: U+E000…U+E006 are the placeholder characters (`Placeholder`); one in the file would be read as
             // a token, so it becomes U+FFFD.
             if byte == Placeholder.lead.0, Placeholder.isReserved(input, at: index) {
                 output.append(contentsOf: [0xEF, 0xBF, 0xBD])

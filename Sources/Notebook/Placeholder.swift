@@ -4,11 +4,14 @@
 /// `U+E000 n U+E001` stands for `inlines[n]`; `U+E002 n U+E001` marks heading `n` right after
 /// `<hN>`; `U+E003` fills lines that a multi-line span used to occupy (removed with the
 /// preceding line break); `U+E004` + LF separates cells in cmark's HTML (never leaves the
-/// Notebook module). These characters in a notebook file are read as U+FFFD (`isReserved`).
+/// Notebook module); `U+E005` and `U+E006` open and close a prose (pipe) table, just outside
+/// its `<table>…</table>` (a page wraps it in its scroll box, a fragment drops them, so the
+/// table's own bytes stay cmark-gfm's). These characters in a notebook file are read as
+/// U+FFFD (`isReserved`).
 ///
 /// Every writer (`MathProtection`, `CMarkDocument`) calls `encode`, every reader
 /// (`CMarkDocument`, `HTMLRenderer`, `replacingTokens`) calls `decode`: the wire format lives
-/// only here. In UTF-8 each character is `EE 80 xx` with `xx` = 80…84.
+/// only here. In UTF-8 each character is `EE 80 xx` with `xx` = 80…86.
 public enum Placeholder {
     /// One token of the wire format.
     public enum Token: Equatable, Sendable {
@@ -20,6 +23,10 @@ public enum Placeholder {
         case filler
         /// `U+E004` + LF: a cell boundary in cmark's HTML.
         case separator
+        /// `U+E005`: right before a prose (pipe) table's `<table`.
+        case tableStart
+        /// `U+E006`: right after that table's `</table>`.
+        case tableEnd
     }
 
     public static let inlineStart: Unicode.Scalar = "\u{E000}"
@@ -27,11 +34,14 @@ public enum Placeholder {
     public static let headingStart: Unicode.Scalar = "\u{E002}"
     public static let filler: Unicode.Scalar = "\u{E003}"
     public static let separator: Unicode.Scalar = "\u{E004}"
+    public static let tableStart: Unicode.Scalar = "\u{E005}"
+    public static let tableEnd: Unicode.Scalar = "\u{E006}"
 
-    /// The UTF-8 lead bytes shared by U+E000…U+E004 (a reader skips to the next `lead.0`).
+    /// The UTF-8 lead bytes shared by U+E000…U+E006 (a reader skips to the next `lead.0`).
     public static let lead: (UInt8, UInt8) = (0xEE, 0x80)
     private static let inlineByte: UInt8 = 0x80, endByte: UInt8 = 0x81, headingByte: UInt8 = 0x82
     private static let fillerByte: UInt8 = 0x83, separatorByte: UInt8 = 0x84
+    private static let tableStartByte: UInt8 = 0x85, tableEndByte: UInt8 = 0x86
 
     /// The UTF-8 bytes of `token`.
     public static func encode(_ token: Token) -> [UInt8] {
@@ -72,6 +82,10 @@ public enum Placeholder {
             output.append(lead.1)
             output.append(separatorByte)
             output.append(UInt8(ascii: "\n"))
+        case .tableStart, .tableEnd:
+            output.append(lead.0)
+            output.append(lead.1)
+            output.append(token == .tableStart ? tableStartByte : tableEndByte)
         }
     }
 
@@ -80,7 +94,7 @@ public enum Placeholder {
         String(decoding: encode(token), as: UTF8.self)
     }
 
-    /// Whether `bytes[index...]` starts with one of the five reserved characters (3 bytes).
+    /// Whether `bytes[index...]` starts with one of the seven reserved characters (3 bytes).
     public static func isReserved(_ bytes: [UInt8], at index: Int) -> Bool {
         bytes.withUnsafeBufferPointer { isReserved($0, at: index) }
     }
@@ -88,7 +102,7 @@ public enum Placeholder {
     /// `isReserved` on a buffer (the readers that work on a string's UTF-8 in place).
     public static func isReserved(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
         index + 2 < bytes.count && bytes[index] == lead.0 && bytes[index + 1] == lead.1
-            && bytes[index + 2] >= inlineByte && bytes[index + 2] <= separatorByte
+            && bytes[index + 2] >= inlineByte && bytes[index + 2] <= tableEndByte
     }
 
     /// The token starting at `bytes[index]` and the index just after it, or `nil` when no
@@ -106,6 +120,10 @@ public enum Placeholder {
         switch kind {
         case fillerByte:
             return (.filler, index + 3)
+        case tableStartByte:
+            return (.tableStart, index + 3)
+        case tableEndByte:
+            return (.tableEnd, index + 3)
         case separatorByte:
             guard index + 3 < bytes.count, bytes[index + 3] == UInt8(ascii: "\n") else { return nil }
             return (.separator, index + 4)
@@ -125,7 +143,7 @@ public enum Placeholder {
     }
 
     /// `text` with each inline token replaced by `replacement(n)`; fillers are dropped, heading
-    /// markers and separators kept.
+    /// markers, separators and table marks kept.
     public static func replacingTokens(in text: String, _ replacement: (Int) -> String) -> String {
         let bytes = Array(text.utf8)
         guard bytes.contains(lead.0) else { return text }
@@ -141,7 +159,7 @@ public enum Placeholder {
             switch token {
             case .inline(let number): output.append(contentsOf: replacement(number).utf8)
             case .filler: break
-            case .heading, .separator: output.append(contentsOf: bytes[index..<end])
+            case .heading, .separator, .tableStart, .tableEnd: output.append(contentsOf: bytes[index..<end])
             }
             index = end
         }

@@ -141,11 +141,22 @@ details.experiment-source summary { cursor: pointer; color: var(--accent); font:
               linear-gradient(to left, var(--bg) 30%, transparent) right / 2em 100% no-repeat local,
               linear-gradient(to right, var(--rule), transparent) left / 0.6em 100% no-repeat scroll,
               linear-gradient(to left, var(--rule), transparent) right / 0.6em 100% no-repeat scroll; }
-/* A prose table is its own scroll box (display: block; the rows keep their table layout
-   inside), with cells as roomy as the results tables'. */
+/* A table in the prose is a scroll box itself (display: block; the rows keep their table
+   layout inside), with cells as roomy as the results tables'. A pipe table has its own box
+   (.prose-table) and is a real table inside it: on a desktop it fits the column and wraps; on
+   a phone it keeps its content's width, each cell at most 16em (a long one wraps in a few
+   lines of readable length), and scrolls sideways in its box. NOTE: squeezed to the box as
+   display: block does (an anonymous table as wide as the box), a phone wrapped its last
+   column a word per line, rows ~100-200 px tall; min-width on the cells did not fix that. */
 main table:not(.results) { display: block; border-collapse: collapse; margin: 1em 0; }
 main table:not(.results) th, main table:not(.results) td { padding: 0.3em 0.6em; border-bottom: 1px solid var(--rule); }
 main table:not(.results) thead th { border-bottom: 2px solid var(--fg); vertical-align: bottom; }
+main .table-scroll.prose-table { margin: 1em 0; }
+main .table-scroll.prose-table > table { display: table; overflow: visible; background: none; margin: 0; }
+@media (max-width: 600px) {
+  main .table-scroll.prose-table > table { width: max-content; max-width: none; }
+  main .table-scroll.prose-table > table th, main .table-scroll.prose-table > table td { max-width: 16em; }
+}
 table.results { border-collapse: collapse; margin: 0 auto; font-variant-numeric: tabular-nums; font-size: 0.9em; }
 table.results th, table.results td { padding: 0.25em 0.45em; border-bottom: 1px solid var(--rule); }
 table.results thead th { border-bottom: 2px solid var(--fg); vertical-align: bottom; }

@@ -9,7 +9,8 @@ import Notebook
 struct HTMLRenderer {
     let notebook: Notebook
     let provider: BlockContentProvider
-    /// Whether headings get `id` anchors (full pages) or stay exactly as cmark wrote them.
+    /// Whether headings get `id` anchors and prose tables their scroll box (full pages), or
+    /// both stay exactly as cmark wrote them (fragments).
     let headingAnchors: Bool
     /// The anchor id of each heading.
     let slugs: [String]
@@ -102,6 +103,13 @@ struct HTMLRenderer {
                     if output.last == UInt8(ascii: "\n") { output.removeLast() }
                 case .separator:  // only inside the Notebook module; kept as it came
                     output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<end]))
+                case .tableStart, .tableEnd:
+                    // A full page puts each prose table in its own scroll box (style.css sizes the
+                    // table to its content there, so a phone scrolls it instead of squeezing
+                    // its columns); a fragment keeps cmark-gfm's bytes.
+                    if headingAnchors {
+                        output.append(contentsOf: (token == .tableStart ? "<div class=\"table-scroll prose-table\">\n" : "\n</div>").utf8)
+                    }
                 case .heading(let heading):
                     if let slugs, heading < slugs.count {
                         // The marker sits right after `<hN>`: put the id inside the tag.

@@ -22,6 +22,9 @@ public enum ResultsJSON {
             out += "    {\n      \"id\": \(string(block.anchor)),\n      \"index\": \(block.cell.index),\n"
             out += "      \"title\": \(block.spec.title.map(string) ?? "null"),\n"
             out += "      \"status\": \(string(statusText(block.status))),\n"
+            // What the block's optima, best-lr tables and spreads compare (the page's ★), so a
+            // reader of the JSON alone can recompute them.
+            out += "      \"metric\": \(string(block.spec.metric.rawValue)),\n"
             out += "      \"axes\": {" + block.axes.map { "\(string($0.name)): [\($0.values.map(string).joined(separator: ", "))]" }.joined(separator: ", ") + "},\n"
             out += "      \"points\": ["
             for (number, (point, outcome)) in zip(block.points, block.outcomes).enumerated() {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import enum Notebook.DidYouMean
 
 /// The `depthbook` command: renders Markdown notebooks about depth scaling into executed HTML.
 @main
@@ -15,6 +16,10 @@ struct Depthbook: ParsableCommand {
     /// own errors do (ArgumentParser writes `Error:`); `--help` and `--version` go through
     /// ArgumentParser unchanged.
     static func main() {
+        if let message = unknownSubcommand(Array(CommandLine.arguments.dropFirst())) {
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+            Foundation.exit(2)
+        }
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -25,6 +30,22 @@ struct Depthbook: ParsableCommand {
             if !message.isEmpty { FileHandle.standardError.write(Data((usageMessage(message) + "\n").utf8)) }
             Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
         }
+    }
+
+    /// The error for a first argument that names no subcommand, with the closest one
+    /// (``DidYouMean``, the rule every mistyped name gets); nil when it names one or is an
+    /// option. ArgumentParser said only "2 unexpected arguments: 'rendr', 'x.md'".
+    ///
+    /// ```
+    /// $ depthbook rendr x.md
+    /// error: unknown subcommand 'rendr'; hint: did you mean render? the subcommands are render, check, … (depthbook --help)
+    /// ```
+    static func unknownSubcommand(_ arguments: [String]) -> String? {
+        guard let first = arguments.first, !first.hasPrefix("-") else { return nil }
+        let names = configuration.subcommands.compactMap { $0.configuration.commandName } + ["help"]
+        guard !names.contains(first) else { return nil }
+        let guess = DidYouMean.suggestion(for: first, among: names).map { "did you mean \($0)? " } ?? ""
+        return "error: unknown subcommand '\(first)'; hint: \(guess)the subcommands are \(names.joined(separator: ", ")) (depthbook --help)"
     }
 
     /// ArgumentParser's message with its `Error:` prefix written `error:`.

@@ -97,14 +97,18 @@ struct RenderCommand: ParsableCommand {
         guard !fragment, output != "-" else {
             throw OutputError(description: "\(notebook): a folder renders to a folder of pages; hint: give -o OUT/ (not -o - or --fragment), or render one NOTEBOOK.md")
         }
-        if execution.dryRun {
-            throw ValidationError("--dry-run takes one NOTEBOOK.md, not a folder")
-        }
         var request = BookRequest(folder: notebook, outputFolder: output, scale: execution.scale,
                                   parse: try parseOptions(), run: execution.options, page: try pageOptions(selfContained: selfContained))
         request.templatePath = template
         let interrupt = InterruptHandler()
         let pipeline = makePipeline(stop: interrupt.stop)
+        if execution.dryRun {
+            // The Slurm chapters' arrays are printed by their executor, as for one notebook.
+            for path in try pipeline.dryRunBook(request) {
+                print("# \(path): runs locally (its executor is not slurm); --dry-run runs nothing there")
+            }
+            return
+        }
         let book = try withExtendedLifetime(interrupt) { try pipeline.renderBook(request) }
         try pipeline.writeBook(book)
         if !quiet {

@@ -122,7 +122,7 @@ struct TrainCommand: ParsableCommand {
         let source = try dataSource()
         let files = IDXCache()   // read once for the counts and the load
         let available: (train: Int, test: Int)
-        do { available = try Dataset.availableExamples(source, files: files) } catch let error as DepthMuPError { throw Self.badInput(error) }
+        do { available = try Dataset.availableExamples(source, files: files) } catch let error as DepthMuPError { throw Self.badInput(error, data: source) }
         let testCount: Int
         let trainCount: Int
         switch source {
@@ -150,7 +150,7 @@ struct TrainCommand: ParsableCommand {
         do {
             dataset = try Dataset.load(DataConfig(source: source, trainCount: trainCount, testCount: testCount), files: files)
         } catch let error as DepthMuPError {
-            throw Self.badInput(error)
+            throw Self.badInput(error, data: source)
         }
 
         let progress = ProgressLine(total: steps)
@@ -190,13 +190,26 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// Prints a data or configuration error and returns exit code 2 (bad input, DESIGN.md).
-    static func badInput(_ error: DepthMuPError) -> ExitCode {
-        FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+    ///
+    /// A missing file's hint is the one for the `--data` given: the engine's names Debian's
+    /// Fashion-MNIST package, which is no help for `idx:IMAGES,LABELS` (fresh-user review).
+    static func badInput(_ error: DepthMuPError, data: DataConfig.Source? = nil) -> ExitCode {
+        var message = error.description
+        if case .fileNotFound(let path) = error, case .idx = data {
+            message = "\(path): no such file, or it cannot be read; hint: --data idx:IMAGES,LABELS names two IDX files "
+                + "(MNIST's format: images idx3-ubyte, labels idx1-ubyte, gzipped or not), paths relative to the current folder"
+        }
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
         return ExitCode(2)
     }
 
+    /// The `--json` object: every key snake_case, as in `NAME.results.json` and the point spec
+    /// (`config.optimizer.learning_rate`, `coordinate_check[].block_rms`; the engine's Swift
+    /// names were camelCase inside `config` and `coordinate_check`).
     static func jsonReport(config: TrainingConfig, parametrization p: Parametrization, result: TrainingResult, data: Dataset) throws -> String {
-        let encodedConfig = try JSONSerialization.jsonObject(with: JSONEncoder().encode(config))
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        let encodedConfig = try JSONSerialization.jsonObject(with: encoder.encode(config))
         let kind = config.optimizer.kind, eta = config.optimizer.learningRate
         let object: [String: Any] = [
             "engine_version": Engine.version,
@@ -222,7 +235,7 @@ struct TrainCommand: ParsableCommand {
             "test_accuracy": result.testAccuracy ?? NSNull(),
             "diverged_at_step": result.divergedAtStep ?? NSNull(),
             "steps_run": result.stepsRun,
-            "coordinate_check": try JSONSerialization.jsonObject(with: JSONEncoder().encode(result.coordinateCheck)),
+            "coordinate_check": try JSONSerialization.jsonObject(with: encoder.encode(result.coordinateCheck)),
             "weight_update_ratio": result.weightUpdateRatio,
             "seconds": result.seconds,
             "seconds_per_step": result.secondsPerStep,

@@ -81,7 +81,8 @@ final class BrowserTests: XCTestCase {
     /// Every page of the ci-scale book (``CIBook``), in iframes 1280 and 390 CSS px wide, light
     /// and dark: SVG text ≥ 11 CSS px; no table, plot or caption wider than the box holding it at
     /// 1280 px, no table or plot at 390 px; every formula typeset, no KaTeX error, no console
-    /// message; every series ≥ 3:1 against the page; index and neighbour links; each figure's
+    /// message; every series ≥ 3:1 against the page; no prose table row over 3 lines of text
+    /// tall (a phone squeezed them to a word per line); index and neighbour links; each figure's
     /// YAML in a `<details>`; links to the CSV and the results JSON.
     ///
     /// `DEPTHBOOK_MEASURE_BOOK=DIR` measures the pages of DIR instead (e.g. a full `make demo`
@@ -115,7 +116,7 @@ final class BrowserTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: profile) }
 
         var worstText: [Int: Double] = [:], lowestContrast: [String: Double] = [:]
-        var wide1280 = 0, wide390 = 0, proseTables = 0
+        var wide1280 = 0, wide390 = 0, proseTables = 0, tallestProseRow: [Int: Double] = [:]
         for mode in ["light", "dark"] {
             let browser = try CommandRunner.run([
                 "--headless", "--disable-gpu", "--no-sandbox", "--no-first-run",
@@ -155,6 +156,9 @@ final class BrowserTests: XCTestCase {
                 XCTAssertEqual(page["uncuedScrollers"] as? [String], [], "\(name): boxes that hide content without a scroll cue")
                 XCTAssertEqual(page["crampedProseCells"] as? Int, 0, "\(name): prose table cells without padding")
                 proseTables += page["proseTables"] as? Int ?? 0
+                let rowLines = page["tallestProseRowLines"] as? Double ?? 0
+                tallestProseRow[width] = max(tallestProseRow[width] ?? 0, rowLines)
+                XCTAssertLessThanOrEqual(rowLines, 3, "\(name): a prose table row \(rowLines) lines tall (\(page["tallestProseRowWhere"] ?? ""))")
                 XCTAssertEqual(page["untypesetMath"] as? Int, 0, "\(name): math not typeset")
                 XCTAssertEqual(page["katexErrors"] as? Int, 0, "\(name): KaTeX errors")
                 if let contrast = page["lowestSeriesContrast"] as? Double {
@@ -176,7 +180,8 @@ final class BrowserTests: XCTestCase {
         XCTAssertGreaterThan(proseTables, 0, "the book has a prose table to check (tutorial 02)")
         print("BrowserTests: book figures: smallest SVG text \(worstText[1280] ?? 0) px at 1280, \(worstText[390] ?? 0) px at 390; "
               + "wide elements \(wide1280) at 1280 px, \(wide390) at 390 px (light + dark); "
-              + "lowest series contrast \(lowestContrast["light"] ?? 0):1 light, \(lowestContrast["dark"] ?? 0):1 dark")
+              + "lowest series contrast \(lowestContrast["light"] ?? 0):1 light, \(lowestContrast["dark"] ?? 0):1 dark; "
+              + "tallest prose table row \(tallestProseRow[1280] ?? 0) lines at 1280, \(tallestProseRow[390] ?? 0) at 390")
     }
 
     /// Loads every page of `window.BOOK_PAGES` in an iframe 1280, then 390 CSS px wide, measures
@@ -226,6 +231,8 @@ final class BrowserTests: XCTestCase {
     var selector = width >= 1000 ? "table, svg, figcaption, caption" : "table, svg";
     doc.querySelectorAll(selector).forEach(function (e) {
       if (e.closest(".katex") || !e.getClientRects().length) { return; }
+      // A prose table scrolls inside its own box (.prose-table): that box must fit.
+      if (e.tagName === "TABLE" && e.parentElement.classList.contains("prose-table")) { e = e.parentElement; }
       var w = e.getBoundingClientRect().width, room = holder(e, win);
       if (w > room + 1) { wide.push(describe(e) + ": " + Math.round(w) + " px in " + Math.round(room)); }
     });
@@ -249,6 +256,16 @@ final class BrowserTests: XCTestCase {
     });
     out.crampedProseCells = cramped;
     out.proseTables = doc.querySelectorAll("main table:not(.results)").length;
+    // The tallest body row of a prose table, in lines of its text: a table squeezed to a
+    // phone wrapped a column a word per line (7.4 lines in tutorial 06 at 390 px).
+    var tallest = 0, tallestWhere = "";
+    doc.querySelectorAll("main table:not(.results) tbody tr").forEach(function (r) {
+      var cell = r.querySelector("td"); if (!cell) { return; }
+      var lines = r.getBoundingClientRect().height / parseFloat(win.getComputedStyle(cell).lineHeight);
+      if (lines > tallest) { tallest = lines; tallestWhere = r.textContent.trim().slice(0, 40); }
+    });
+    out.tallestProseRowLines = Math.round(tallest * 10) / 10;
+    out.tallestProseRowWhere = tallestWhere;
     var untypeset = 0;
     doc.querySelectorAll(".math").forEach(function (e) { if (!e.querySelector(".katex")) { untypeset++; } });
     out.untypesetMath = untypeset;

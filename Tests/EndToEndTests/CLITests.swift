@@ -61,6 +61,40 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: other, encoding: .utf8), "# Another notebook\n")
     }
 
+    /// Fresh-user review: `depthbook rendr x.md` said "2 unexpected arguments"; a mistyped
+    /// subcommand gets the closest one, as every mistyped name does (``DidYouMean``).
+    func testUnknownSubcommandSuggestsTheClosest() throws {
+        let result = try CommandRunner.run(["rendr", "x.md"], in: directory)
+        XCTAssertEqual(result.status, 2, result.stderr)
+        XCTAssertEqual(result.stderr, "error: unknown subcommand 'rendr'; hint: did you mean render? the subcommands are "
+                       + "render, check, clean, train, preview, run-point, bench-render, bench, help (depthbook --help)\n")
+        let far = try CommandRunner.run(["zzzzzz"], in: directory)
+        XCTAssertEqual(far.status, 2)
+        XCTAssertTrue(far.stderr.hasPrefix("error: unknown subcommand 'zzzzzz'; hint: the subcommands are render,"), far.stderr)
+        let help = try CommandRunner.run(["help", "render"], in: directory)
+        XCTAssertEqual(help.status, 0, help.stderr)
+    }
+
+    /// Fresh-user review: `-o /nonexistent/dir/x.html` silently created /nonexistent/dir. The
+    /// page's folder is made only when its parent exists (`-o out/x.html` in a fresh checkout,
+    /// as README's tour does); otherwise the error names it, with `mkdir -p`, before any run.
+    func testOutputIntoAMissingFolderTreeIsRefused() throws {
+        let deep = directory.appendingPathComponent("no/such/x.html").path
+        let folder = directory.appendingPathComponent("no/such").path
+        let result = try CommandRunner.run(["render", sample.path, "-o", deep, "--quiet"])
+        XCTAssertEqual(result.status, 2, result.stderr)
+        XCTAssertEqual(result.stderr, "error: \(folder): no such folder, nor its parent \(directory.appendingPathComponent("no").path); "
+                       + "hint: create it first (mkdir -p \(folder)), or check the -o path\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("no").path), "no folder made")
+        let book = try CommandRunner.run(["render", sample.deletingLastPathComponent().path, "-o", folder + "/", "--quiet"])
+        XCTAssertEqual(book.status, 2, book.stderr)
+        XCTAssertTrue(book.stderr.contains("no such folder, nor its parent"), book.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("no").path), "no folder made")
+        let shallow = try CommandRunner.run(["render", sample.path, "-o", "out/x.html", "--quiet"], in: directory)
+        XCTAssertEqual(shallow.status, 0, shallow.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent("out/x.html").path))
+    }
+
     func testBinaryFile() throws {
         let path = write("b.md", [0x89, 0x50, 0x4E, 0x47, 0x00, 0x01])
         let result = try CommandRunner.run(["check", path])

@@ -112,6 +112,37 @@ final class SlurmTests: XCTestCase {
         XCTAssertTrue(page.contains("Invalid partition name specified"))
     }
 
+    /// Fresh-user review: `render FOLDER --dry-run` was refused. A book's dry run prints each
+    /// Slurm array as a notebook's does (chapters with the same settings share one, blocks
+    /// named `CHAPTER/BLOCK`), lists the chapters that run locally, runs nothing and writes
+    /// no page, cache entry or output folder (no cluster needed).
+    func testBookDryRunPrintsEachChaptersPlan() throws {
+        let book = directory.appendingPathComponent("book")
+        try FileManager.default.createDirectory(at: book, withIntermediateDirectories: true)
+        let slurm = RunTests.twoBlocks.replacingOccurrences(of: "title: Two blocks\n", with: "title: Two blocks\nexecutor: {name: slurm, max-parallel: 2}\n")
+        for (name, text) in [("a", slurm), ("b", slurm), ("c", RunTests.twoBlocks)] {
+            try text.write(to: book.appendingPathComponent("\(name).md"), atomically: true, encoding: .utf8)
+        }
+        let result = try CommandRunner.run(["render", ".", "--dry-run", "-o", "out/"], in: book)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("# 18 points (a/lr 12, a/coords 6) to submit as one array of "), result.stdout)
+        XCTAssertEqual(result.stdout.components(separatedBy: "#SBATCH --array=").count, 2, "a and b share one array: \(result.stdout)")
+        XCTAssertTrue(result.stdout.contains("# point 0 (task 0, block a/lr): {"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("# ./c.md: runs locally (its executor is not slurm); --dry-run runs nothing there\n"), result.stdout)
+        XCTAssertFalse(result.stderr.contains("block c/lr"), "c ran: \(result.stderr)")
+        for name in ["out", "a.html", "c.html", "index.html", ".depthbook/cache/a/slurm"] {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: book.appendingPathComponent(name).path), "\(name) written")
+        }
+        let cEntries = (try? FileManager.default.contentsOfDirectory(atPath: book.appendingPathComponent(".depthbook/cache/c").path)) ?? []
+        XCTAssertEqual(cEntries.filter { $0.hasSuffix(".json") && !$0.hasPrefix("data-") }, [], "c trained points")
+        // A bad chapter is found as a render finds it, before anything prints.
+        try "```experiment\nmodel: {widht: 4}\n```\n".write(to: book.appendingPathComponent("d.md"), atomically: true, encoding: .utf8)
+        let bad = try CommandRunner.run(["render", ".", "--dry-run"], in: book)
+        XCTAssertEqual(bad.status, 2, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("d.md:2:"), bad.stderr)
+        XCTAssertFalse(bad.stdout.contains("#SBATCH"), bad.stdout)
+    }
+
     /// `--dry-run` prints the script and the points, submits nothing and writes no page (no
     /// cluster needed).
     func testDryRunPrintsTheScriptAndPoints() throws {

@@ -24,6 +24,40 @@ final class TrainCLITests: XCTestCase {
         XCTAssertTrue(loss.isFinite && loss > 0)
     }
 
+    /// Fresh-user review: `--json` mixed key styles, snake_case outside and the engine's Swift
+    /// names (`learningRate`, `blockRMS`) inside `config` and `coordinate_check`; every key is
+    /// now snake_case, as in `NAME.results.json`.
+    func testJSONKeysAreSnakeCaseThroughout() throws {
+        let report = try json(["--lr", "2^-8", "--coordinate-check", "0,1"])
+        let config = try XCTUnwrap(report["config"] as? [String: Any])
+        let optimizer = try XCTUnwrap(config["optimizer"] as? [String: Any])
+        XCTAssertEqual(optimizer["learning_rate"] as? Double, 0.00390625)
+        let model = try XCTUnwrap(config["model"] as? [String: Any])
+        XCTAssertEqual(model["block_depth"] as? Int, 1)
+        XCTAssertEqual(model["base_width"] as? Int, 128)
+        let records = try XCTUnwrap(report["coordinate_check"] as? [[String: Any]])
+        XCTAssertEqual(records.count, 2)
+        XCTAssertEqual(Set(records[0].keys), ["step", "block_rms", "block_delta_rms", "output_rms"])
+        XCTAssertEqual((records[0]["block_rms"] as? [Double])?.count, 5, "x_0 … x_4")
+        func keys(_ value: Any) -> [String] {
+            if let object = value as? [String: Any] { return object.keys + object.values.flatMap(keys) }
+            if let array = value as? [Any] { return array.flatMap(keys) }
+            return []
+        }
+        let camel = keys(report).filter { $0.contains(where: \.isUppercase) }
+        XCTAssertEqual(camel, [], "keys not in snake_case")
+    }
+
+    /// Fresh-user review: a missing `--data idx:` file's hint named Debian's Fashion-MNIST
+    /// package; it now describes idx.
+    func testMissingIDXFileHintDescribesIDX() throws {
+        let result = try CommandRunner.run(["train", "--data", "idx:/nonexistent/a,/nonexistent/b", "--lr", "0.01"])
+        XCTAssertEqual(result.status, 2)
+        XCTAssertEqual(result.stderr, "error: /nonexistent/a: no such file, or it cannot be read; hint: --data idx:IMAGES,LABELS names "
+                       + "two IDX files (MNIST's format: images idx3-ubyte, labels idx1-ubyte, gzipped or not), paths relative to the current folder\n")
+        XCTAssertFalse(result.stderr.contains("Fashion"), result.stderr)
+    }
+
     /// A huge learning rate diverges: a result with its step, not an error.
     func testDivergenceIsReportedWithItsStep() throws {
         let report = try json(["--lr", "1000"])

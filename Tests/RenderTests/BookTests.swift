@@ -1,3 +1,4 @@
+import Foundation
 import Notebook
 import Runner
 import XCTest
@@ -8,6 +9,24 @@ import XCTest
 final class BookTests: XCTestCase {
     func chapter(_ file: String, _ frontMatter: String) throws -> Book.Chapter {
         Book.Chapter(path: "/book/\(file)", notebook: try Notebook.parse(text: "---\n\(frontMatter)\n---\n\nText.\n", file: file))
+    }
+
+    /// Fresh-user review: `depthbook render notebooks/01-….md -o /tmp/01.html` wrote a page
+    /// whose "Next:" linked `02-learning-rate-transfer.html`, a page not beside it. Chapter
+    /// links are the book's navigation alone (``Book/navigation(_:at:)``, only in a book); a
+    /// tutorial rendered alone links no other chapter's page.
+    func testATutorialRenderedAloneLinksNoOtherChapter() throws {
+        let folder = repositoryRoot.appendingPathComponent("notebooks").path
+        let chapters = try Book.notebookPaths(in: folder)
+        XCTAssertGreaterThanOrEqual(chapters.count, 6)
+        let pages = Set(chapters.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension + ".html" } + ["index.html"])
+        for path in chapters {
+            let page = try PageRenderer.renderPage(notebook: try Notebook.load(path: path), provider: UnexecutedBlocks(),
+                                                   options: pageOptionsWithoutKaTeX())
+            let linked = page.html.components(separatedBy: "href=\"").dropFirst().compactMap { $0.split(separator: "\"").first.map(String.init) }
+            XCTAssertEqual(linked.filter { pages.contains($0.hasPrefix("./") ? String($0.dropFirst(2)) : $0) }, [],
+                           "\((path as NSString).lastPathComponent) links another chapter's page")
+        }
     }
 
     /// `order:` first (ascending), then file name; notebooks without `order:` last.

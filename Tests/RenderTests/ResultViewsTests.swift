@@ -199,6 +199,18 @@ final class ResultViewsTests: XCTestCase {
         XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(json.utf8)))
     }
 
+    /// Fresh-user review: the results JSON did not say which `metric:` the block's optima were
+    /// chosen by; each block records it (spec name), default `final_loss`.
+    func testResultsJSONRecordsEachBlocksMetric() throws {
+        let byAccuracy = try fixtureBlock("data: {name: teacher, test: 64}\nmodel: {width: 16}\noptimizer: {lr: [0.01, 0.5]}\nmetric: test_accuracy\nshow: [summary]")
+        let byDefault = try fixtureBlock("model: {width: 16}\noptimizer: {lr: [0.01, 0.5]}\nshow: [summary]", index: 2)
+        let json = ResultsJSON.encode([byAccuracy, byDefault], notebookFile: "notes.md")
+        let parsed = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let blocks = try XCTUnwrap(parsed["blocks"] as? [[String: Any]])
+        XCTAssertEqual(blocks.map { $0["metric"] as? String }, ["test_accuracy", "final_loss"])
+        XCTAssertTrue(json.contains("\"status\": \"ok\",\n      \"metric\": \"test_accuracy\",\n      \"axes\""), json)
+    }
+
     func testFailedAndTimedOutCells() throws {
         let block = try fixtureBlock("model: {width: 16, depth: [4, 8, 16]}\nshow: [summary]", status: .failed("notes.md:10:1: block lr-transfer: boom")) { point in
             point.depth == 4 ? .finished(syntheticResult(point)) : point.depth == 8 ? .failed("boom") : .timedOut

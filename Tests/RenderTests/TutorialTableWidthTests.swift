@@ -56,6 +56,30 @@ final class TutorialTableWidthTests: XCTestCase {
         print("TutorialTableWidthTests: widest estimated table, px: \(widest.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
     }
 
+    /// Fresh-user review: tutorial 06's plot panels said `(1, 0)` while its prose said the
+    /// tables label CompleteP `α=1 γ=0`. A reader sees one name, ``DisplayName``'s, in panel
+    /// titles, table headings, captions, summary and prose alike (CSV and JSON keep the label).
+    func testTutorial06NamesCompletePOneWayOnItsPage() throws {
+        let path = Self.notebooks.appendingPathComponent("06-depth-mup-against-completep.md").path
+        let notebook = try Notebook.load(path: path)
+        let blocks = try notebook.experiments.map { cell -> BlockResult in
+            var spec = try ExperimentSpec.decode(cell, scale: "ci")
+            spec.train.seeds = [0]
+            let points = Sweep.points(of: spec)
+            return BlockResult(cell: cell, spec: spec, axes: Sweep.axes(of: spec), points: points,
+                               outcomes: points.map { .finished(syntheticResult($0.spec)) }, status: .ok, failsCommand: true)
+        }
+        let page = try PageRenderer.renderPage(notebook: notebook, provider: ExecutedBlocks(results: blocks),
+                                               options: pageOptionsWithoutKaTeX())
+        // The figure's YAML (<details>) is the author's text, shown as written.
+        let parts = page.html.components(separatedBy: "<details")
+        let shown = parts[0] + parts.dropFirst().map { $0.components(separatedBy: "</details>").dropFirst().joined() }.joined()
+        let display = DisplayName.parametrization("α=1 γ=0")
+        XCTAssertEqual(display, "(1, 0)")
+        XCTAssertFalse(shown.contains("α=1 γ=0"), "the page names CompleteP α=1 γ=0 somewhere")
+        XCTAssertGreaterThan(shown.components(separatedBy: display).count - 1, 10, "panel titles, headings and cells say (1, 0)")
+    }
+
     /// A block over parametrization × block depth gets one best-lr table per block depth, each
     /// with one column per parametrization; its feature-update slopes a row per learning rate.
     func testTablesSplitByTheAxesBesideParametrization() throws {
