@@ -24,9 +24,16 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
+        // The engine's hot elementwise loops in C, one body compiled for baseline x86-64/aarch64
+        // and for AVX2, chosen at run time (Sources/CKernels/Kernels.c says why not target_clones).
+        // -ffp-contract=off: no FMA contraction, so every variant gives the scalar order's bits.
+        .target(
+            name: "CKernels",
+            cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off", "-fno-fast-math"])]
+        ),
         .target(
             name: "DepthMuP",
-            dependencies: ["CBLAS", "CZlib"],
+            dependencies: ["CBLAS", "CZlib", "CKernels"],
             // The engine is optimized even in debug builds: `make test` trains real networks
             // (gradient checks, C1–C3, tutorial renders at ci scale) and -Onone is 20× slower.
             swiftSettings: [

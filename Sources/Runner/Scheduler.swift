@@ -44,12 +44,16 @@ public struct RunOptions: Sendable {
 /// Runs experiment blocks: cache lookups, then the missing points on `jobs` threads, or, for a
 /// ``BatchPointExecutor``, every missing point of the render in one batch.
 ///
-/// Local blocks run one after another; within a block, missing points are taken longest first
-/// by `jobs` worker threads. Results are stored by point index, so the outcome — and the page —
-/// is the same for any `jobs`. Each finished point is stored in the cache at once, so a killed
-/// run keeps everything it finished. A block's timeout (its `timeout:` or `--timeout`) counts
-/// from its start: at the deadline running points are stopped through `shouldStop` (within one
-/// training step) and no new point starts. `stop` (Ctrl-C) does the same for every block.
+/// Local blocks are pooled: the missing points of every local block of the render form one
+/// queue, taken longest first by `jobs` worker threads, so no core idles while any block has
+/// points left (a block's last long point no longer runs alone); a point two blocks share runs
+/// once. Results are stored by point index, so the outcome — and the page — is the same for any
+/// `jobs`. Each finished point is stored in the cache at once, so a killed run keeps everything
+/// it finished. A block's timeout (its `timeout:` or `--timeout`) counts from the start of its
+/// first point: at the deadline its running points are stopped through `shouldStop` (within one
+/// training step; a point another block still wants runs on) and none of its points starts.
+/// `stop` (Ctrl-C) does the same for every block. Each block reports its own events and
+/// finishes when its last point does.
 ///
 /// Blocks whose executor is a ``BatchPointExecutor`` (Slurm) are planned first, all of them:
 /// every uncached point of every such block of every notebook (``Workload``) whose executors
@@ -108,8 +112,8 @@ public final class Scheduler: @unchecked Sendable {
     public func run(_ cell: ExperimentCell, _ spec: ExperimentSpec) -> BlockResult { run([(cell, spec)])[0] }
 
     /// Runs the blocks of several notebooks (a book): the batch executors' blocks as one batch
-    /// per ``BatchPointExecutor/batchGroup``, submitted first, and the other blocks one after
-    /// another meanwhile. Returns each workload's results, in order.
+    /// per ``BatchPointExecutor/batchGroup``, submitted first, and the other blocks pooled into
+    /// one local queue meanwhile. Returns each workload's results, in order.
     public static func run(_ workloads: [Workload], options: RunOptions, progress: any RunObserver,
                            stop: StopFlag) -> [[BlockResult]] {
         let ranThisRun = RunLedger()
@@ -137,46 +141,85 @@ public final class Scheduler: @unchecked Sendable {
                 runBatch(group.runs, leader: group.leader, progress: progress, stop: stop)
             }.start()
         }
-        for blockRuns in runs where !(blockRuns.first?.executor is any BatchPointExecutor) {
-            for run in blockRuns { runLocally(run, options: options, progress: progress, stop: stop) }
-        }
+        let local = runs.filter { !($0.first?.executor is any BatchPointExecutor) }.flatMap { $0 }
+        runLocally(local, options: options, progress: progress, stop: stop)
         waiting.wait()
         return runs.map { $0.map(\.result) }
     }
 
-    /// One local block: its missing points on `jobs` threads, longest first.
-    static func runLocally(_ run: BlockRun, options: RunOptions, progress: any RunObserver, stop: StopFlag) {
-        guard run.plan(options: options, progress: progress, stop: stop) else { return }
-        let missing = run.missing, points = run.points, label = run.label, executor = run.executor
-        let shouldStop: @Sendable () -> Bool = { stop.isSet || run.timedOut() }
+    /// The local blocks of a render, pooled: every block's missing points in one queue (a point
+    /// two blocks share once, as in ``runBatch(_:leader:progress:stop:)``), longest first across
+    /// blocks, on `jobs` threads. A block's clock starts with its first point; a block concludes
+    /// (``BlockRun/conclude(progress:stop:)``) when its last point finishes.
+    static func runLocally(_ runs: [BlockRun], options: RunOptions, progress: any RunObserver, stop: StopFlag) {
+        let planned = runs.filter { $0.plan(options: $0.options, progress: progress, stop: stop, startsClock: false) }
+        var queue: [[(run: BlockRun, index: Int)]] = []
+        var positionOf: [String: Int] = [:]
+        for run in planned {
+            if run.missing.isEmpty { run.conclude(progress: progress, stop: stop); continue }
+            for index in run.missing {
+                let key = run.key(of: index)
+                if let position = positionOf[key] {
+                    queue[position].append((run, index))
+                } else {
+                    positionOf[key] = queue.count
+                    queue.append([(run, index)])
+                }
+            }
+        }
+        // Longest first across blocks (each block's `missing` is already); ties keep block order.
+        let order = queue.indices.sorted { a, b in
+            let first = queue[a][0], second = queue[b][0]
+            let costA = cost(first.run.points[first.index].spec), costB = cost(second.run.points[second.index].spec)
+            return costA != costB ? costA > costB : a < b
+        }
+        let work = order.map { queue[$0] }
         let next = Counter()
         let group = DispatchGroup()
-        for _ in 0..<min(options.jobs, missing.count) {
+        for _ in 0..<min(options.jobs, work.count) {
             group.enter()
             let thread = Thread {
                 defer { group.leave() }
-                while let position = next.take(limit: missing.count) {
-                    let point = points[missing[position]]
-                    let outcome: PointOutcome
-                    let started = Date()
-                    if shouldStop() {
-                        outcome = stop.isSet ? .cancelled : .timedOut
-                    } else {
-                        progress.pointStarted(label, point: point)
-                        let pointResult = Result { try executor.run(point.spec, progress: { _ in }, shouldStop: shouldStop) }
-                        outcome = run.classify(pointResult, stop: stop)
-                        if case .success(let pointResult) = pointResult { run.store(pointResult, for: point, progress: progress) }
-                    }
-                    let done = run.finish(point.index, outcome)
-                    progress.pointFinished(label, point: point, outcome: outcome, done: done, toRun: missing.count,
-                                           seconds: Date().timeIntervalSince(started))
+                while let position = next.take(limit: work.count) {
+                    runPooled(work[position], progress: progress, stop: stop)
                 }
             }
             thread.stackSize = 8 << 20
             thread.start()
         }
         group.wait()
-        run.conclude(progress: progress, stop: stop)
+    }
+
+    /// One point of the pooled queue for every block that wants it: run once by the first
+    /// block's executor, stored once per cache, finished in each block (the last finishing
+    /// point concludes its block).
+    private static func runPooled(_ wanted: [(run: BlockRun, index: Int)], progress: any RunObserver, stop: StopFlag) {
+        for (run, _) in wanted { run.startClock() }
+        let shouldStop: @Sendable () -> Bool = { stop.isSet || wanted.allSatisfy { $0.run.timedOut() } }
+        let started = Date()
+        var pointResult: Result<PointResult, Error>?
+        if !shouldStop() {
+            let (leader, index) = wanted[0]
+            for (run, index) in wanted { progress.pointStarted(run.label, point: run.points[index]) }
+            pointResult = Result { try leader.executor.run(leader.points[index].spec, progress: { _ in }, shouldStop: shouldStop) }
+        }
+        var storedIn: Set<String> = []
+        for (run, index) in wanted {
+            let point = run.points[index]
+            let outcome: PointOutcome
+            if let pointResult {
+                outcome = run.classify(pointResult, stop: stop)
+                if case .success(let result) = pointResult, storedIn.insert(run.cache?.directory.path ?? "").inserted {
+                    run.store(result, for: point, progress: progress)
+                }
+            } else {
+                outcome = stop.isSet ? .cancelled : .timedOut
+            }
+            let done = run.finish(point.index, outcome)
+            progress.pointFinished(run.label, point: point, outcome: outcome, done: done, toRun: run.missing.count,
+                                   seconds: Date().timeIntervalSince(started))
+            if done == run.missing.count { run.conclude(progress: progress, stop: stop) }
+        }
     }
 
     /// The blocks of one batch group: every missing point once, in one ``BatchPointExecutor/runBatch(_:isStopped:finished:)``.
@@ -188,8 +231,7 @@ public final class Scheduler: @unchecked Sendable {
         for run in planned {
             for index in run.missing {
                 let point = run.points[index]
-                // The cache key's parts: a point two blocks share runs once.
-                let key = run.executor.engineVersion + "\n" + run.fingerprint + "\n" + point.spec.canonicalJSON
+                let key = run.key(of: index)
                 if let position = positionOf[key] {
                     wanted[position].append((run, index))
                 } else {
@@ -304,7 +346,10 @@ final class BlockRun: @unchecked Sendable {
     /// The data fingerprint and cache lookups: cached outcomes filled in, ``missing`` set, the
     /// block's clock started. False when the block is already over (stopped before it began, or
     /// its data cannot be read: then it failed, reported).
-    func plan(options: RunOptions, progress: any RunObserver, stop: StopFlag) -> Bool {
+    ///
+    /// `startsClock` false leaves the deadline to ``startClock()`` (the pooled local queue starts
+    /// it with the block's first point).
+    func plan(options: RunOptions, progress: any RunObserver, stop: StopFlag, startsClock: Bool = true) -> Bool {
         if stop.isSet { return false }
         do {
             fingerprint = try cache?.dataFingerprint(for: spec.data, executor: executor)
@@ -338,7 +383,7 @@ final class BlockRun: @unchecked Sendable {
         result.ranCount = toRun.count
         progress.blockStarted(label, total: points.count, cached: result.cachedCount)
         timeout = spec.timeout ?? options.timeout
-        deadline = timeout.map { Date().addingTimeInterval($0) }
+        if startsClock { startClock() }
         // Longest first (LPT), so the block does not end with one long point on one thread;
         // outcomes are stored by index, so the order of work never shows in the results.
         missing = toRun.enumerated().sorted { a, b in
@@ -348,8 +393,23 @@ final class BlockRun: @unchecked Sendable {
         return true
     }
 
+    /// Starts the block's clock (its deadline is `timeout` from now) unless it runs already.
+    func startClock() {
+        lock.lock(); defer { lock.unlock() }
+        if deadline == nil, let timeout { deadline = Date().addingTimeInterval(timeout) }
+    }
+
     /// Whether the block's deadline has passed.
-    func timedOut() -> Bool { deadline.map { Date() >= $0 } ?? false }
+    func timedOut() -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        return deadline.map { Date() >= $0 } ?? false
+    }
+
+    /// The identity of a point across blocks and notebooks, from its cache key's parts (engine
+    /// version, data fingerprint, canonical spec): a point two blocks share runs once.
+    func key(of index: Int) -> String {
+        executor.engineVersion + "\n" + fingerprint + "\n" + points[index].spec.canonicalJSON
+    }
 
     /// A run's result as the block's outcome: a failure after Ctrl-C or the deadline is that.
     func classify(_ pointResult: Result<PointResult, Error>, stop: StopFlag) -> PointOutcome {

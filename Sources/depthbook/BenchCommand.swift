@@ -55,7 +55,9 @@ struct BenchCommand: ParsableCommand {
         BLAS.setThreadCount(1)
         let shapes = [(128, 16, 64), (256, 64, 128), (512, 8, 256)]
         var rows: [[String: Any]] = []
-        if !json { print("OpenBLAS kernels: \(BLAS.coreName) (single thread); best of \(rounds) interleaved rounds") }
+        if !json {
+            print("OpenBLAS kernels: \(BLAS.coreName) (single thread); elementwise kernels: \(StepBenchmark.elementwiseKernels); best of \(rounds) interleaved rounds")
+        }
         if !json { print("width depth batch   engine steps/s   sgemm ceiling   engine/ceiling   numpy steps/s   engine/numpy   torch steps/s   engine/torch") }
         for (width, depth, batch) in shapes {
             let model = ModelConfig(width: width, depth: depth)
@@ -110,7 +112,8 @@ struct BenchCommand: ParsableCommand {
             }
         }
         if json {
-            let bytes = try JSONSerialization.data(withJSONObject: ["engine_version": Engine.version, "openblas_core": BLAS.coreName, "shapes": rows], options: [.sortedKeys])
+            let bytes = try JSONSerialization.data(withJSONObject: ["engine_version": Engine.version, "openblas_core": BLAS.coreName,
+                                                                  "elementwise_kernels": StepBenchmark.elementwiseKernels, "shapes": rows], options: [.sortedKeys])
             print(String(decoding: bytes, as: UTF8.self))
         }
     }
@@ -122,7 +125,7 @@ struct BenchCommand: ParsableCommand {
             let profiler = SweepProfiler(jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, every: every,
                                          shareProjections: !noShare)
             let profile = try profiler.profile(prepared)
-            print("\(path)\(scale.map { " (scale \($0))" } ?? ""), engine \(Engine.version), OpenBLAS \(BLAS.coreName)"
+            print("\(path)\(scale.map { " (scale \($0))" } ?? ""), engine \(Engine.version), OpenBLAS \(BLAS.coreName), elementwise \(StepBenchmark.elementwiseKernels)"
                   + (noShare ? ", no shared x_0 tables" : ""))
             print(profile.report(), terminator: "")
         }

@@ -47,17 +47,17 @@ final class AdamSquareRootTests: XCTestCase {
     /// Normal x over 10^-36…10^36: within 1 ulp. Subnormal x (< 2^-126, i.e. |g| < 1e-19):
     /// the root is below 1e-18 in absolute terms, negligible next to any Adam ε used here.
     func testWithinOneUlpOverManyDecades() {
-        XCTAssertEqual(Adam.squareRoot(0), 0)
+        XCTAssertEqual(Kernels.squareRoot(0), 0)
         var random = SeededRandom(seed: 11)
         var worst: Float = 0
         for _ in 0..<20_000 {
             let x = Float(pow(10, random.nextUniform() * 72 - 36))
             let exact = Float(Double(x).squareRoot())
-            worst = max(worst, abs(Adam.squareRoot(x) - exact) / exact.ulp)
+            worst = max(worst, abs(Kernels.squareRoot(x) - exact) / exact.ulp)
         }
         XCTAssertLessThanOrEqual(worst, 1, "max error \(worst) ulp")
         for x in [Float.leastNormalMagnitude / 8, Float.leastNormalMagnitude / 4096, Float.leastNonzeroMagnitude] {
-            XCTAssertLessThan(abs(Adam.squareRoot(x) - Float(Double(x).squareRoot())), 1e-18, "subnormal \(x)")
+            XCTAssertLessThan(abs(Kernels.squareRoot(x) - Float(Double(x).squareRoot())), 1e-18, "subnormal \(x)")
         }
     }
 }

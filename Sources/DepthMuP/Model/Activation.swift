@@ -22,10 +22,12 @@ enum Activation {
     static let geluA: Float = 0.044_715
 
     /// Overwrites `output[i] = φ(input[i])` for `i < count`; `output` may equal `input`.
+    ///
+    /// relu and abs are C kernels (``Kernels/forward(_:_:_:count:)``); tanh and GELU call libm.
     static func forward(_ kind: ActivationKind, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int) {
         switch kind {
-        case .relu: for i in 0..<count { output[i] = max(input[i], 0) }
-        case .abs: for i in 0..<count { output[i] = Swift.abs(input[i]) }
+        case .relu: Kernels.active.forward(.relu, input, output, count: count)
+        case .abs: Kernels.active.forward(.abs, input, output, count: count)
         case .identity: if UnsafePointer(output) != input { output.update(from: input, count: count) }
         case .tanh: for i in 0..<count { output[i] = tanhf(input[i]) }
         case .gelu:
@@ -42,31 +44,10 @@ enum Activation {
     /// −1 at 0 for abs), a measure-zero choice.
     static func multiplyDerivative(_ kind: ActivationKind, _ preActivation: UnsafePointer<Float>, _ gradient: UnsafeMutablePointer<Float>, count: Int) {
         switch kind {
-        // NOTE: explicit SIMD8 selects; the scalar ternary compiled to a mispredicted branch.
-        case .relu:
-            var i = 0
-            while i + 8 <= count {
-                let h = UnsafeRawPointer(preActivation + i).loadUnaligned(as: SIMD8<Float>.self)
-                let g = UnsafeRawPointer(gradient + i).loadUnaligned(as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(gradient + i).storeBytes(of: g.replacing(with: 0, where: h .<= 0), as: SIMD8<Float>.self)
-                i += 8
-            }
-            while i < count {
-                if !(preActivation[i] > 0) { gradient[i] = 0 }
-                i += 1
-            }
-        case .abs:
-            var i = 0
-            while i + 8 <= count {
-                let h = UnsafeRawPointer(preActivation + i).loadUnaligned(as: SIMD8<Float>.self)
-                let g = UnsafeRawPointer(gradient + i).loadUnaligned(as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(gradient + i).storeBytes(of: g.replacing(with: -g, where: h .<= 0), as: SIMD8<Float>.self)
-                i += 8
-            }
-            while i < count {
-                if !(preActivation[i] > 0) { gradient[i] = -gradient[i] }
-                i += 1
-            }
+        // NOTE: the C kernel keeps the Swift SIMD8 loop's semantics: blocks of 8 test h ≤ 0, the
+        // tail !(h > 0) (a branch-free select; the scalar ternary was a mispredicted branch).
+        case .relu: Kernels.active.multiplyDerivative(.relu, preActivation, gradient, count: count)
+        case .abs: Kernels.active.multiplyDerivative(.abs, preActivation, gradient, count: count)
         case .identity: break
         case .tanh:
             for i in 0..<count {

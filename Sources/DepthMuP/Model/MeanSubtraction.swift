@@ -1,17 +1,13 @@
 /// MS(z) = z − mean_i(z_i)·1 per example over the width (TP6 §3, "MS"), and LayerNorm without
 /// affine parameters for the pre-LN variant (TP6 §6.3).
 enum MeanSubtraction {
-    /// Subtracts each row's mean in place. `values` is `[rows, width]`, overwritten.
+    /// Subtracts each row's mean (``Kernels/sum(_:count:)`` · (1/width)) in place. `values` is
+    /// `[rows, width]`, overwritten (the C kernel ``Kernels/meanSubtract(_:rows:width:)``).
     ///
     /// MS is an orthogonal projection, so its backward pass is the same operation applied to the
     /// gradient.
     static func apply(_ values: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
-        let inverse = 1 / Float(width)
-        for r in 0..<rows {
-            let row = values + r * width
-            let mean = Elementwise.sum(row, count: width) * inverse
-            for i in 0..<width { row[i] -= mean }
-        }
+        Kernels.active.meanSubtract(values, rows: rows, width: width)
     }
 }
 

@@ -1,12 +1,14 @@
 /// The elementwise end of a residual block, fused per row: forward
 /// `x_l = x_{l−1} + c·MS(φ(h))` and backward `dh = φ'(h) ⊙ MS(c·dx_l)` (TP6 §3), each one pass
-/// over a row that stays in L1 instead of three passes over the whole `[batch, width]` buffer.
+/// over a row that stays in L1 instead of three passes over the whole `[batch, width]` buffer
+/// (the C kernels ``Kernels/branchForward(_:h:previous:next:rows:width:scale:)`` and
+/// ``Kernels/branchBackward(_:h:dNext:dPre:rows:width:scale:)``, AVX2 where the CPU has it).
 ///
 /// NOTE: bit-identical to the unfused sequence (``Activation/forward(_:_:_:count:)``,
-/// ``MeanSubtraction/apply(_:rows:width:)``, ``Elementwise/residualAdd(_:_:scale:count:)``;
+/// ``MeanSubtraction/apply(_:rows:width:)``, ``Kernels/residualAdd(_:_:scale:count:)``;
 /// backward: scale, MS, ``Activation/multiplyDerivative(_:_:_:count:)``): every element goes
 /// through the same Float operations in the same order (φ, the row mean from
-/// ``Elementwise/sum(_:count:)``, `y − mean` rounded, then `x + c·y`; no fused multiply-add), which a
+/// ``Kernels/sum(_:count:)``, `y − mean` rounded, then `x + c·y`; no fused multiply-add), which a
 /// test checks bit for bit against the unfused sequence (kept as ``unfusedForward`` and
 /// ``unfusedBackward``). Only relu and abs with mean subtraction and a width divisible by 8 are
 /// fused (the tutorials' blocks; with such widths the SIMD8 and scalar-tail elements are the same
@@ -23,26 +25,7 @@ enum ResidualBranch {
                            scale: scale, meanSubtraction: meanSubtraction)
             return
         }
-        let inverse = 1 / Float(width)
-        let c = SIMD8<Float>(repeating: scale)
-        for r in 0..<rows {
-            let h = preActivation + r * width, x = previous + r * width, y = next + r * width
-            Activation.forward(kind, h, y, count: width)
-            let mean = Elementwise.sum(y, count: width) * inverse
-            let m = SIMD8<Float>(repeating: mean)
-            var i = 0
-            while i + 8 <= width {
-                let centred = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self) - m
-                let xv = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(y + i).storeBytes(of: xv + c * centred, as: SIMD8<Float>.self)
-                i += 8
-            }
-            while i < width {
-                let centred = y[i] - mean
-                y[i] = x[i] + scale * centred
-                i += 1
-            }
-        }
+        Kernels.active.branchForward(fusedKind(kind), h: preActivation, previous: previous, next: next, rows: rows, width: width, scale: scale)
     }
 
     /// Overwrites `dPreActivation` `[rows, width]` with `φ'(preActivation) ⊙ MS(scale · dNext)`
@@ -55,27 +38,13 @@ enum ResidualBranch {
                             width: width, scale: scale, meanSubtraction: meanSubtraction)
             return
         }
-        let inverse = 1 / Float(width)
-        let isRelu = kind == .relu
-        for r in 0..<rows {
-            let h = preActivation + r * width, dx = dNext + r * width, dh = dPreActivation + r * width
-            for i in 0..<width { dh[i] = scale * dx[i] }
-            let mean = Elementwise.sum(dh, count: width) * inverse
-            let m = SIMD8<Float>(repeating: mean)
-            var i = 0
-            while i + 8 <= width {
-                let hv = UnsafeRawPointer(h + i).loadUnaligned(as: SIMD8<Float>.self)
-                let g = UnsafeRawPointer(dh + i).loadUnaligned(as: SIMD8<Float>.self) - m
-                let masked = isRelu ? g.replacing(with: 0, where: hv .<= 0) : g.replacing(with: -g, where: hv .<= 0)
-                UnsafeMutableRawPointer(dh + i).storeBytes(of: masked, as: SIMD8<Float>.self)
-                i += 8
-            }
-            while i < width {
-                let g = dh[i] - mean
-                dh[i] = h[i] > 0 ? g : (isRelu ? 0 : -g)
-                i += 1
-            }
-        }
+        Kernels.active.branchBackward(fusedKind(kind), h: preActivation, dNext: dNext, dPre: dPreActivation, rows: rows, width: width, scale: scale)
+    }
+
+    /// The kernel of a fused activation (relu or abs, as ``fuses(_:width:meanSubtraction:)`` requires).
+    private static func fusedKind(_ kind: ActivationKind) -> Kernels.Kind {
+        guard let fused = Kernels.Kind(kind) else { preconditionFailure("ResidualBranch: \(kind) is not fused") }
+        return fused
     }
 
     /// Whether ``forward(_:preActivation:previous:next:rows:width:scale:meanSubtraction:)`` and
@@ -91,7 +60,7 @@ enum ResidualBranch {
         let count = rows * width
         Activation.forward(kind, preActivation, next, count: count)
         if meanSubtraction { MeanSubtraction.apply(next, rows: rows, width: width) }
-        Elementwise.residualAdd(next, previous, scale: scale, count: count)
+        Kernels.active.residualAdd(next, previous, scale: scale, count: count)
     }
 
     /// The unfused backward sequence: `scale · dNext`, MS, then φ'.

@@ -1,5 +1,6 @@
 /// Tight loops over raw Float buffers, written so the optimizer vectorizes them (no bounds
-/// checks in release: DepthMuP builds with `-Ounchecked`).
+/// checks in release: DepthMuP builds with `-Ounchecked`). The hot ones (sum, residual add,
+/// Adam, activations, the fused branch) are C kernels: ``Kernels``.
 ///
 /// Every function takes `count` in elements (not bytes). None allocates.
 enum Elementwise {
@@ -7,43 +8,6 @@ enum Elementwise {
     @inline(__always)
     static func addScaled(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, scale: Float, count: Int) {
         for i in 0..<count { y[i] += scale * x[i] }
-    }
-
-    /// Overwrites `y[i] = x[i] + scale · y[i]` (the residual update x_l = x_{l−1} + c·branch).
-    ///
-    /// NOTE: explicit SIMD8, as LLVM left the plain loop scalar (possible aliasing of x and y).
-    @inline(__always)
-    static func residualAdd(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, scale: Float, count: Int) {
-        var i = 0
-        let c = SIMD8<Float>(repeating: scale)
-        while i + 8 <= count {
-            let xv = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-            let yv = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(y + i).storeBytes(of: xv + c * yv, as: SIMD8<Float>.self)
-            i += 8
-        }
-        while i < count {
-            y[i] = x[i] + scale * y[i]
-            i += 1
-        }
-    }
-
-    /// `Σ x[i]` with eight SIMD partial sums combined at the end (a fixed order, so results are
-    /// deterministic; a strict left-to-right Float sum would not vectorize).
-    @inline(__always)
-    static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
-        var partial = SIMD8<Float>(repeating: 0)
-        var i = 0
-        while i + 8 <= count {
-            partial += UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-            i += 8
-        }
-        var total = partial.sum()
-        while i < count {
-            total += x[i]
-            i += 1
-        }
-        return total
     }
 
     /// `y[i] += x[i]` for `i < count`.

@@ -1,5 +1,9 @@
 /// Timing helpers for `depthbook bench`: the sgemm-only ceiling of a training step.
 public enum StepBenchmark {
+    /// The instruction set of the engine's elementwise kernels in this process: "avx2" or
+    /// "baseline" (``Kernels``; `DEPTHBOOK_KERNELS=baseline` forces the latter, for A/B runs).
+    public static var elementwiseKernels: String { Kernels.activeName }
+
     /// Steps per second if a step were nothing but its GEMMs: runs exactly the `cblas_sgemm`
     /// calls of one training step (input forward; per hidden matrix one forward, one dW and one dX;
     /// readout forward and dX; dW for trained input/readout; no input forward when
