@@ -108,7 +108,7 @@ extension NotebookPipeline {
         // the page: about this much again, besides its blocks.
         let pageSeconds = 2 * Date().timeIntervalSince(started)
         var lines: [String] = []
-        var blockSeconds: [Double] = []
+        var pointSeconds: [Double] = [], loadingSeconds = 0.0, calibrated = false
         var countedPoints = Set<PointSpec>()
         var warnings: [Diagnostic] = []
         for cell in parsed.cells {
@@ -123,7 +123,11 @@ extension NotebookPipeline {
                     let estimate = Self.estimate(block.spec, executor: prepared.executor, cache: prepared.cache,
                                                  jobs: request.jobs, calibrate: request.calibrate, counted: &countedPoints)
                     line += ": " + estimate.text
-                    if let seconds = estimate.seconds { blockSeconds.append(seconds) }
+                    if estimate.seconds != nil {
+                        calibrated = true
+                        pointSeconds += estimate.pointSeconds
+                        loadingSeconds += estimate.loading
+                    }
                     if let warning = Self.cachedGridEdgeWarning(block, executor: prepared.executor, cache: prepared.cache,
                                                                 computing: request.calibrate) {
                         warnings.append(Diagnostic(.warning, warning))
@@ -132,9 +136,10 @@ extension NotebookPipeline {
                 lines.append(line)
             }
         }
-        // Blocks run one after another.
-        let renderEstimate = blockSeconds.isEmpty ? nil
-            : "render: ~\(Self.secondsText(pageSeconds + blockSeconds.reduce(0, +))) with \(counted(request.jobs, "job")) (blocks one after another, and the page)"
+        // A render pools every block's points into one longest-first queue (``Scheduler``), so
+        // its time is the pooled makespan, not the sum of the blocks' own.
+        let renderEstimate = !calibrated ? nil
+            : "render: ~\(Self.secondsText(pageSeconds + loadingSeconds + Self.makespan(pointSeconds, jobs: request.jobs))) with \(counted(request.jobs, "job")) (every block's points in one queue, and the page)"
         for warning in warnings { observer.diagnostic(warning) }
         return CheckReport(path: request.notebookPath, cellCount: parsed.cells.count,
                            experimentCount: parsed.experiments.count, mathCount: math, referenceCount: references,
@@ -168,9 +173,22 @@ extension NotebookPipeline {
     struct BlockEstimate {
         /// `24 points, 1.9 GFLOP, ~3 s with 2 jobs (12 cached, 4 run by an earlier block)`.
         var text: String
-        /// The block's wall time in a render, seconds: its points' makespan on the jobs plus
-        /// the data's loading; nil without calibration or with nothing to run.
+        /// The block's wall time alone, seconds: its points' makespan on the jobs plus the
+        /// data's loading; nil without calibration or with nothing to run.
         var seconds: Double?
+        /// Each point to run's estimated seconds (empty without calibration), which the render
+        /// line pools with the other blocks' as a render's queue does.
+        var pointSeconds: [Double] = []
+        /// The data's loading and fingerprint, seconds (0 without calibration).
+        var loading = 0.0
+    }
+
+    /// The longest job's seconds when `seconds` are given to `jobs` longest first
+    /// (``Scheduler/longestFirst(_:into:)``, what a render does).
+    static func makespan(_ seconds: [Double], jobs: Int) -> Double {
+        guard !seconds.isEmpty else { return 0 }
+        return Scheduler.longestFirst(seconds, into: min(max(1, jobs), seconds.count))
+            .map { $0.reduce(0) { $0 + seconds[$1] } }.max() ?? 0
     }
 
     /// `24 points, 1.9 GFLOP, ~3 s with 2 jobs (12 cached, 4 run by an earlier block)`, or the
@@ -220,18 +238,17 @@ extension NotebookPipeline {
             return true
         }
         let cached = points.count - toRun.count
-        var seconds: Double?
+        var seconds: Double?, perPoint: [Double] = [], loading = 0.0
         if calibrate, let model = RunTimeModel.calibrate(toRun.map(\.spec), executor: executor, cache: cache,
                                                          threads: min(jobs, toRun.count)) {
-            let perPoint = toRun.map { model.seconds($0.spec) }
-            let makespan = Scheduler.longestFirst(perPoint, into: min(jobs, toRun.count))
-                .map { $0.reduce(0) { $0 + perPoint[$1] } }.max() ?? 0
-            seconds = fingerprintSeconds + model.loading + makespan
+            perPoint = toRun.map { model.seconds($0.spec) }
+            loading = fingerprintSeconds + model.loading
+            seconds = loading + Self.makespan(perPoint, jobs: jobs)
             text += ", ~\(secondsText(seconds ?? 0)) with \(counted(jobs, "job"))"
         }
         let notes = (cached > 0 ? ["\(cached) cached"] : []) + (shared > 0 ? ["\(shared) run by an earlier block"] : [])
         if !notes.isEmpty { text += " (\(notes.joined(separator: ", ")))" }
-        return BlockEstimate(text: text, seconds: seconds)
+        return BlockEstimate(text: text, seconds: seconds, pointSeconds: perPoint, loading: loading)
     }
 
     /// `21.3 TFLOP`, `1.9 GFLOP`, `12 FLOP`.

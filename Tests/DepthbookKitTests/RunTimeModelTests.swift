@@ -30,4 +30,15 @@ final class RunTimeModelTests: XCTestCase {
         XCTAssertEqual(one.seconds(middle), (0.050 + 10 * 0.010) * x / xLarge, accuracy: 1e-12)
         XCTAssertGreaterThan(model.seconds(small), one.seconds(small))
     }
+
+    /// A render's blocks share one longest-first queue, so `check`'s render line takes the
+    /// pooled makespan: two blocks of [4, 1, 1] s on 2 jobs take 6 s together, not 4 + 4.
+    func testRenderLinePoolsTheBlocksPoints() {
+        let block = [4.0, 1, 1]
+        XCTAssertEqual(NotebookPipeline.makespan(block, jobs: 2), 4)
+        XCTAssertEqual(NotebookPipeline.makespan(block + block, jobs: 2), 6)
+        XCTAssertEqual(NotebookPipeline.makespan(block + block, jobs: 1), 12)
+        XCTAssertEqual(NotebookPipeline.makespan([], jobs: 2), 0)
+        XCTAssertEqual(NotebookPipeline.makespan([2, 3], jobs: 8), 3)
+    }
 }
