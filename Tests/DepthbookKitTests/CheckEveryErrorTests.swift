@@ -174,6 +174,28 @@ final class CheckEveryErrorTests: XCTestCase {
         XCTAssertTrue(report.lines.last?.hasPrefix("  render: ~") ?? false, report.lines.joined(separator: "\n"))
     }
 
+    /// Regression (issue 15, item 1): the page's share of the render line was twice check's
+    /// parse-and-check time *with* the data's headers read, which a render never does: 06 at ci
+    /// was estimated at 1.6 s against 1.2 s real. Here the headers take 0.4 s; the page must
+    /// not count them (twice: 0.8 s).
+    func testPageTimeLeavesOutTheDataHeadersCheckReads() throws {
+        let path = try write("""
+            ```experiment {#b}
+            model: {width: 8, depth: 2}
+            train: {steps: 4}
+            ```
+            """)
+        let fake = FakeExecutor()
+        fake.dataProblemSeconds = 0.4
+        let report = try NotebookPipeline(executors: .always(fake)).check(CheckRequest(notebookPath: path, jobs: 1))
+        let line = try XCTUnwrap(report.lines.last, report.lines.joined(separator: "\n"))
+        let seconds = try XCTUnwrap(line.range(of: #"~[0-9.]+ s"#, options: .regularExpression).flatMap {
+            Double(line[$0].dropFirst().dropLast(2))
+        }, line)
+        XCTAssertTrue(line.hasPrefix("  render: ~"), line)
+        XCTAssertLessThan(seconds, 0.5, line)
+    }
+
     func testLongestFirstIsTheSchedulersOrder() {
         // LPT: 5 → A, 4 → B, 3 → B (7), 3 → A (8), 3 → B (10): a makespan of 10, not 18 / 2.
         XCTAssertEqual(Scheduler.longestFirst([5, 4, 3, 3, 3], into: 2), [[0, 3], [1, 2, 4]])

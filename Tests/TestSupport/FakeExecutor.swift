@@ -12,6 +12,8 @@ public final class FakeExecutor: PointExecutor, @unchecked Sendable {
     public var secondsPerStep = 0.0
     /// Seconds ``dataFingerprint(for:)`` takes (reading and hashing the data, as the engine's does).
     public var fingerprintSeconds = 0.0
+    /// Seconds `dataProblem(for:)` takes (check reads the data's headers; render does not).
+    public var dataProblemSeconds = 0.0
     public var failingDepth: Int?
     /// Files the fake claims to read; the fingerprint is their contents.
     public var files: [String] = []
@@ -28,7 +30,10 @@ public final class FakeExecutor: PointExecutor, @unchecked Sendable {
     public func missingDataFiles(for data: DataSpec) -> [(key: String, path: String)] {
         files.filter { !FileManager.default.fileExists(atPath: $0) }.map { ("data.images", $0) }
     }
-    public func dataProblem(for data: DataSpec) -> (key: String, message: String)? { nil }
+    public func dataProblem(for data: DataSpec) -> (key: String, message: String)? {
+        if dataProblemSeconds > 0 { Thread.sleep(forTimeInterval: dataProblemSeconds) }
+        return nil
+    }
     public func dataFingerprint(for data: DataSpec) throws -> String {
         lock.lock(); fingerprintCalls += 1; lock.unlock()
         if fingerprintSeconds > 0 { Thread.sleep(forTimeInterval: fingerprintSeconds) }
