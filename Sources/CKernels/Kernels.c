@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #define DBK_ISA(name) baseline_##name
@@ -45,6 +46,12 @@ int dbk_kernels_active_isa(void) {
     // DEPTHBOOK_KERNELS=baseline keeps the baseline variant on an AVX2 machine (A/B timing runs).
     const char *forced = getenv("DEPTHBOOK_KERNELS");
     if (forced != NULL && strcmp(forced, "baseline") == 0) return DBK_ISA_BASELINE;
+    // Any other value is a typo (or "avx2", the default): say so once, so that an A/B run
+    // that meant the baseline does not silently time the default.
+    static int warned = 0;
+    if (forced != NULL && forced[0] != '\0' && strcmp(forced, "avx2") != 0 && !__atomic_exchange_n(&warned, 1, __ATOMIC_ACQ_REL)) {
+        fprintf(stderr, "warning: DEPTHBOOK_KERNELS=%s is not a kernel set; hint: use DEPTHBOOK_KERNELS=baseline, or unset it for the fastest (avx2 where the CPU has it)\n", forced);
+    }
     return dbk_kernels(DBK_ISA_AVX2) != NULL ? DBK_ISA_AVX2 : DBK_ISA_BASELINE;
 }
 

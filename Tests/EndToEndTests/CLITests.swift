@@ -163,6 +163,19 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent("sub/out.html").path))
     }
 
+    /// Regression (fresh-user review): a mistyped `DEPTHBOOK_KERNELS` was ignored silently, so
+    /// an A/B run that meant the baseline timed the default. Same bits either way (the kernels
+    /// are IEEE-identical): the train output matches the default run's apart from the warning.
+    func testMistypedKernelSetWarnsOnce() throws {
+        let arguments = ["train", "--data", "teacher", "--width", "16", "--depth", "2", "--steps", "5", "--lr", "2^-6", "--json"]
+        let typo = try CommandRunner.run(arguments, environment: ["DEPTHBOOK_KERNELS": "baselin"])
+        XCTAssertEqual(typo.status, 0, typo.stderr)
+        let warnings = typo.stderr.components(separatedBy: "\n").filter { $0.hasPrefix("warning: DEPTHBOOK_KERNELS=baselin is not a kernel set; hint: use DEPTHBOOK_KERNELS=baseline") }
+        XCTAssertEqual(warnings.count, 1, typo.stderr)
+        let plain = try CommandRunner.run(arguments, environment: ["DEPTHBOOK_KERNELS": "baseline"])
+        XCTAssertFalse(plain.stderr.contains("warning: DEPTHBOOK_KERNELS"), plain.stderr)
+    }
+
     func testMissingKaTeXWarnsAndSucceeds() throws {
         let result = try CommandRunner.run(
             ["render", sample.path, "-o", directory.appendingPathComponent("p.html").path, "--quiet"],

@@ -55,4 +55,22 @@ final class OutputSetTests: ScratchDirectoryTestCase {
             XCTAssertEqual("\(error)", "/: is a directory; hint: give a file name, e.g. -o /page.html")
         }
     }
+
+    /// Regression (fresh-user review): `-o nosuch/../nb.md` passed the input check, since the
+    /// path does not exist until the page's missing folder `nosuch/` is made, and then the page
+    /// replaced the notebook.
+    func testAFolderNotYetMadeCannotReachAnInput() throws {
+        let notebook = folder.appendingPathComponent("nb.md")
+        try "# x".write(to: notebook, atomically: false, encoding: .utf8)
+        let sneaky = folder.path + "/nosuch/../nb.md"
+        XCTAssertThrowsError(try OutputSet(inputs: [(notebook.path, "notebook")]).target(for: sneaky)) { error in
+            XCTAssertTrue("\(error)".contains("would overwrite the notebook"), "\(error)")
+        }
+        XCTAssertEqual(OutputSet.lexicallyNormalized("new/../page.html"), "page.html")
+        XCTAssertEqual(OutputSet.lexicallyNormalized("/a/./b/../c"), "/a/c")
+        XCTAssertEqual(OutputSet.lexicallyNormalized("../x/../y"), "../y")
+        XCTAssertEqual(OutputSet.lexicallyNormalized("/../x"), "/x")
+        XCTAssertEqual(try OutputSet(inputs: [(notebook.path, "notebook")]).target(for: folder.path + "/new/page.html"),
+                       .replace(folder.path + "/new/page.html"))
+    }
 }
