@@ -88,18 +88,19 @@ extension NotebookPipeline {
     /// A point that two blocks share is counted (and estimated) once, in the first block that
     /// has it; later blocks say how many of theirs an earlier block runs.
     ///
-    /// - Throws: ``BadInput`` with every bad-input error (``diagnose(_:path:scale:validatingData:)``,
+    /// - Throws: ``BadInput`` with every bad-input error (``diagnose(_:path:scale:alone:)`` and ``dataProblems(_:executor:)``,
     ///   at most ``BadInput/limit``), each located; a ``NotebookError`` that stops parsing.
     public func check(_ request: CheckRequest) throws -> CheckReport {
         let started = Date()
         let notebook = try Notebook.load(path: request.notebookPath, options: request.parse)
-        // A render parses and checks the notebook as a diagnosis without the data does (render
-        // reads no data headers), then renders and writes the page: about this much again,
-        // besides its blocks. NOTE: timing the diagnosis with the data's headers and lengths
-        // read put 06's page at 0.6 s of a 1.1 s ci render (real: about 0.2 s; ratio 0.73).
-        _ = try diagnose(notebook, path: request.notebookPath, scale: request.scale, validatingData: false)
+        // A render parses and checks the notebook as this diagnosis does, then renders and
+        // writes the page: about this much again, besides its blocks. The data's headers
+        // (``dataProblems``), which a render does not read, come after the clock. NOTE: timing
+        // them too put 06's page at 0.6 s of a 1.1 s ci render (real: about 0.2 s; ratio 0.73).
+        let (prepared, found) = try diagnose(notebook, path: request.notebookPath, scale: request.scale)
         let pageSeconds = 2 * Date().timeIntervalSince(started)
-        let (prepared, errors) = try diagnose(notebook, path: request.notebookPath, scale: request.scale, validatingData: true)
+        let problems = Self.dataProblems(prepared.blocks, executor: prepared.executor)
+        let errors = problems.isEmpty ? found : (found + problems).inSourceOrder(of: notebook.file)
         if !errors.isEmpty { throw BadInput(errors) }
         let parsed = prepared.notebook
         var math = 0, references = 0

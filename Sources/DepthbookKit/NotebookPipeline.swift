@@ -33,9 +33,8 @@ public final class NotebookPipeline: Sendable {
     /// Parses the notebook at `path` and prepares it (``prepare(_:path:scale:)``).
     ///
     /// - Throws: ``NotebookError`` (unreadable, bad front matter), then as ``prepare(_:path:scale:)``.
-    public func prepare(path: String, scale: String? = nil, parse: ParseOptions = ParseOptions(),
-                        validatingData: Bool = false) throws -> PreparedNotebook {
-        try prepare(Notebook.load(path: path, options: parse), path: path, scale: scale, validatingData: validatingData)
+    public func prepare(path: String, scale: String? = nil, parse: ParseOptions = ParseOptions()) throws -> PreparedNotebook {
+        try prepare(Notebook.load(path: path, options: parse), path: path, scale: scale)
     }
 
     /// Everything `render` and `check` verify before running: blocks decode (with the front
@@ -45,19 +44,19 @@ public final class NotebookPipeline: Sendable {
     /// - Parameters:
     ///   - path: where the notebook lives; its folder resolves relative data paths and holds the cache.
     ///   - scale: `--scale`, overriding the front matter's `scale:` (default `full`).
-    ///   - validatingData: also read every data file's headers and length (`check`); `render`
-    ///     leaves that to loading, where bad data fails its block (exit 1, error in place).
+    ///   Data headers are not read (`check` adds ``dataProblems(_:executor:)``); a render leaves
+    ///   that to loading, where bad data fails its block (exit 1, error in place).
     /// - Throws: the first bad-input error, located: ``SpecError``, ``NotebookError``, ``RenderError``.
     ///   - alone: the notebook is the whole render, so its executor settings are checked now
     ///     (``ExecutorFactory/validate``); a book checks every chapter's together.
     public func prepare(_ notebook: Notebook, path: String, scale: String? = nil,
-                        validatingData: Bool = false, alone: Bool = true) throws -> PreparedNotebook {
-        let (prepared, errors) = try diagnose(notebook, path: path, scale: scale, validatingData: validatingData, alone: alone)
+                        alone: Bool = true) throws -> PreparedNotebook {
+        let (prepared, errors) = try diagnose(notebook, path: path, scale: scale, alone: alone)
         if let first = errors.first { throw first }
         return prepared
     }
 
-    /// Every bad-input error of `notebook` that ``prepare(_:path:scale:validatingData:)`` looks
+    /// Every bad-input error of `notebook` that ``prepare(_:path:scale:alone:)`` looks
     /// for (blocks, every error of each; the scale, cross-references, inline references, data
     /// files), each located, in source order (line, then column; `--set` and whole-file errors
     /// first); and the notebook prepared with the blocks that decoded.
@@ -65,11 +64,11 @@ public final class NotebookPipeline: Sendable {
     /// Problems that follow from an earlier one are left out: an inline reference to a block that
     /// did not decode, the data of such a block.
     ///
-    /// - Parameter alone: as for ``prepare(_:path:scale:validatingData:alone:)``.
+    /// - Parameter alone: as for ``prepare(_:path:scale:alone:)``.
     /// - Throws: the executor settings' error (``ExecutorFactory/validate``), which stops
     ///   everything else.
     public func diagnose(_ notebook: Notebook, path: String, scale: String? = nil,
-                         validatingData: Bool = false, alone: Bool = true) throws -> (prepared: PreparedNotebook, errors: [Error]) {
+                         alone: Bool = true) throws -> (prepared: PreparedNotebook, errors: [Error]) {
         let url = URL(fileURLWithPath: path).standardizedFileURL
         if alone { try executors.validate([(notebook.file, notebook.frontMatter.executor)]) }
         let executor = try executors.make(url.deletingLastPathComponent(), notebook.frontMatter.executor)
@@ -78,7 +77,7 @@ public final class NotebookPipeline: Sendable {
         let broken = Set(notebook.experiments.filter { cell in !blocks.contains { $0.cell.index == cell.index } }
             .flatMap { [$0.id, String($0.index)].compactMap { $0 } })
         Self.validateReferences(notebook, blocks: blocks, skippingBlocks: broken, errors: &errors)
-        Self.checkData(blocks, executor: executor, validating: validatingData, errors: &errors)
+        Self.checkDataFiles(blocks, executor: executor, errors: &errors)
         let prepared = PreparedNotebook(path: path, notebook: notebook, blocks: blocks, executor: executor,
                                         cache: Self.cache(forNotebookAt: path))
         return (prepared, errors.inSourceOrder(of: notebook.file))
@@ -172,23 +171,10 @@ public final class NotebookPipeline: Sendable {
         errors += provider.errors
     }
 
-    /// Refuses blocks whose data files do not exist, asking the executor which are missing.
-    /// With `validating`, also data that loading would refuse (not regular files, bad headers,
-    /// truncated, counts that disagree, too few examples), in constant memory: `check` finds
-    /// every problem `render` would meet.
-    ///
-    /// - Throws: ``SpecError`` at the block, naming the key and the file, with a hint.
-    static func checkData(_ blocks: [PreparedBlock], executor: any PointExecutor, validating: Bool, errors: inout [Error]) {
-        var checked: Set<DataSpec> = []
+    /// A located error for each block whose data file is missing (at the key naming it).
+    static func checkDataFiles(_ blocks: [PreparedBlock], executor: any PointExecutor, errors: inout [Error]) {
         for block in blocks {
-            guard let missing = executor.missingDataFiles(for: block.spec.data).first else {
-                guard validating, checked.insert(block.spec.data).inserted else { continue }
-                if let problem = executor.dataProblem(for: block.spec.data) {
-                    errors.append(SpecError(location: block.cell.range.start, block: block.cell.label, path: problem.key,
-                                            message: problem.message))
-                }
-                continue
-            }
+            guard let missing = executor.missingDataFiles(for: block.spec.data).first else { continue }
             let hint = block.spec.data.name == .fashionMNIST && block.spec.data.directory == nil
                 ? "install Debian's dataset-fashion-mnist (make deps does), or set data.directory"
                 : "fix the path (relative paths are read from the notebook's folder)"
@@ -196,6 +182,20 @@ public final class NotebookPipeline: Sendable {
             errors.append(SpecError(location: dataKeyLocation(block.cell, missing.key), block: block.cell.label, path: missing.key,
                                     message: "no such file \(missing.path); hint: \(hint)"))
         }
+    }
+
+    /// What loading would refuse in each present data set (not a regular file, bad headers,
+    /// truncated, counts that disagree, too few examples), read in constant memory, once per
+    /// data set, at its first block: `check` finds every problem `render` would meet (a render
+    /// itself reads no headers up front).
+    static func dataProblems(_ blocks: [PreparedBlock], executor: any PointExecutor) -> [Error] {
+        var checked: Set<DataSpec> = [], errors: [Error] = []
+        for block in blocks where executor.missingDataFiles(for: block.spec.data).isEmpty {
+            guard checked.insert(block.spec.data).inserted, let problem = executor.dataProblem(for: block.spec.data) else { continue }
+            errors.append(SpecError(location: block.cell.range.start, block: block.cell.label, path: problem.key,
+                                    message: problem.message))
+        }
+        return errors
     }
 
     /// Where the block names data key `path` (`data.images`), else its `data:` key, else the fence.
@@ -247,7 +247,7 @@ public final class NotebookPipeline: Sendable {
     /// Prepares, runs and renders one notebook to values: the page, the results, the side files
     /// and the blocks that fail the command. Writes nothing (see ``write(_:to:)``).
     ///
-    /// - Throws: bad input (as ``prepare(_:path:scale:validatingData:)``; ``OutputError`` when
+    /// - Throws: bad input (as ``prepare(_:path:scale:alone:)``; ``OutputError`` when
     ///   `request.destination` cannot take the page or would overwrite an input, checked before
     ///   anything runs); ``Interrupted`` when ``stop`` was set (finished points are cached, no page).
     public func render(_ request: RenderRequest) throws -> RenderedNotebook {
