@@ -70,21 +70,6 @@ public struct OutputSet: Sendable {
         case stream(String)
     }
 
-    /// `path` with `.` and empty components dropped and each `..` taking back the component
-    /// before it (as a folder made on the way would resolve it); a leading `..` is kept.
-    /// `new/../page.html` → `page.html`, `/a/b/../c` → `/a/c`.
-    static func lexicallyNormalized(_ path: String) -> String {
-        var parts: [Substring] = []
-        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
-            if part == "." { continue }
-            if part == "..", let last = parts.last, last != ".." { parts.removeLast(); continue }
-            if part == "..", path.hasPrefix("/") { continue }
-            parts.append(part)
-        }
-        let joined = parts.joined(separator: "/")
-        return path.hasPrefix("/") ? "/" + joined : (joined.isEmpty ? "." : joined)
-    }
-
     /// Checks one destination and says how to write it.
     ///
     /// - Throws: ``OutputError`` for an empty path, a directory, a block device or socket, a
@@ -99,8 +84,10 @@ public struct OutputSet: Sendable {
             // `new/../notes.md` does not exist until `new/` is made (the page's one missing
             // folder level is), and then it is `notes.md`: judge that path, or the notebook
             // itself could be written over through a folder that does not exist yet.
-            let lexical = Self.lexicallyNormalized(path)
-            if lexical != path { return try target(for: lexical) }
+            // (The same lexical form the staging keys files by: `standardizedFileURL`.)
+            if path.split(separator: "/").contains("..") {
+                return try target(for: URL(fileURLWithPath: path).standardizedFileURL.path)
+            }
             return .replace(path)
         }
         var info = stat()

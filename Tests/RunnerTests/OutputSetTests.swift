@@ -66,10 +66,12 @@ final class OutputSetTests: ScratchDirectoryTestCase {
         XCTAssertThrowsError(try OutputSet(inputs: [(notebook.path, "notebook")]).target(for: sneaky)) { error in
             XCTAssertTrue("\(error)".contains("would overwrite the notebook"), "\(error)")
         }
-        XCTAssertEqual(OutputSet.lexicallyNormalized("new/../page.html"), "page.html")
-        XCTAssertEqual(OutputSet.lexicallyNormalized("/a/./b/../c"), "/a/c")
-        XCTAssertEqual(OutputSet.lexicallyNormalized("../x/../y"), "../y")
-        XCTAssertEqual(OutputSet.lexicallyNormalized("/../x"), "/x")
+        // Through several missing levels and `.`, and to a new file beside the notebook.
+        for other in ["/new/./deeper/../../nb.md", "/new/../new2/../nb.md"] {
+            XCTAssertThrowsError(try OutputSet(inputs: [(notebook.path, "notebook")]).target(for: folder.path + other), other)
+        }
+        XCTAssertEqual(try OutputSet(inputs: [(notebook.path, "notebook")]).target(for: folder.path + "/new/../page.html"),
+                       .replace(folder.path + "/page.html"))
         XCTAssertEqual(try OutputSet(inputs: [(notebook.path, "notebook")]).target(for: folder.path + "/new/page.html"),
                        .replace(folder.path + "/new/page.html"))
     }
