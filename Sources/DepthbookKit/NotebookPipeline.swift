@@ -171,16 +171,17 @@ public final class NotebookPipeline: Sendable {
         errors += provider.errors
     }
 
-    /// A located error for each block whose data file is missing (at the key naming it).
+    /// A located error for each missing data file of each block (at the key naming it).
     static func checkDataFiles(_ blocks: [PreparedBlock], executor: any PointExecutor, errors: inout [Error]) {
         for block in blocks {
-            guard let missing = executor.missingDataFiles(for: block.spec.data).first else { continue }
-            let hint = block.spec.data.name == .fashionMNIST && block.spec.data.directory == nil
-                ? "install Debian's dataset-fashion-mnist (make deps does), or set data.directory"
-                : "fix the path (relative paths are read from the notebook's folder)"
-            // At the key that names the file (or, for a default, `data:`), not at the fence.
-            errors.append(SpecError(location: dataKeyLocation(block.cell, missing.key), block: block.cell.label, path: missing.key,
-                                    message: "no such file \(missing.path); hint: \(hint)"))
+            for missing in executor.missingDataFiles(for: block.spec.data) {
+                let hint = block.spec.data.name == .fashionMNIST && block.spec.data.directory == nil
+                    ? "install Debian's dataset-fashion-mnist (make deps does), or set data.directory"
+                    : "fix the path (relative paths are read from the notebook's folder)"
+                // At the key that names the file (or, for a default, `data:`), not at the fence.
+                errors.append(SpecError(location: dataKeyLocation(block.cell, missing.key), block: block.cell.label, path: missing.key,
+                                        message: "no such file \(missing.path); hint: \(hint)"))
+            }
         }
     }
 

@@ -186,6 +186,19 @@ final class NotebookPipelineTests: XCTestCase {
         }
     }
 
+    /// Regression (fresh-user review): with images and labels both missing, check named only
+    /// the first; README promises each data problem.
+    func testEveryMissingDataFileIsReported() throws {
+        let path = try write(Self.notebook)
+        let fake = FakeExecutor()
+        fake.files = ["absent.idx", "absent-labels.idx"].map { directory.appendingPathComponent($0).path }
+        XCTAssertThrowsError(try NotebookPipeline(executors: .always(fake)).check(CheckRequest(notebookPath: path))) { error in
+            let bad = error as? BadInput
+            XCTAssertEqual(bad?.total, 2, "\(error)")
+            for file in fake.files { XCTAssertTrue("\(error)".contains("no such file \(file)"), "\(error)") }
+        }
+    }
+
     func testCheckReportsCellsAndEstimates() throws {
         let path = try write(Self.notebook)
         let report = try NotebookPipeline(executors: .always(FakeExecutor())).check(
