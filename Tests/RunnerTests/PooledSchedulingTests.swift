@@ -52,8 +52,18 @@ final class PooledSchedulingTests: ScratchDirectoryTestCase {
         XCTAssertLessThan(try XCTUnwrap(events.firstIndex(of: "point b 8")), endA, "\(events)")
         XCTAssertLessThan(try XCTUnwrap(events.firstIndex(of: "end b ok")), endA, "block b concludes when its last point does: \(events)")
         XCTAssertEqual(events.filter { $0.hasPrefix("end") }.count, 2)
-        // Longest first across blocks: the depth-64 point started first.
-        XCTAssertEqual(executor.ranSpecs.first?.depth, 64)
+    }
+
+    /// Longest first across blocks: with one core the queue's order is the run order, so block
+    /// a's depth-64 point runs before block b's shorter ones. (With two cores the order in which
+    /// the workers reach the executor is a race; CI once saw depth 8 recorded first.)
+    func testTheQueueIsLongestFirstAcrossBlocks() throws {
+        let executor = FakeExecutor()
+        _ = scheduler(executor, jobs: 1).run(try blocks([
+            ("b", "model: {depth: [4, 8]}\ntrain: {steps: 10}"),
+            ("a", "model: {depth: 64}\ntrain: {steps: 150}"),
+        ]))
+        XCTAssertEqual(executor.ranSpecs.map(\.depth), [64, 8, 4])
     }
 
     /// A point two blocks share runs once, and both blocks get its result.
