@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import enum Notebook.DidYouMean
+import enum DepthMuP.Engine
 
 /// The `depthbook` command: renders Markdown notebooks about depth scaling into executed HTML.
 @main
@@ -8,6 +9,9 @@ struct Depthbook: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "depthbook",
         abstract: "Render Markdown notebooks about depth scaling into executed HTML.",
+        // The engine's version is what a cached result is keyed by (DESIGN.md "Cache"), so it is
+        // the one number a user needs to say which results a page holds.
+        version: "depthbook, engine \(Engine.version)",
         subcommands: [RenderCommand.self, CheckCommand.self, CleanCommand.self, TrainCommand.self, PreviewCommand.self, RunPointCommand.self, BenchRenderCommand.self, BenchCommand.self]
     )
 

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import enum DepthMuP.Engine
 
 /// The `render` and `check` commands through the built binary: outputs, exit codes, messages.
 final class CLITests: XCTestCase {
@@ -73,6 +74,14 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(far.stderr.hasPrefix("error: unknown subcommand 'zzzzzz'; hint: the subcommands are render,"), far.stderr)
         let help = try CommandRunner.run(["help", "render"], in: directory)
         XCTAssertEqual(help.status, 0, help.stderr)
+    }
+
+    /// `depthbook --version` was "Unknown option '--version'": it names the engine version,
+    /// which the cache keys results by, and exits 0.
+    func testVersionNamesTheEngineVersion() throws {
+        let result = try CommandRunner.run(["--version"], in: directory)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, "depthbook, engine \(Engine.version)\n")
     }
 
     /// Fresh-user review: `-o /nonexistent/dir/x.html` silently created /nonexistent/dir. The
