@@ -42,6 +42,9 @@ public struct CheckRequest: Sendable {
     public var calibrate: Bool
     /// How to parse the notebook (`--set`s included).
     public var parse = ParseOptions()
+    /// Seconds the command's process took before calling ``NotebookPipeline/check(_:)`` (its
+    /// launch and argument parsing), which a render's process pays too; 0 from a library caller.
+    public var startupSeconds = 0.0
 
     public init(notebookPath: String, scale: String? = nil, jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
                 calibrate: Bool = true) {
@@ -97,8 +100,11 @@ extension NotebookPipeline {
         // writes the page: about this much again, besides its blocks. The data's headers
         // (``dataProblems``), which a render does not read, come after the clock. NOTE: timing
         // them too put 06's page at 0.6 s of a 1.1 s ci render (real: about 0.2 s; ratio 0.73).
+        // A render's process also launches and parses its arguments as this one did
+        // (`startupSeconds`: 0.1–0.15 s of the debug build; without it 06's ci estimate was
+        // 1.2 s for a 1.4 s render).
         let (prepared, found) = try diagnose(notebook, path: request.notebookPath, scale: request.scale)
-        let pageSeconds = 2 * Date().timeIntervalSince(started)
+        let pageSeconds = request.startupSeconds + 2 * Date().timeIntervalSince(started)
         let problems = Self.dataProblems(prepared.blocks, executor: prepared.executor)
         let errors = problems.isEmpty ? found : (found + problems).inSourceOrder(of: notebook.file)
         if !errors.isEmpty { throw BadInput(errors) }
@@ -217,7 +223,9 @@ extension NotebookPipeline {
     /// counted; work / jobs is not the longest job; a calibration run alone misses the
     /// slow-down of two points side by side (bench --sweep: GEMMs 1.8–2.0× slower); and the page
     /// (parse, check, render, write: up to 1.6 s for 05) was not in any block. Points that
-    /// diverge stop early and cannot be foreseen: they only make a render shorter.
+    /// diverge in their first 10 steps are costed at the step they stop
+    /// (``RunTimeModel/divergingSteps(_:executor:threads:)``); later ones only make a render
+    /// shorter.
     static func estimate(_ spec: ExperimentSpec, executor: any PointExecutor, cache: ResultCache, jobs: Int,
                          calibrate: Bool, counted earlier: inout Set<PointSpec>) -> BlockEstimate {
         let all = Sweep.points(of: spec)
@@ -245,7 +253,8 @@ extension NotebookPipeline {
         var seconds: Double?, perPoint: [Double] = [], loading = 0.0
         if calibrate, let model = RunTimeModel.calibrate(toRun.map(\.spec), executor: executor, cache: cache,
                                                          threads: min(jobs, toRun.count)) {
-            perPoint = toRun.map { model.seconds($0.spec) }
+            let diverging = RunTimeModel.divergingSteps(toRun.map(\.spec), executor: executor, threads: min(jobs, toRun.count))
+            perPoint = toRun.map { model.seconds($0.spec, stepsRun: diverging[$0.spec]) }
             loading = fingerprintSeconds + model.loading
             seconds = loading + Self.makespan(perPoint, jobs: jobs)
             text += ", ~\(secondsText(seconds ?? 0)) with \(counted(jobs, "job"))"
@@ -285,24 +294,75 @@ struct RunTimeModel {
     /// Storing a point's result in the cache (a render does, per point), seconds.
     var storing: Double
 
-    func seconds(_ point: PointSpec) -> Double {
+    /// Seconds of `point`'s run; `stepsRun`, when given, is the step it diverges at (the run
+    /// stops there, and skips the test split's evaluation, so it costs less than this says).
+    func seconds(_ point: PointSpec, stepsRun: Int? = nil) -> Double {
         let x = Scheduler.stepCost(point)
         func line(_ value: (Shape) -> Double) -> Double {
             guard let small, large.stepCost > small.stepCost else { return value(large) * x / max(large.stepCost, 1) }
             let slope = (value(large) - value(small)) / (large.stepCost - small.stepCost)
             return max(0, value(small) + slope * (x - small.stepCost))
         }
-        return line(\.fixed) + Double(point.steps) * line(\.perStep) + storing
+        return line(\.fixed) + Double(min(stepsRun ?? point.steps, point.steps)) * line(\.perStep) + storing
+    }
+
+    /// Steps a probe run takes before it counts a point as not diverging early.
+    static let divergenceProbeSteps = 10
+
+    /// The points of `points` that diverge within ``divergenceProbeSteps`` steps, and the step
+    /// each diverges at, from probe runs on `threads` threads at once.
+    ///
+    /// Of each learning-rate sweep (points equal but for the learning rate, 2 rates or more),
+    /// the rates are probed from the highest down until one runs the probe's steps without
+    /// diverging. A probe is the point's own first steps: training is deterministic and has no
+    /// schedule that depends on the run's length, so a point that diverges at step 3 in a
+    /// probe diverges at step 3 in the render.
+    ///
+    /// NOTE: on tutorial 02 at ci scale, 5 of the 24 depth-64 points (sp and μP at the top
+    /// rates) diverge at step 3 to 58 and stop; costed at 200 steps, they put the estimate at
+    /// 1.2–1.25× the render, and noise in the calibration took it past 1.3×.
+    static func divergingSteps(_ points: [PointSpec], executor: any PointExecutor, threads: Int) -> [PointSpec: Int] {
+        var sweeps: [PointSpec: [PointSpec]] = [:]
+        for point in points where point.steps > divergenceProbeSteps {
+            var key = point
+            key.learningRate = 0
+            sweeps[key, default: []].append(point)
+        }
+        let lines = sweeps.values.filter { $0.count > 1 }.map { $0.sorted { $0.learningRate > $1.learningRate } }
+        guard !lines.isEmpty else { return [:] }
+        let found = DivergedSteps()
+        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, lines.count))) { worker in
+            for line in stride(from: worker, to: lines.count, by: max(1, min(threads, lines.count))).map({ lines[$0] }) {
+                for point in line {
+                    var probe = point
+                    probe.steps = divergenceProbeSteps
+                    probe.coordinateCheckSteps = probe.coordinateCheckSteps.filter { $0 <= divergenceProbeSteps }
+                    guard let result = try? executor.run(probe, progress: { _ in }, shouldStop: { false }),
+                          let step = result.divergedAtStep else { break }
+                    found.set(point, step)
+                }
+            }
+        }
+        return found.steps
     }
 
     /// Times the shapes of `points` (largest and, below half its step cost, smallest), each
     /// on `threads` threads at once; nil when nothing is to run or a run fails.
     ///
-    /// A shape's step time is the difference of two runs (2 steps and k, k from 10 up to the
-    /// point's steps until the difference is 0.25 s or more: on a machine loaded by other work,
-    /// 0.1 s windows gave estimates of one notebook 1.6× apart), its fixed cost the 2-step
-    /// run's rest; a first 1-step run pays the data's loading. About a second per shape at most. Storing one result in a scratch folder
-    /// of `cache` (then removed) times what a render adds per point.
+    /// A shape's step time comes from the clock of each step of one run (k steps, k from 10
+    /// up to the point's steps until its steps take 0.15 s or more): the mean of the steps
+    /// that took at most 1.5× the median step. Its fixed cost is the rest of that run: before
+    /// the first step (building, initializing; the first step's excess over the step time)
+    /// and after the last (the test split's evaluation, measurements). A shape of more than
+    /// 10 steps runs twice and the faster run counts. A first 1-step run pays the data's
+    /// loading. About a second per shape at most. Storing one result in a
+    /// scratch folder of `cache` (then removed) times what a render adds per point.
+    ///
+    /// NOTE: the step time was the difference of a 2-step and a k-step run, so a pause of the
+    /// machine anywhere in the k-step run went into every step: on tutorial 02 at ci scale, 8
+    /// checks in a row estimated 40–66 s for a 37 s render. A paused step is one step of
+    /// hundreds in a render, but up to all of a calibration's 40; the 1.5× cut drops it, and
+    /// keeps the steps that measure (a coordinate check's: about 1.3× a plain step).
     static func calibrate(_ points: [PointSpec], executor: any PointExecutor, cache: ResultCache, threads: Int) -> RunTimeModel? {
         // NOTE: of a shape's points, the one at the middle learning rate: the highest rate of a
         // sweep may diverge (03's SGD block at ci scale: 2^1 on depth 64), and a calibration
@@ -314,40 +374,48 @@ struct RunTimeModel {
         }
         let costs = points.map(Scheduler.stepCost)
         guard let largest = middle(costs.max()), let smallest = middle(costs.min()) else { return nil }
-        let kept = ThreadTimes.Kept()
-        func timed(_ point: PointSpec, steps: Int, threads: Int) -> Double? {
+        let kept = CalibrationClocks.Kept()
+        func timed(_ point: PointSpec, steps: Int, threads: Int) -> [CalibrationClocks.Run]? {
             var probe = point
             probe.steps = steps
             probe.coordinateCheckSteps = probe.coordinateCheckSteps.filter { $0 <= steps }
-            let times = ThreadTimes(count: threads)
+            let clocks = CalibrationClocks(count: threads)
             DispatchQueue.concurrentPerform(iterations: threads) { thread in
+                let marks = CalibrationClocks.Marks()
                 let started = Date()
-                let result = try? executor.run(probe, progress: { _ in }, shouldStop: { false })
-                times.set(thread, result != nil ? Date().timeIntervalSince(started) : nil)
+                let result = try? executor.run(probe, progress: { _ in marks.mark(Date().timeIntervalSince(started)) },
+                                               shouldStop: { false })
+                clocks.set(thread, result.map { _ in .init(steps: marks.seconds, total: Date().timeIntervalSince(started)) })
                 if let result { kept.keep(result) }
             }
-            return times.mean
+            return clocks.runs
         }
-        func shape(_ point: PointSpec) -> Shape? {
-            let short = min(2, point.steps)
-            guard let shortTime = timed(point, steps: short, threads: threads) else { return nil }
-            // A run of 1 or 2 steps (an initialization study) is all fixed cost: nothing to split.
-            guard point.steps > short else { return Shape(stepCost: Scheduler.stepCost(point), perStep: 0, fixed: shortTime) }
-            var long = min(10, point.steps)
-            guard var longTime = timed(point, steps: long, threads: threads) else { return nil }
-            while long < point.steps, longTime - shortTime < 0.25, longTime < 1 {
-                long = min(point.steps, long * 4)
-                guard let time = timed(point, steps: long, threads: threads) else { return nil }
-                longTime = time
+        /// The shape of `point` and the steps its run took; `start` skips finding them.
+        func shape(_ point: PointSpec, steps start: Int? = nil) -> (shape: Shape, steps: Int)? {
+            var steps = start ?? min(10, point.steps)
+            guard var runs = timed(point, steps: steps, threads: threads) else { return nil }
+            while start == nil, steps < point.steps, runs.map(\.stepping).max() ?? 0 < 0.15, runs.map(\.total).max() ?? 0 < 1 {
+                steps = min(point.steps, steps * 4)
+                guard let longer = timed(point, steps: steps, threads: threads) else { return nil }
+                runs = longer
             }
-            let perStep = max(0, longTime - shortTime) / Double(long - short)
-            return Shape(stepCost: Scheduler.stepCost(point), perStep: perStep, fixed: max(0, shortTime - Double(short) * perStep))
+            return (Shape(stepCost: Scheduler.stepCost(point), runs: runs), steps)
         }
-        guard let first = timed(largest, steps: 1, threads: 1), let large = shape(largest) else { return nil }
-        // A 1-step run first, so that the small shape's 2-step run does not pay its width's input
+        guard let first = timed(largest, steps: 1, threads: 1)?.first, var large = shape(largest) else { return nil }
+        // A 1-step run first, so that the small shape's first run does not pay its width's input
         // projection (a render computes it once and shares it: `InputProjectionCache`).
-        let small = Scheduler.stepCost(smallest) < Scheduler.stepCost(largest) / 2
+        var small = Scheduler.stepCost(smallest) < Scheduler.stepCost(largest) / 2
             && timed(smallest, steps: 1, threads: 1) != nil ? shape(smallest) : nil
+        // Each shape of more than 10 steps twice, the faster kept. NOTE: one run's step time is
+        // steady, but the same shape's differs between runs by up to 1.4× (tutorial 03, depth
+        // 64: 16.6 ms per step right after the data was hashed, 11.6–12.1 ms in later checks;
+        // the render's steps took 11.6): whatever slows a whole run (the machine's other work,
+        // the allocator's state) is not what a render's hundreds of runs see on average. Runs
+        // of a few steps (initialization studies, coordinate checks) are mostly fixed cost, and
+        // a second one doubled tutorial 01's check (8 s for a 9.5 s render).
+        if largest.steps > 10, let again = shape(largest, steps: large.steps), again.shape.perStep < large.shape.perStep { large = again }
+        if smallest.steps > 10, let first = small, let again = shape(smallest, steps: first.steps),
+           again.shape.perStep < first.shape.perStep { small = again }
         var storing = 0.0
         if let result = kept.result {
             let scratch = ResultCache(directory: cache.directory.appendingPathComponent("calibration-\(getpid())"))
@@ -358,17 +426,51 @@ struct RunTimeModel {
             try? FileManager.default.removeItem(at: scratch.directory)
         }
         // The first run paid the data's loading on top of its own cost (measured alone: the
-        // 2-step run's on `threads` threads includes contention, so this errs low).
-        return RunTimeModel(large: large, small: small, loading: max(0, first - large.fixed - large.perStep), storing: storing)
+        // later runs on `threads` threads include contention, so this errs low).
+        return RunTimeModel(large: large.shape, small: small?.shape,
+                            loading: max(0, first.total - large.shape.fixed - large.shape.perStep), storing: storing)
     }
 }
 
-/// Each calibration thread's elapsed seconds (nil: its run failed).
-private final class ThreadTimes: @unchecked Sendable {
-    private let lock = NSLock()
-    private var times: [Double?]
+extension RunTimeModel.Shape {
+    /// A shape's step time and fixed cost from the clocks of one calibration run on each
+    /// thread (``RunTimeModel/calibrate(_:executor:cache:threads:)`` says how).
+    init(stepCost: Double, runs: [CalibrationClocks.Run]) {
+        let steps = runs.flatMap(\.stepSeconds).sorted()
+        let median = steps.isEmpty ? 0 : steps[steps.count / 2]
+        let kept = steps.filter { $0 <= 1.5 * median }
+        let perStep = kept.isEmpty ? 0 : kept.reduce(0, +) / Double(kept.count)
+        let fixed = runs.map { run in max(0, (run.steps.first ?? 0) - perStep) + (run.total - (run.steps.last ?? 0)) }
+        self.init(stepCost: stepCost, perStep: perStep, fixed: fixed.reduce(0, +) / Double(max(1, fixed.count)))
+    }
+}
 
-    init(count: Int) { times = Array(repeating: nil, count: count) }
+/// The steps diverging probe runs stopped at, written by the probing threads.
+private final class DivergedSteps: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [PointSpec: Int] = [:]
+    func set(_ point: PointSpec, _ step: Int) { lock.lock(); stored[point] = step; lock.unlock() }
+    var steps: [PointSpec: Int] { lock.lock(); defer { lock.unlock() }; return stored }
+}
+
+/// Each calibration thread's run clock (nil: its run failed).
+final class CalibrationClocks: @unchecked Sendable {
+    /// One run's clock: seconds from its start to the end of each step, and to its end.
+    struct Run {
+        var steps: [Double]
+        var total: Double
+        /// Each step's own seconds after the first (the first also builds what the run needs).
+        var stepSeconds: [Double] { zip(steps.dropFirst(), steps).map { $0 - $1 } }
+        /// Seconds from the end of the first step to the end of the last.
+        var stepping: Double { (steps.last ?? 0) - (steps.first ?? 0) }
+    }
+
+    /// One thread's step marks; only that thread's run writes them (the trainer calls
+    /// `progress` on its own thread, after every step).
+    final class Marks: @unchecked Sendable {
+        private(set) var seconds: [Double] = []
+        func mark(_ value: Double) { seconds.append(value) }
+    }
 
     /// The last result a calibration run gave, to time storing one.
     final class Kept: @unchecked Sendable {
@@ -378,12 +480,17 @@ private final class ThreadTimes: @unchecked Sendable {
         var result: PointResult? { lock.lock(); defer { lock.unlock() }; return last }
     }
 
-    func set(_ index: Int, _ value: Double?) { lock.lock(); times[index] = value; lock.unlock() }
+    private let lock = NSLock()
+    private var stored: [Run?]
 
-    /// The mean, or nil when a run failed.
-    var mean: Double? {
+    init(count: Int) { stored = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ run: Run?) { lock.lock(); stored[index] = run; lock.unlock() }
+
+    /// Every thread's run, or nil when one failed.
+    var runs: [Run]? {
         lock.lock(); defer { lock.unlock() }
-        let values = times.compactMap { $0 }
-        return values.count == times.count && !values.isEmpty ? values.reduce(0, +) / Double(values.count) : nil
+        let runs = stored.compactMap { $0 }
+        return runs.count == stored.count && !runs.isEmpty ? runs : nil
     }
 }

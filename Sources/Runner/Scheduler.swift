@@ -269,7 +269,8 @@ public final class Scheduler: @unchecked Sendable {
     ///
     /// The frozen input layer's projection is left out: the in-process engine shares it between
     /// the points of a render (`InputProjectionCache`), so it is no point's own cost. Points that
-    /// diverge stop early; that cannot be known before, and only shortens a point.
+    /// diverge stop early, which only shortens a point (`check` probes a sweep's highest rates
+    /// for it; ordering and packing do not).
     ///
     /// `check` turns it into seconds (``stepCost(_:)`` calibrated on two shapes) and Slurm
     /// packing at an assumed rate, so ordering, packing and estimates share this one model.

@@ -41,6 +41,7 @@ struct CheckCommand: ParsableCommand {
                                        jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
                                        calibrate: !noCalibration)
             request.parse = try parameters.parse()
+            request.startupSeconds = ProcessAge.seconds ?? 0
             let report = try NotebookPipeline().check(request)
             for line in report.lines { print(line) }
             for warning in report.warnings { FileHandle.standardError.write(Data((warning.description + "\n").utf8)) }

@@ -1,6 +1,7 @@
 @testable import DepthbookKit
 import Notebook
 import Runner
+import TestSupport
 import XCTest
 
 /// `check`'s run-time model: a point's seconds lie on the line through the two calibrated shapes.
@@ -31,6 +32,74 @@ final class RunTimeModelTests: XCTestCase {
         XCTAssertGreaterThan(model.seconds(small), one.seconds(small))
     }
 
+    /// A pause of the machine in one step of the calibration run is one step, not every step:
+    /// the step time was the difference of two runs, and a 0.15 s pause in the longer one
+    /// raised it by half (tutorial 02: 8 checks in a row said 40–66 s for a 37 s render).
+    func testAPausedStepDoesNotRaiseTheStepTime() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rtm-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let cache = ResultCache(directory: directory)
+        let spec = point(width: 32, depth: 4, steps: 400)
+        let quiet = FakeExecutor()
+        quiet.secondsPerStep = 0.002
+        let paused = FakeExecutor()
+        paused.secondsPerStep = 0.002
+        paused.pause = (step: 5, seconds: 0.15)
+        let calm = try XCTUnwrap(RunTimeModel.calibrate([spec], executor: quiet, cache: cache, threads: 1))
+        let model = try XCTUnwrap(RunTimeModel.calibrate([spec], executor: paused, cache: cache, threads: 1))
+        XCTAssertGreaterThan(calm.large.perStep, 0.0019)
+        XCTAssertEqual(model.large.perStep, calm.large.perStep, accuracy: 0.15 * calm.large.perStep)
+        // The render's 400 steps pay the pause once: within 0.2 s of the quiet estimate plus it.
+        XCTAssertLessThan(model.seconds(spec), calm.seconds(spec) + 0.15 + 0.2)
+    }
+
+    /// A whole calibration run that is slow (the machine busy for a second, or the process's
+    /// memory laid out badly) does not set the step time: a shape of more than 10 steps runs
+    /// twice and the faster counts. Here the 1-step run and the first shape's runs take 2×.
+    func testASlowRunIsOutrunByTheSecond() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rtm-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let cache = ResultCache(directory: directory)
+        let spec = point(width: 32, depth: 4, steps: 400)
+        let quiet = FakeExecutor()
+        quiet.secondsPerStep = 0.002
+        let calm = try XCTUnwrap(RunTimeModel.calibrate([spec], executor: quiet, cache: cache, threads: 1))
+        let slow = FakeExecutor()
+        slow.secondsPerStep = 0.002
+        // Runs 1–3, slow: the 1-step run, then 10 and 40 steps (at 4 ms a step, 40 take the
+        // 0.15 s asked for); run 4 repeats the 40 steps at 2 ms.
+        slow.slowStart = (runs: 3, factor: 2)
+        let model = try XCTUnwrap(RunTimeModel.calibrate([spec], executor: slow, cache: cache, threads: 1))
+        XCTAssertEqual(slow.ranSpecs.map(\.steps), [1, 10, 40, 40])
+        XCTAssertEqual(model.large.perStep, calm.large.perStep, accuracy: 0.15 * calm.large.perStep)
+        // A point of 10 steps or fewer (mostly fixed cost) runs once.
+        let short = FakeExecutor()
+        _ = RunTimeModel.calibrate([point(width: 32, depth: 4, steps: 10)], executor: short, cache: cache, threads: 1)
+        XCTAssertEqual(short.ranSpecs.map(\.steps), [1, 10])
+    }
+
+    /// A point that diverges early is costed at the steps it runs: of a learning-rate sweep,
+    /// the rates are probed from the highest down, and probing stops at the first that does
+    /// not diverge (the fake diverges at step 2 above 2^-2).
+    func testDivergingPointsAreCostedAtTheStepTheyStop() {
+        var spec = ExperimentSpec()
+        spec.model.depth = [4, 8]
+        spec.optimizer.learningRates = [1, 0.5, 0.0625, 0.015625]
+        spec.train.steps = 50
+        let points = Sweep.points(of: spec).map(\.spec)
+        let executor = FakeExecutor()
+        let diverging = RunTimeModel.divergingSteps(points, executor: executor, threads: 2)
+        XCTAssertEqual(Set(diverging.keys), Set(points.filter { $0.learningRate > 0.25 }))
+        XCTAssertEqual(Set(diverging.values), [2])
+        // Per depth: 1, 0.5 (diverge), 0.0625 (does not: stop), so 0.015625 is never probed.
+        XCTAssertEqual(executor.ranSpecs.map(\.learningRate).sorted(), [0.0625, 0.0625, 0.5, 0.5, 1, 1])
+        XCTAssertEqual(Set(executor.ranSpecs.map(\.steps)), [RunTimeModel.divergenceProbeSteps])
+        let model = RunTimeModel(large: .init(stepCost: Scheduler.stepCost(points[0]), perStep: 0.01, fixed: 0.05),
+                                 small: nil, loading: 0, storing: 0)
+        XCTAssertEqual(model.seconds(points[0], stepsRun: 2), 0.05 + 2 * 0.01, accuracy: 1e-12)
+        XCTAssertEqual(model.seconds(points[0]), 0.05 + 50 * 0.01, accuracy: 1e-12)
+    }
+
     /// A render's blocks share one longest-first queue, so `check`'s render line takes the
     /// pooled makespan: two blocks of [4, 1, 1] s on 2 jobs take 6 s together, not 4 + 4.
     func testRenderLinePoolsTheBlocksPoints() {
@@ -40,5 +109,20 @@ final class RunTimeModelTests: XCTestCase {
         XCTAssertEqual(NotebookPipeline.makespan(block + block, jobs: 1), 12)
         XCTAssertEqual(NotebookPipeline.makespan([], jobs: 2), 0)
         XCTAssertEqual(NotebookPipeline.makespan([2, 3], jobs: 8), 3)
+    }
+}
+
+/// `check` adds its process's age (launch and argument parsing) to the page's estimate.
+final class ProcessAgeTests: XCTestCase {
+    /// The test process began before this test did, and less than an hour ago in CI; a wrong
+    /// field of /proc/self/stat gives nil (out of range) or an age unrelated to the clock.
+    func testAgeIsAtLeastTheTimeSinceThisTestBegan() throws {
+        let began = Date()
+        Thread.sleep(forTimeInterval: 0.05)
+        let age = try XCTUnwrap(ProcessAge.seconds)
+        XCTAssertGreaterThanOrEqual(age + 0.02, Date().timeIntervalSince(began))
+        Thread.sleep(forTimeInterval: 0.3)
+        let later = try XCTUnwrap(ProcessAge.seconds)
+        XCTAssertEqual(later - age, 0.3, accuracy: 0.1)
     }
 }

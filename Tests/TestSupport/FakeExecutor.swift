@@ -15,6 +15,10 @@ public final class FakeExecutor: PointExecutor, @unchecked Sendable {
     /// Seconds `dataProblem(for:)` takes (check reads the data's headers; render does not).
     public var dataProblemSeconds = 0.0
     public var failingDepth: Int?
+    /// A pause of the machine: step `step` of every run takes `seconds` more.
+    public var pause: (step: Int, seconds: Double)?
+    /// A slow spell: the first `runs` runs take `factor` × `secondsPerStep` per step.
+    public var slowStart: (runs: Int, factor: Double)?
     /// Files the fake claims to read; the fingerprint is their contents.
     public var files: [String] = []
     public private(set) var fingerprintCalls = 0
@@ -43,11 +47,13 @@ public final class FakeExecutor: PointExecutor, @unchecked Sendable {
 
     public func run(_ point: PointSpec, progress: @escaping @Sendable (Int) -> Void,
              shouldStop: @escaping @Sendable () -> Bool) throws -> PointResult {
-        lock.lock(); runs.append(point); lock.unlock()
+        lock.lock(); runs.append(point); let number = runs.count; lock.unlock()
+        let perStep = secondsPerStep * (slowStart.map { number <= $0.runs ? $0.factor : 1 } ?? 1)
         if point.depth == failingDepth { throw RunnerError("fake engine refuses depth \(point.depth)") }
         for step in 1...point.steps {
             if shouldStop() { throw RunnerError("stopped") }
-            if secondsPerStep > 0 { Thread.sleep(forTimeInterval: secondsPerStep) }
+            if perStep > 0 { Thread.sleep(forTimeInterval: perStep) }
+            if let pause, pause.step == step { Thread.sleep(forTimeInterval: pause.seconds) }
             progress(step)
         }
         return Self.result(for: point)
