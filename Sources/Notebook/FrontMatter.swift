@@ -245,15 +245,16 @@ extension FrontMatter {
                 mark: at, markLine: mark.line, columnShift: at.column - mark.column) {
                 return .located(flow.location, message: "front matter: \(flow.message)", hint: flow.hint)
             }
-            let tabs = YamsConversion.tabIndentationHint(in: yaml, line: mark.line - 1)
+            let indentation = YamsConversion.tabIndentationHint(in: yaml, line: mark.line - 1)
+                ?? YamsConversion.indentationHint(problem: problem, in: yaml, line: mark.line - 1)
             var message = "front matter: \(problem)"
-            // The context names a second place; with a tab the hint says all (issue 15: two
-            // lines named for one tab confused), else it is said as the file's line:col.
-            if let context, tabs == nil {
+            // The context names a second place; with an indentation hint the hint says all
+            // (issue 15: two lines named for one tab confused), else it is said as the file's line:col.
+            if let context, indentation == nil {
                 let start = location(context.mark)
                 message += " (\(context.text) that began at \(start.line):\(start.column))"
             }
-            return .located(at, message: message, hint: tabs ?? hint)
+            return .located(at, message: message, hint: indentation ?? hint)
         case let .duplicatedKeysInMapping(duplicates, context):
             return .located(
                 location(context.mark),

@@ -40,6 +40,7 @@ public struct SpecError: Error, CustomStringConvertible, Sendable, Equatable {
                 return SpecError(location: flow.location, block: block, path: "", message: "invalid YAML: \(flow.message); \(flow.hint)")
             }
             let hint = YamsConversion.tabIndentationHint(in: yaml, line: mark.line - 1)
+                ?? YamsConversion.indentationHint(problem: problem, in: yaml, line: mark.line - 1)
             return SpecError(location: locate(mark), block: block, path: "",
                              message: "invalid YAML: \(problem)" + (hint.map { "; " + $0 } ?? ""))
         case .duplicatedKeysInMapping(let duplicates, let context):

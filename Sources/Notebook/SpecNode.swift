@@ -340,6 +340,40 @@ struct YamsConversion {
         return "hint: YAML indents with spaces, not tabs; replace the tab at the start of the line with spaces"
     }
 
+    /// The hint for a key indented to a column no mapping above it uses (libyaml says "mapping
+    /// values are not allowed in this context" when it is deeper than its neighbour, "did not
+    /// find expected key" when it falls between two levels), or nil when the line's indentation
+    /// is one of them (the error is something else).
+    ///
+    /// The columns a key may take are those of the nearest key line above and of each line
+    /// above that opens a shallower level (YAML nests block mappings by indentation only).
+    /// - Parameter line: the error's line within `yaml`, counting from 0 (`Mark.line` − 1).
+    static func indentationHint(problem: String, in yaml: String, line: Int) -> String? {
+        guard problem.hasPrefix("mapping values are not allowed") || problem.hasPrefix("did not find expected key")
+        else { return nil }
+        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+        func indent(_ text: Substring) -> Int { text.prefix(while: { $0 == " " }).count }
+        func isContent(_ text: Substring) -> Bool {
+            let rest = text.drop(while: { $0 == " " })
+            return !rest.isEmpty && !rest.hasPrefix("#")
+        }
+        guard line > 0, line < lines.count, isContent(lines[line]), !lines[line].hasPrefix("\t") else { return nil }
+        let own = indent(lines[line])
+        var levels: [Int] = []
+        for above in lines[..<line].reversed() where isContent(above) {
+            let column = indent(above)
+            if levels.isEmpty || column < levels.last! { levels.append(column) }
+            if column == 0 { break }
+        }
+        guard !levels.isEmpty, !levels.contains(own) else { return nil }
+        let key = lines[line].drop(while: { $0 == " " }).prefix(while: { $0 != ":" && $0 != " " })
+        let choices = levels.reversed().map(String.init)
+        let list = (choices.count == 1 ? choices[0] : choices.dropLast().joined(separator: ", ") + " or " + choices.last!)
+            + (levels == [1] ? " space" : " spaces")
+        return "hint: `\(key)` is indented \(own) \(own == 1 ? "space" : "spaces"), but the keys above it are at \(list); "
+            + "YAML nests by indentation, so line it up with the keys of the mapping it belongs to"
+    }
+
     static func aliasKeyError(at location: SourceLocation, block: String) -> SpecError {
         SpecError(location: location, block: block, path: "",
                   message: "YAML aliases (*name) are not supported in experiment blocks; hint: write the value out")

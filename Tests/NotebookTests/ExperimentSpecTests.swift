@@ -261,6 +261,18 @@ final class ExperimentSpecTests: XCTestCase {
         XCTAssertFalse(message("model: {width: 4\ntitle: x").contains("tabs"))
     }
 
+    /// A key indented to a column no mapping above it uses got libyaml's words only ("mapping
+    /// values are not allowed in this context", "did not find expected key"; fresh-user review):
+    /// the hint names the key, its indentation and the columns it may take.
+    func testMisindentedKeyGetsTheColumnsItMayTake() {
+        XCTAssertEqual(message("model: {depth: [4]}\ntrain:\n  steps: 3\n   batch: 8"),
+                       "notes.md:16:9: block 2: invalid YAML: mapping values are not allowed in this context; hint: `batch` is indented 3 spaces, but the keys above it are at 0 or 2 spaces; YAML nests by indentation, so line it up with the keys of the mapping it belongs to")
+        XCTAssertEqual(message("train:\n  steps: 3\n # a comment\n\n batch: 8"),
+                       "notes.md:17:2: block 2: invalid YAML: did not find expected key; hint: `batch` is indented 1 space, but the keys above it are at 0 or 2 spaces; YAML nests by indentation, so line it up with the keys of the mapping it belongs to")
+        // Another cause of the same words gets no indentation hint.
+        XCTAssertFalse(message("train: {steps: 3}: 4").contains("indented"), message("train: {steps: 3}: 4"))
+    }
+
     // MARK: Values
 
     func testFullBlockDecodes() throws {

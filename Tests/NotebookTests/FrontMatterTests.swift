@@ -62,6 +62,13 @@ final class FrontMatterTests: XCTestCase {
             "notes.md:3:12: front matter: the [ opened at 3:7 is not closed: expected ',' or ']'; hint: close each { with } and each [ with ] (a flow mapping or list of a block is best kept on one line)")
     }
 
+    /// A misindented front-matter key got libyaml's words and the generic front-matter hint.
+    func testMisindentedKeyGetsTheColumnsItMayTake() {
+        XCTAssertEqual(
+            error("---\ntitle: x\ndefaults:\n  train:\n    steps: 3\n   model: {width: 8}\n---\ntext\n"),
+            "notes.md:6:4: front matter: did not find expected key; hint: `model` is indented 3 spaces, but the keys above it are at 0, 2 or 4 spaces; YAML nests by indentation, so line it up with the keys of the mapping it belongs to")
+    }
+
     func testTabIndentationGetsAHint() {
         XCTAssertEqual(
             error("---\ntitle: T\ndefaults:\n\twidth: 8\n---\ntext\n"),
