@@ -134,10 +134,17 @@ public final class NotebookPipeline: Sendable {
         // (known once every block decoded).
         let defined = Set(blocks.flatMap(\.spec.scaleNames))
         if active != "full", !blocks.isEmpty, blocks.count == notebook.experiments.count, !defined.contains(active) {
-            let known = (["full"] + defined.sorted()).joined(separator: ", ")
+            let known = ["full"] + defined.sorted()
+            let guess = "hint: " + (DidYouMean.suggestion(for: active, among: known).map { "did you mean \($0)? " } ?? "")
+            // NOTE: with no scale but full, the name alone left an author guessing (fresh-user
+            // review: `--scale ci` on a notebook without scales); say what full means and how
+            // to add the scale.
+            let hint = defined.isEmpty
+                ? "\(guess)this notebook defines no scales: drop \(scale != nil ? "--scale" : "scale:") to run every block as written (full), or give a block `scales: {\(active): {train: {steps: 10}}}`"
+                : "\(guess)this notebook's scales are \(known.joined(separator: ", "))"
             errors.append(NotebookError.located(SourceLocation(file: notebook.file, line: 1, column: 1),
                                                 message: "\(scale != nil ? "--scale" : "front matter scale"): no block defines scale \"\(active)\"",
-                                                hint: "this notebook's scales are \(known)"))
+                                                hint: hint))
         }
         return blocks
     }

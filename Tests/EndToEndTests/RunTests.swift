@@ -339,8 +339,17 @@ final class RunTests: XCTestCase {
         try write(Self.tinyBlock.replacingOccurrences(of: "show: [best-lr]", with: "show: [best-lr]\nscales: {ci: {train: {steps: 2}}}"))
         let result = try CommandRunner.run(["render", "notes.md", "--scale", "cl", "--quiet"], in: directory)
         XCTAssertEqual(result.status, 2, result.stderr)
-        XCTAssertTrue(result.stderr.contains("notes.md:1:1: --scale: no block defines scale \"cl\"; this notebook's scales are full, ci"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("notes.md:1:1: --scale: no block defines scale \"cl\"; hint: did you mean ci? this notebook's scales are full, ci"), result.stderr)
         XCTAssertEqual(try CommandRunner.run(["check", "notes.md", "--scale", "ci", "--no-calibration"], in: directory).status, 0)
+    }
+
+    /// Fresh-user review: `--scale ci` on a notebook without scales said only "this notebook's
+    /// scales are full"; the hint says what full is and how to add the scale.
+    func testScaleOnANotebookWithoutScalesSaysHowToAddOne() throws {
+        try write(Self.tinyBlock)
+        let result = try CommandRunner.run(["check", "notes.md", "--scale", "ci", "--no-calibration"], in: directory)
+        XCTAssertEqual(result.status, 2, result.stderr)
+        XCTAssertEqual(result.stderr, "error: notes.md:1:1: --scale: no block defines scale \"ci\"; hint: this notebook defines no scales: drop --scale to run every block as written (full), or give a block `scales: {ci: {train: {steps: 10}}}`\n")
     }
 }
 
