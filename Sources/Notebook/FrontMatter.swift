@@ -247,6 +247,7 @@ extension FrontMatter {
             }
             let indentation = YamsConversion.tabIndentationHint(in: yaml, line: mark.line - 1)
                 ?? YamsConversion.indentationHint(problem: problem, in: yaml, line: mark.line - 1)
+                ?? YamsConversion.missingValueHint(problem: problem)
             var message = "front matter: \(problem)"
             // The context names a second place; with an indentation hint the hint says all
             // (issue 15: two lines named for one tab confused), else it is said as the file's line:col.

@@ -80,7 +80,14 @@ public struct Parameters: Sendable, Hashable {
             let frontMatterOnly = FrontMatter.knownKeys.filter { $0 != "defaults" }
             if first == "defaults" || (ExperimentSpec.topLevelKeys.contains(first) && !frontMatterOnly.contains(first)) {
                 let path = first == "defaults" ? Array(segments.dropFirst()) : segments
-                let value = try SpecNode.compose(yaml: yaml, origin: at(valueColumn), block: "--set")
+                // No block owns a `--set` value: its errors are `--set[N]:1:C: KEY: …`, not "block --set".
+                let value: SpecNode
+                do {
+                    value = try SpecNode.compose(yaml: yaml, origin: at(valueColumn), block: "")
+                } catch var error as SpecError where error.path.isEmpty {
+                    error.path = key
+                    throw error
+                }
                 // `defaults=…` alone sets the whole mapping.
                 var node = value
                 for segment in path.reversed() {

@@ -41,8 +41,9 @@ public struct SpecError: Error, CustomStringConvertible, Sendable, Equatable {
             }
             let hint = YamsConversion.tabIndentationHint(in: yaml, line: mark.line - 1)
                 ?? YamsConversion.indentationHint(problem: problem, in: yaml, line: mark.line - 1)
-            return SpecError(location: locate(mark), block: block, path: "",
-                             message: "invalid YAML: \(problem)" + (hint.map { "; " + $0 } ?? ""))
+                ?? YamsConversion.missingValueHint(problem: problem)
+            return SpecError(location: YamsConversion.endOfInput(at, markLine: mark.line, in: yaml, columnShift: at.column - mark.column),
+                             block: block, path: "", message: "invalid YAML: \(problem)" + (hint.map { "; " + $0 } ?? ""))
         case .duplicatedKeysInMapping(let duplicates, let context):
             let key = duplicates.first ?? "?"
             let first = context.mark

@@ -374,6 +374,28 @@ struct YamsConversion {
             + "YAML nests by indentation, so line it up with the keys of the mapping it belongs to"
     }
 
+    /// Where to report an error whose mark is past the last non-blank line of `yaml` (libyaml
+    /// at the end of the input: `[4,` left open): the end of that line, the author's, not the
+    /// line after (a block's closing fence, or line 2 of a one-line `--set`); else `location`.
+    /// - Parameters:
+    ///   - location: the mark as a file location; `markLine` the same in `yaml` (1-based).
+    ///   - columnShift: file column − YAML column (a block's indentation).
+    static func endOfInput(_ location: SourceLocation, markLine: Int, in yaml: String, columnShift: Int) -> SourceLocation {
+        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let last = lines.lastIndex(where: { !$0.allSatisfy(\.isWhitespace) }), markLine - 1 > last else { return location }
+        let text = lines[last]
+        let end = text.count - text.reversed().prefix(while: \.isWhitespace).count + 1
+        return SourceLocation(file: location.file, line: location.line - (markLine - 1 - last), column: end + columnShift)
+    }
+
+    /// The hint for libyaml's "did not find expected node content": a value is missing where
+    /// the mark is (after a `,` or `:` inside `[…]`/`{…}`, before a closing bracket, or at the
+    /// end of a collection left open); nil for other problems.
+    static func missingValueHint(problem: String) -> String? {
+        guard problem.hasPrefix("did not find expected node content") else { return nil }
+        return "hint: a value is missing here: drop a trailing comma (`[4, 8,]` → `[4, 8]`), give the key its value, or close the [ or { left open"
+    }
+
     static func aliasKeyError(at location: SourceLocation, block: String) -> SpecError {
         SpecError(location: location, block: block, path: "",
                   message: "YAML aliases (*name) are not supported in experiment blocks; hint: write the value out")

@@ -151,6 +151,10 @@ final class NotebookPipelineTests: XCTestCase {
             (["train..steps=5"], "--set[1]:1:7: malformed key \"train..steps\"; hint: a key is a dotted path of names, e.g. train.steps or defaults.model.width"),
             (["show-source=maybe"], "--set[1]:1:13: front matter key show-source: expected true/false, got \"maybe\"; hint: write `show-source: true` or `show-source: false`"),
             (["scale.ci=1"], "--set[1]:1:7: scale takes one value, not keys below it; hint: write --set 'scale=…' with the whole value"),
+            // Fresh-user review: `[4,` was at `--set[1]:2:13` (a line 2 of a one-line value),
+            // owned by "block --set", with libyaml's words only.
+            (["model.depth=[4,"], "--set[1]:1:16: model.depth: invalid YAML: did not find expected node content; hint: a value is missing here: drop a trailing comma (`[4, 8,]` → `[4, 8]`), give the key its value, or close the [ or { left open"),
+            (["model.depth=[4"], "--set[1]:1:15: model.depth: invalid YAML: the [ opened at 1:13 is not closed: expected ',' or ']'; hint: close each { with } and each [ with ] (a flow mapping or list of a block is best kept on one line)"),
         ]
         for (settings, expected) in cases {
             XCTAssertThrowsError(try prepared(settings), "\(settings)") { XCTAssertEqual("\($0)", expected) }

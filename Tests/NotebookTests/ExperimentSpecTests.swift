@@ -261,6 +261,17 @@ final class ExperimentSpecTests: XCTestCase {
         XCTAssertFalse(message("model: {width: 4\ntitle: x").contains("tabs"))
     }
 
+    /// A value missing after a comma (`[4,}`, or `[4,` at the end of the block) got libyaml's
+    /// "did not find expected node content" alone, and at the end of the block it was located
+    /// at the closing fence (fresh-user review); it is located on the author's line, with a hint.
+    func testMissingValueIsLocatedOnItsLineWithAHint() {
+        let hint = "hint: a value is missing here: drop a trailing comma (`[4, 8,]` → `[4, 8]`), give the key its value, or close the [ or { left open"
+        XCTAssertEqual(message("model: {depth: [4,}\ntrain: {steps: 3}"),
+                       "notes.md:13:19: block 2: invalid YAML: did not find expected node content; \(hint)")
+        XCTAssertEqual(message("train: {steps: 3}\nmodel: {depth: [4,\n\n"),
+                       "notes.md:14:19: block 2: invalid YAML: did not find expected node content; \(hint)")
+    }
+
     /// A key indented to a column no mapping above it uses got libyaml's words only ("mapping
     /// values are not allowed in this context", "did not find expected key"; fresh-user review):
     /// the hint names the key, its indentation and the columns it may take.
