@@ -60,11 +60,15 @@ public struct ExecutorFactory: Sendable {
             default: return EngineExecutor(baseDirectory: directory, files: files)
             }
         }, validate: { notebooks in
-            guard let flag = flags.slurmOnlyFlag, let first = notebooks.first,
+            guard let flag = flags.slurmOnlyFlag, !notebooks.isEmpty,
                   !notebooks.contains(where: { flags.resolved($0.settings).name == "slurm" }) else { return }
-            throw RenderError.located(SourceLocation(file: first.file, line: 1, column: 1),
-                                      message: "\(flag) needs --executor slurm",
-                                      hint: "hint: pass --executor slurm, or set front matter executor: {name: slurm}")
+            // NOTE: a flag of the command line, so no `file:1:1` (fresh-user review: it blamed the
+            // notebook's first line); the message says which notebooks run here instead.
+            let names = notebooks.map(\.file)
+            let shown = names.count <= 3 ? names.joined(separator: ", ") : names.prefix(3).joined(separator: ", ") + " and \(names.count - 3) more"
+            // Bad input (exit 2), as the flags' other misuses are.
+            throw BadInput([RunnerError("\(flag) needs --executor slurm: \(shown) \(names.count == 1 ? "runs its" : "run their") blocks on this machine; "
+                              + "hint: pass --executor slurm, or set front matter executor: {name: slurm}")])
         })
     }
 }

@@ -189,5 +189,10 @@ final class SlurmTests: XCTestCase {
             XCTAssertEqual(misuse.status, 2)
             XCTAssertTrue(misuse.stderr.contains("--partition needs --executor slurm"), misuse.stderr)
         }
+        // Fresh-user review: the flag's error was blamed on `notes.md:1:1`; it is the command
+        // line's, and names the notebook that runs here.
+        let dry = try CommandRunner.run(["render", "notes.md", "--dry-run"], in: directory)
+        XCTAssertEqual(dry.status, 2)
+        XCTAssertEqual(dry.stderr, "error: --dry-run needs --executor slurm: notes.md runs its blocks on this machine; hint: pass --executor slurm, or set front matter executor: {name: slurm}\n")
     }
 }
