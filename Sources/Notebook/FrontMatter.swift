@@ -267,7 +267,7 @@ extension FrontMatter {
     }
 }
 
-/// Levenshtein distance, for "did you mean" hints (``DidYouMean/editDistance(_:_:)``).
+/// Edit distance, for "did you mean" hints (``DidYouMean/editDistance(_:_:)``).
 func editDistance(_ a: String, _ b: String) -> Int { DidYouMean.editDistance(a, b) }
 
 extension Substring {

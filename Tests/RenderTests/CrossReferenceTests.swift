@@ -66,6 +66,19 @@ final class CrossReferenceTests: XCTestCase {
         XCTAssertTrue(errors[3].hasPrefix("x.md:19:36: cross-reference @tbl-none: no block, equation or table has this id; hint: ids here:"), errors[3])
     }
 
+    /// A swap of two letters is one edit (optimal string alignment): `@bda` for a block `bad`
+    /// was two Levenshtein edits of a three-letter id, so it printed as text (fresh-user review).
+    func testASwappedPairOfLettersIsANearMiss() throws {
+        XCTAssertEqual(DidYouMean.editDistance("bda", "bad"), 1)
+        XCTAssertEqual(DidYouMean.editDistance("kitten", "sitting"), 3)
+        XCTAssertEqual(DidYouMean.editDistance("ca", "abc"), 3, "restricted: a swapped pair is not edited again")
+        XCTAssertEqual(DidYouMean.editDistance("", "abc"), 3)
+        let notebook = try Notebook.parse(text: "# T\n\nSee @bda, not @dab or @bob.\n", file: "x.md")
+        let errors = notebook.crossReferenceErrors(blockIDs: ["bad"]).map(\.description)
+        XCTAssertEqual(errors.count, 1, errors.joined(separator: "\n"))
+        XCTAssertTrue(errors.first?.hasPrefix("x.md:3:5: cross-reference @bda: no block, equation or table has this id; hint: did you mean @bad?") ?? false, errors.joined())
+    }
+
     func testCaptionAwayFromATableIsAnError() throws {
         let notebook = try Notebook.parse(text: "See @tbl-lost.\n\nTable: Lost {#tbl-lost}\n", file: "x.md")
         XCTAssertEqual(notebook.crossReferenceErrors(blockIDs: []).map(\.description),
