@@ -192,6 +192,23 @@ enum CMarkDocument {
         return output
     }
 
+    /// Whether `line` closes the code fence that `opened` starts (CommonMark 0.30 §4.5): after
+    /// at most 3 spaces, at least as many of the opener's fence character, then only spaces
+    /// or tabs (and a CRLF file's carriage return).
+    static func closesFence(_ line: String, opened: String) -> Bool {
+        func fence(_ text: String) -> (character: Character, count: Int, rest: Substring)? {
+            let indent = text.prefix(while: { $0 == " " }).count
+            guard indent <= 3 else { return nil }
+            let body = text.dropFirst(indent)
+            guard let first = body.first, first == "`" || first == "~" else { return nil }
+            let run = body.prefix(while: { $0 == first }).count
+            return run >= 3 ? (first, run, body.dropFirst(run)) : nil
+        }
+        guard let opener = fence(opened), let closer = fence(line) else { return false }
+        return closer.character == opener.character && closer.count >= opener.count
+            && closer.rest.allSatisfy { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\r\n" }
+    }
+
     /// The info string of the fence opening on 0-based `line`, from the original bytes:
     /// after the fence's backticks or tildes, with backslash escapes of punctuation resolved.
     private static func fenceInfo(line: Int, lines: SourceLines) -> String {
@@ -347,6 +364,16 @@ enum CMarkDocument {
                                 hint: "hint: give each experiment block its own {#id}")
                         }
                         experimentLines[id] = nodeRange.start.line
+                    }
+                    // NOTE: CommonMark runs an unclosed fence to the end of the document, so a
+                    // forgotten closing ``` made every line below (prose, other blocks) YAML of
+                    // this block, and the error named some line of prose (fresh-user review).
+                    if !Self.closesFence(source.text(lines: nodeRange.end.line...nodeRange.end.line),
+                                         opened: source.text(lines: nodeRange.start.line...nodeRange.start.line)) || nodeRange.end.line == nodeRange.start.line {
+                        throw NotebookError.located(
+                            nodeRange.start,
+                            message: "experiment block\(id.map { " \($0)" } ?? ""): its fence is never closed, so it would take every line to the end of the file (line \(nodeRange.end.line)) as its YAML",
+                            hint: "hint: end the block with a line of the same fence (```) after its last YAML line")
                     }
                     let bodyStart = SourceLocation(
                         file: file, line: nodeRange.start.line + 1, column: nodeRange.start.column)

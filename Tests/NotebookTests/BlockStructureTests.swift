@@ -103,6 +103,22 @@ final class BlockStructureTests: XCTestCase {
             check(text, "random \(round)")
         }
     }
+
+    /// A forgotten closing fence made the rest of the file (prose, other blocks) YAML of the
+    /// block, and the error named a line of prose (fresh-user review): it is an error at the
+    /// opening fence. A closed fence at the end of the file, a longer or indented closer, and
+    /// an unclosed plain code block (CommonMark's rule: to the end) are fine.
+    func testAnExperimentFenceNeverClosedIsAnError() throws {
+        XCTAssertThrowsError(try Notebook.parse(text: "# T\n\n```experiment {#a}\nmodel: {depth: [4]}\n\nSome prose.\n", file: "x.md")) { error in
+            XCTAssertEqual("\(error)", "x.md:3:1: experiment block a: its fence is never closed, so it would take every line to the end of the file (line 6) as its YAML; hint: end the block with a line of the same fence (```) after its last YAML line")
+        }
+        XCTAssertThrowsError(try Notebook.parse(text: "# T\n\n~~~~experiment\nmodel: {depth: [4]}\n~~~\n", file: "x.md"))
+        XCTAssertThrowsError(try Notebook.parse(text: "# T\n\n```experiment", file: "x.md"))
+        for closed in ["```experiment\nmodel: {}\n```", "```experiment\nmodel: {}\n````  \n", "  ~~~experiment\nmodel: {}\n   ~~~\n\nText.\n", "```experiment\r\nmodel: {}\r\n```\r\n\r\nText.\r\n"] {
+            XCTAssertEqual(try Notebook.parse(text: "# T\n\n" + closed, file: "x.md").experiments.count, 1, closed)
+        }
+        XCTAssertEqual(try Notebook.parse(text: "# T\n\n```swift\nlet x = 1\n", file: "x.md").experiments.count, 0)
+    }
 }
 
 /// SplitMix64: a fixed seed names a document sequence for ever.
