@@ -165,7 +165,9 @@ public final class NotebookPipeline: Sendable {
             return BlockResult(cell: block.cell, spec: block.spec, axes: Sweep.axes(of: block.spec), points: points,
                                outcomes: points.map { _ in .cancelled }, status: .ok, failsCommand: false)
         }
-        let provider = CollectingProvider(base: ExecutedBlocks(results: unrun), skippingBlocks: skippingBlocks)
+        var executed = ExecutedBlocks(results: unrun)
+        executed.undecoded = notebook.experiments.filter { skippingBlocks.contains($0.label) }.map { $0.id ?? "block \($0.index)" }
+        let provider = CollectingProvider(base: executed, skippingBlocks: skippingBlocks)
         var options = RenderOptions()
         options.fragment = true
         do {
@@ -194,14 +196,25 @@ public final class NotebookPipeline: Sendable {
 
     /// What loading would refuse in each present data set (not a regular file, bad headers,
     /// truncated, counts that disagree, too few examples), read in constant memory, once per
-    /// data set, at its first block: `check` finds every problem `render` would meet (a render
-    /// itself reads no headers up front).
+    /// data set, at its first block, and each block whose largest model cannot fit in memory
+    /// (``PointExecutor/memoryProblem(for:)``): `check` finds every problem `render` would meet
+    /// (a render itself reads no headers up front).
     static func dataProblems(_ blocks: [PreparedBlock], executor: any PointExecutor) -> [Error] {
         var checked: Set<DataSpec> = [], errors: [Error] = []
         for block in blocks where executor.missingDataFiles(for: block.spec.data).isEmpty {
-            guard checked.insert(block.spec.data).inserted, let problem = executor.dataProblem(for: block.spec.data) else { continue }
-            errors.append(SpecError(location: block.cell.range.start, block: block.cell.label, path: problem.key,
-                                    message: problem.message))
+            if checked.insert(block.spec.data).inserted, let problem = executor.dataProblem(for: block.spec.data) {
+                errors.append(SpecError(location: block.cell.range.start, block: block.cell.label, path: problem.key,
+                                        message: problem.message))
+                continue
+            }
+            // NOTE: a model too big for this machine passed `check` and failed every point of
+            // the render (fresh-user review: width 16384, depth 512 needs 2 TiB). The largest
+            // shape of the block speaks for all of it.
+            let points = Sweep.points(of: block.spec).map(\.spec)
+            if let largest = points.max(by: { Scheduler.stepCost($0) < Scheduler.stepCost($1) }),
+               let problem = executor.memoryProblem(for: largest) {
+                errors.append(SpecError(location: block.cell.range.start, block: block.cell.label, path: "", message: problem))
+            }
         }
         return errors
     }

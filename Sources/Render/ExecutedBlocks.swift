@@ -27,6 +27,9 @@ public struct ExecutedBlocks: BlockContentProvider {
     /// Whether each figure holds its block's YAML, as written, in a collapsed `<details>`
     /// (front matter `show-source`).
     public var showSource = true
+    /// Names of the notebook's blocks that did not decode (validation before a run): listed in
+    /// an unknown block's hint, so it does not claim the notebook has none.
+    public var undecoded: [String] = []
 
     public init(results: [BlockResult], pageName: String? = nil, showSource: Bool = true, running: Set<Int> = []) {
         self.results = results

@@ -117,7 +117,10 @@ enum QuotableValue {
         guard let block = blocks.results.first(where: { $0.names.contains(blockName) }),
               let analysis = blocks.analyses[block.cell.index] else {
             let near = DidYouMean.suggestion(for: blockName, among: names).map { "did you mean \($0)? " } ?? ""
-            throw error(reference, "unknown block \"\(blockName)\"", hint: names.isEmpty ? "this notebook has no executed blocks" : "\(near)blocks: \(names.joined(separator: ", "))")
+            // NOTE: with every block broken this said "this notebook has no executed blocks"
+            // (fresh-user review: blocks b and d existed, each with an error).
+            let listed = names + blocks.undecoded.map { "\($0) (has errors)" }
+            throw error(reference, "unknown block \"\(blockName)\"", hint: listed.isEmpty ? "this notebook has no experiment blocks" : "\(near)blocks: \(listed.joined(separator: ", "))")
         }
         guard let quantity = quantities.first(where: { $0.name == quantityName }) else {
             let near = DidYouMean.suggestion(for: quantityName, among: quantities.map(\.name)).map { "did you mean \($0)? " } ?? ""

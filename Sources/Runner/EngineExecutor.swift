@@ -145,6 +145,19 @@ public final class EngineExecutor: PointExecutor, @unchecked Sendable {
         return Trainer.flopsPerStep(Self.trainingConfig(point), inputDim: shape.inputDim, classes: shape.classes)
     }
 
+    /// Why `point`'s run would fail before training because its model cannot fit in memory
+    /// (``Trainer/checkMemory(_:inputDim:classes:)``), from the data's shape only; nil when it fits
+    /// or the data cannot be read (the data's own check reports that).
+    public func memoryProblem(for point: PointSpec) -> String? {
+        guard let shape = try? Dataset.shape(dataConfig(for: point.data).source) else { return nil }
+        do {
+            try Trainer.checkMemory(Self.trainingConfig(point), inputDim: shape.inputDim, classes: shape.classes)
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
     /// Checks a block's data as loading would (files, headers, counts, memory), in constant
     /// memory: bad data is bad input found before anything runs.
     ///

@@ -41,6 +41,15 @@ public protocol PointExecutor: Sendable {
 
     /// Floating-point operations of one training step, for `check`'s cost estimate.
     func flopsPerStep(_ point: PointSpec) throws -> Double
+
+    /// Why `point` cannot run here because it cannot fit in memory, or nil (`check` reports
+    /// it as bad input; a render's run fails with the same message).
+    func memoryProblem(for point: PointSpec) -> String?
+}
+
+extension PointExecutor {
+    /// Executors that build no model here (a cluster's) leave memory to where the points run.
+    public func memoryProblem(for point: PointSpec) -> String? { nil }
 }
 
 /// An executor that runs the missing points of a whole render together (a cluster's job

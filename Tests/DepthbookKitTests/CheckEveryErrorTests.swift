@@ -139,7 +139,8 @@ final class CheckEveryErrorTests: XCTestCase {
             "error: notes.md:2:20: defaults.model.widht: unknown key widht; did you mean width?",
             // The broken blocks' numbers are no ids ("@1", "@2"); lr is one.
             "error: notes.md:4:5: cross-reference @fig-x: no block, equation or table has this id; hint: ids here: @lr; label an equation `$$ … $$ {#eq-x}`, a table `Table: … {#tbl-x}`, a block ```experiment {#x}; write \\@ for a literal @",
-            "error: notes.md:4:16: {{x.points}}: unknown block \"x\"; this notebook has no executed blocks",
+            // Fresh-user review: it said "this notebook has no executed blocks".
+            "error: notes.md:4:16: {{x.points}}: unknown block \"x\"; blocks: block 1 (has errors), lr (has errors)",
             "error: notes.md:7:19: block 1: model.widht: unknown key widht; did you mean width?",
             "4 errors",
         ])

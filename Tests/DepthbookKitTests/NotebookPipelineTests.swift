@@ -203,6 +203,22 @@ final class NotebookPipelineTests: XCTestCase {
         }
     }
 
+    /// Fresh-user review: `model: {width: 16384, depth: 512}` passed `check` (541.6 TFLOP, exit
+    /// 0) and every point of the render failed with "needs about 2056.0 GiB of memory". `check`
+    /// reports it, located at the block, with the render's words; a model that fits passes.
+    func testAModelTooBigForThisMachineIsBadInputInCheck() throws {
+        let huge = "# T\n\n```experiment {#b}\ndata: {name: teacher, train: 64, input_dim: 8, classes: 3}\nmodel: {width: [8, 16384], depth: 512}\ntrain: {steps: 2}\n```\n"
+        let path = try write(huge)
+        XCTAssertThrowsError(try NotebookPipeline().check(CheckRequest(notebookPath: path, jobs: 1, calibrate: false))) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.hasPrefix("\(path):3:1: block b: invalid configuration: a width-16384, depth-512 network with batch 64 needs about "), text)
+            XCTAssertTrue(text.hasSuffix("; lower width, depth or batch"), text)
+            XCTAssertEqual((error as? BadInput)?.total, 1)
+        }
+        let fits = try write(huge.replacingOccurrences(of: "[8, 16384]", with: "[8, 16]"), "fits.md")
+        XCTAssertNoThrow(try NotebookPipeline().check(CheckRequest(notebookPath: fits, jobs: 1, calibrate: false)))
+    }
+
     func testCheckReportsCellsAndEstimates() throws {
         let path = try write(Self.notebook)
         let report = try NotebookPipeline(executors: .always(FakeExecutor())).check(

@@ -27,6 +27,21 @@ public enum Trainer {
         TrainedModel.estimatedBytes(config, inputDim: inputDim, classes: classes)
     }
 
+    /// Refuses a run whose model cannot fit in memory (``MemoryBudget``), as ``train(_:on:progress:shouldStop:projectionBudget:projections:profile:)``
+    /// does before building it; `check` calls it to report the run as bad input before any runs.
+    ///
+    /// - Throws: ``DepthMuPError/invalidConfig(_:)`` naming the width, depth and batch, the size
+    ///   in GiB and the fix.
+    public static func checkMemory(_ config: TrainingConfig, inputDim: Int, classes: Int) throws {
+        try checkMemory(config, model: TrainedModel.self, inputDim: inputDim, classes: classes)
+    }
+
+    static func checkMemory<M: Model>(_ config: TrainingConfig, model _: M.Type, inputDim: Int, classes: Int) throws {
+        try MemoryBudget.check(bytes: M.estimatedBytes(config, inputDim: inputDim, classes: classes),
+                               what: "a width-\(config.model.width), depth-\(config.model.depth) network with batch \(config.batch)",
+                               hint: "lower width, depth or batch")
+    }
+
     /// The architecture the trainer builds: the residual MLP (the only ``Model`` so far).
     typealias TrainedModel = ResidualMLP
 
@@ -70,9 +85,7 @@ public enum Trainer {
         if config.loss == .crossEntropy && data.classes < 2 {
             throw DepthMuPError.invalidConfig("cross-entropy needs at least 2 classes")
         }
-        try MemoryBudget.check(bytes: M.estimatedBytes(config, inputDim: data.inputDim, classes: data.classes),
-                               what: "a width-\(config.model.width), depth-\(config.model.depth) network with batch \(config.batch)",
-                               hint: "lower width, depth or batch")
+        try checkMemory(config, model: M.self, inputDim: data.inputDim, classes: data.classes)
         // One BLAS thread per run, whatever the process chose: results must not depend on it
         // (see BLAS.setThreadCount), and parallel runs must not oversubscribe the cores.
         BLAS.selectKernels()
