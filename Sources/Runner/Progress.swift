@@ -71,6 +71,9 @@ public final class StderrProgress: RunObserver, @unchecked Sendable {
     private let lock = NSLock()
     /// Open blocks, in the order they started.
     private var open: [Block] = []
+    /// The blocks of this run already finished while others are open: their counts stay in the
+    /// total (it fell as each block finished: `938/1521 points in all`, then `819/1401`).
+    private var closed: [Block] = []
     private var lineIsOpen = false
     private let write: @Sendable (String) -> Void
 
@@ -123,16 +126,17 @@ public final class StderrProgress: RunObserver, @unchecked Sendable {
             line += open.map { "\($0.label) \($0.cached + $0.done)/\($0.total)" }.joined(separator: " · ")
             let total = totals
             line += " · \(total.finished)/\(counted(total.total, "point"))"
-            let elapsed = Date().timeIntervalSince(open.map(\.started).min()!)
+            let elapsed = Date().timeIntervalSince((open + closed).map(\.started).min()!)
             if total.done > 0 { line += " · ETA " + Self.clock(elapsed / Double(total.done) * Double(total.toRun - total.done)) }
         }
         write(line)
         lineIsOpen = true
     }
 
-    /// The open blocks together: points finished (cached or run), all points, run now, to run.
+    /// The run's blocks together (open, and finished while others are open): points finished
+    /// (cached or run), all points, run now, to run.
     private var totals: (finished: Int, total: Int, done: Int, toRun: Int) {
-        open.reduce((0, 0, 0, 0)) { ($0.0 + $1.cached + $1.done, $0.1 + $1.total, $0.2 + $1.done, $0.3 + $1.toRun) }
+        (open + closed).reduce((0, 0, 0, 0)) { ($0.0 + $1.cached + $1.done, $0.1 + $1.total, $0.2 + $1.done, $0.3 + $1.toRun) }
     }
 
     public func pointFinished(_ label: String, point: Point, outcome: PointOutcome, done: Int, toRun: Int, seconds: Double) {
@@ -153,7 +157,7 @@ public final class StderrProgress: RunObserver, @unchecked Sendable {
         switch mode {
         case .quiet: break
         case .plain:
-            let all = open.count > 1 ? "; \(totals.finished)/\(totals.total) points in all" : ""
+            let all = open.count + closed.count > 1 ? "; \(totals.finished)/\(totals.total) points in all" : ""
             write("block \(label): \(block.cached + done)/\(block.total) \(name): \(what) (\(String(format: "%.1f", seconds)) s\(all))\n")
         case .terminal:
             liveLine()
@@ -164,6 +168,8 @@ public final class StderrProgress: RunObserver, @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         guard let index = index(of: label) else { return }
         let block = open.remove(at: index)
+        // The run ends with its last open block; the next run's totals start afresh.
+        if open.isEmpty { closed = [] } else { closed.append(block) }
         guard mode == .terminal, lineIsOpen else { return }
         let suffix: String
         switch status {

@@ -37,6 +37,32 @@ final class ProgressTests: XCTestCase {
         XCTAssertEqual(text.filter { $0 == "\n" }.count, 1, "one line per block")
     }
 
+    /// Fresh-user review (make demo's book): the total fell as each block finished
+    /// (`938/1521 points in all`, then `819/1401`); a finished block stays in it until the run's
+    /// last block ends, and the next run starts afresh.
+    func testTheTotalKeepsFinishedBlocks() throws {
+        let sink = Sink()
+        let progress = StderrProgress(mode: .plain, write: { sink.append($0) })
+        let points = Sweep.points(of: try testSpec("model: {depth: [4, 8]}\ntrain: {steps: 2}"))
+        let result = FakeExecutor.result(for: points[0].spec)
+        func run(_ blocks: [String]) {
+            for block in blocks { progress.blockStarted(block, total: 2, cached: 0) }
+            for block in blocks {
+                for (done, point) in points.enumerated() {
+                    progress.pointFinished(block, point: point, outcome: .finished(result), done: done + 1, toRun: 2, seconds: 0.1)
+                }
+                progress.blockFinished(block, status: .ok)
+            }
+        }
+        run(["a", "b"])
+        let lines = sink.text.split(separator: "\n").map(String.init).filter { $0.contains("in all") }
+        XCTAssertEqual(lines.map { String($0.split(separator: ";").last ?? "") }, [
+            " 1/4 points in all)", " 2/4 points in all)", " 3/4 points in all)", " 4/4 points in all)",
+        ])
+        run(["c"])
+        XCTAssertFalse(sink.text.split(separator: "\n").last?.contains("in all") ?? true, sink.text)
+    }
+
     func testQuietPrintsNothing() throws {
         XCTAssertEqual(try run(.quiet), "")
     }
