@@ -160,6 +160,7 @@ public final class NotebookPipeline: Sendable {
         let numbers = Set(notebook.experiments.map { String($0.index) }).subtracting(notebook.experiments.compactMap(\.id))
         let blockIDs = Set(blocks.compactMap(\.spec.id) + notebook.experiments.compactMap(\.id)).union(skippingBlocks.subtracting(numbers))
         errors += notebook.crossReferenceErrors(blockIDs: blockIDs) as [Error]
+        errors += notebook.unclosedReferenceErrors as [Error]
         let unrun = blocks.map { block -> BlockResult in
             let points = Sweep.points(of: block.spec)
             return BlockResult(cell: block.cell, spec: block.spec, axes: Sweep.axes(of: block.spec), points: points,

@@ -50,6 +50,7 @@ enum CMarkDocument {
         try notebook.addEquationLabels(protection.equationLabels)
         notebook.captionLabels = structure.captionLabels
         notebook.uncitedWords = protection.uncited.map { UncitedWord(id: $0.id, location: $0.location) }
+        notebook.unclosedReferences = protection.unclosedReferences.map { UncitedWord(id: $0.text, location: $0.location) }
         return notebook
     }
 

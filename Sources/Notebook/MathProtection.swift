@@ -50,6 +50,9 @@ struct MathProtection {
     private(set) var items: [InlineItem] = []
     /// Each labelled display equation: its item's index, its label and where the label is.
     private(set) var equationLabels: [(item: Int, label: String, location: SourceLocation)] = []
+    /// Each `{{` in prose followed by `BLOCK.QUANTITY` but not closed by `}}` in its paragraph
+    /// (`{{b.best_lr[4}`): the text up to the line's end, and where the `{{` is.
+    private(set) var unclosedReferences: [(text: String, location: SourceLocation)] = []
     /// Each `@word` (at a place a cross-reference may start) that names no target.
     private(set) var uncited: [(id: String, location: SourceLocation)] = []
 
@@ -176,9 +179,23 @@ struct MathProtection {
         case UInt8(ascii: "$"):
             return dollar(at: pos, line: line)
         case UInt8(ascii: "{"):
-            guard byte(pos + 1) == UInt8(ascii: "{"),
-                  let (close, closeLine) = find(Array("}}".utf8), from: pos + 2, line: line, sameLeaf: true)
-            else { return nil }
+            guard byte(pos + 1) == UInt8(ascii: "{") else { return nil }
+            guard let (close, closeLine) = find(Array("}}".utf8), from: pos + 2, line: line, sameLeaf: true) else {
+                // NOTE: it printed as text, and `check` passed it (fresh-user review). Only a
+                // `{{` that starts like a reference (`name.`) is one; other braces stay text.
+                var end = pos + 2
+                while end < bytes.count, isIDByte(bytes[end]) { end += 1 }
+                if end > pos + 2, byte(end) == UInt8(ascii: ".") {
+                    // Shown up to a lone `}`, else a space after `]`, else the line's end.
+                    var last = end
+                    while last < bytes.count, bytes[last] != UInt8(ascii: "\n"), bytes[last] != UInt8(ascii: "}"),
+                          !(bytes[last] == UInt8(ascii: " ") && bytes[last - 1] == UInt8(ascii: "]")) { last += 1 }
+                    if last < bytes.count, bytes[last] == UInt8(ascii: "}") { last += 1 }
+                    unclosedReferences.append((String(decoding: bytes[pos..<last], as: UTF8.self).trimmedWhitespace(),
+                                               location(pos, line: line)))
+                }
+                return nil
+            }
             let text = String(decoding: bytes[(pos + 2)..<close], as: UTF8.self).trimmedWhitespace()
             guard !text.isEmpty else { return nil }
             emit(.reference(text: text, location: location(pos, line: line)), from: pos, to: close + 2)

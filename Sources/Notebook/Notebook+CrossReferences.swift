@@ -34,6 +34,16 @@ extension Notebook {
         return errors.sorted { ($0.0.line, $0.0.column) < ($1.0.line, $1.0.column) }.map(\.1)
     }
 
+    /// A located error for each `{{BLOCK.…` in prose that no `}}` closes in its paragraph
+    /// (`{{b.best_lr[4}`, `{{b.best_lr[4] here`), which would print as text.
+    public var unclosedReferenceErrors: [NotebookError] {
+        unclosedReferences.map { word in
+            let shown = word.id.count > 40 ? String(word.id.prefix(40)) + "…" : word.id
+            return .located(word.location, message: "\(shown): the inline reference is not closed with }}",
+                            hint: "hint: write {{block.quantity[…]}} with both braces, on one paragraph's lines")
+        }
+    }
+
     /// "did you mean @tiny?" (or a block id without Quarto's `fig-`), then what can be cited.
     static func crossReferenceHint(for word: String, ids: Set<String>) -> String {
         var suggestion = DidYouMean.suggestion(for: word, among: ids.sorted())

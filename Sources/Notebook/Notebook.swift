@@ -29,6 +29,9 @@ public struct Notebook: Sendable {
     /// Every `@word` in prose (where a cross-reference may start) that names no block, equation
     /// or table: handles and typos, for ``CrossReferenceTarget`` checks by the pipeline.
     public var uncitedWords: [UncitedWord] = []
+    /// Each `{{BLOCK.…` in prose that no `}}` closes in its paragraph: printed as text, so
+    /// ``unclosedReferenceErrors`` makes each an error (`id` holds the text from `{{` to the end of its line).
+    public var unclosedReferences: [UncitedWord] = []
     /// The labels of every `Table: … {#label}` caption paragraph, whether or not a table took it.
     public var captionLabels: Set<String> = []
 

@@ -79,6 +79,18 @@ final class CrossReferenceTests: XCTestCase {
         XCTAssertTrue(errors.first?.hasPrefix("x.md:3:5: cross-reference @bda: no block, equation or table has this id; hint: did you mean @bad?") ?? false, errors.joined())
     }
 
+    /// Fresh-user review: `{{b.best_lr[4}` and `{{b.best_lr[4] here` printed as text and passed
+    /// `check`. A `{{name.` that no `}}` closes in its paragraph is a located error; other
+    /// braces, and any in code, stay text.
+    func testAnUnclosedInlineReferenceIsAnError() throws {
+        let notebook = try Notebook.parse(text: "# T\n\nA {{b.best_lr[4} here, {{b.best_lr[4] there.\n\nBraces {{ alone, `{{b.x` in code.\n", file: "x.md")
+        XCTAssertEqual(notebook.unclosedReferenceErrors.map(\.description), [
+            "x.md:3:3: {{b.best_lr[4}: the inline reference is not closed with }}; hint: write {{block.quantity[…]}} with both braces, on one paragraph's lines",
+            "x.md:3:24: {{b.best_lr[4]: the inline reference is not closed with }}; hint: write {{block.quantity[…]}} with both braces, on one paragraph's lines",
+        ])
+        XCTAssertEqual(try Notebook.parse(text: "# T\n\n{{b.best_lr[4]}} is fine.\n", file: "x.md").unclosedReferenceErrors.count, 0)
+    }
+
     func testCaptionAwayFromATableIsAnError() throws {
         let notebook = try Notebook.parse(text: "See @tbl-lost.\n\nTable: Lost {#tbl-lost}\n", file: "x.md")
         XCTAssertEqual(notebook.crossReferenceErrors(blockIDs: []).map(\.description),
