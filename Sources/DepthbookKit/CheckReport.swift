@@ -121,9 +121,12 @@ extension NotebookPipeline {
         var pointSeconds: [Double] = [], loadingSeconds = 0.0, calibrated = false
         var countedPoints = Set<PointSpec>()
         var warnings: [Diagnostic] = []
+        // One column for every cell's kind: a range wider than 6 characters (`100-111`) pushed
+        // its line's kind right of the others' (fresh-user review).
+        let rangeWidth = parsed.cells.map { "\($0.range.start.line)-\($0.range.end.line)".count + 1 }.max() ?? 7
         for cell in parsed.cells {
             let range = "\(cell.range.start.line)-\(cell.range.end.line)"
-            let padded = range.padding(toLength: max(7, range.count + 1), withPad: " ", startingAt: 0)
+            let padded = range.padding(toLength: max(7, rangeWidth), withPad: " ", startingAt: 0)
             switch cell {
             case .prose: lines.append("\(padded)prose")
             case .code(let code): lines.append("\(padded)code \(code.info.isEmpty ? "(indented or no info)" : code.info)")

@@ -229,6 +229,11 @@ final class NotebookPipelineTests: XCTestCase {
             // 6 · batch 64 · 8² · depth 4 = 98,304 FLOP per step, × 3 steps × 3 points.
             "  5-10   experiment lr (block 1): 3 points, 884.7 kFLOP",
         ])
+        // Fresh-user review: a range wider than 6 characters pushed its kind out of the column.
+        let long = try write(String(repeating: "Line.\n\n", count: 50) + Self.notebook, "long.md")
+        let lines = try NotebookPipeline(executors: .always(FakeExecutor())).check(
+            CheckRequest(notebookPath: long, jobs: 1, calibrate: false)).lines
+        XCTAssertEqual(Array(lines.dropFirst()), ["  1-103   prose", "  105-110 experiment lr (block 1): 3 points, 884.7 kFLOP"])
     }
 
     func testStopSetThrowsInterrupted() throws {
