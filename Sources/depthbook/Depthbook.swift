@@ -25,7 +25,7 @@ struct Depthbook: ParsableCommand {
             Foundation.exit(2)
         }
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(joiningNegativeValues(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch {
             let code = exitCode(for: error)
@@ -50,6 +50,27 @@ struct Depthbook: ParsableCommand {
         guard !names.contains(first) else { return nil }
         let guess = DidYouMean.suggestion(for: first, among: names).map { "did you mean \($0)? " } ?? ""
         return "error: unknown subcommand '\(first)'; hint: \(guess)the subcommands are \(names.joined(separator: ", ")) (depthbook --help)"
+    }
+
+    /// `--timeout -1` as `--timeout=-1`: ArgumentParser reads a value that starts with `-` as
+    /// an option and said "Missing value for '--timeout <timeout>'", though the value was
+    /// there; joined, it reaches the option's own check ("--timeout must be a positive number
+    /// of seconds"). Only a `--name` followed by a negative number is joined.
+    static func joiningNegativeValues(_ arguments: [String]) -> [String] {
+        var joined: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument.hasPrefix("--"), argument.count > 2, !argument.contains("="), index + 1 < arguments.count,
+               Double(arguments[index + 1]).map({ $0 < 0 }) ?? false {
+                joined.append(argument + "=" + arguments[index + 1])
+                index += 2
+            } else {
+                joined.append(argument)
+                index += 1
+            }
+        }
+        return joined
     }
 
     /// ArgumentParser's message with its `Error:` prefix written `error:`.

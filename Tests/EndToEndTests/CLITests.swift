@@ -76,6 +76,16 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(help.status, 0, help.stderr)
     }
 
+    /// Fresh-user review: `--timeout -1` said "Missing value for '--timeout <timeout>'" (a
+    /// value starting with `-` read as an option); it gets the option's own check.
+    func testANegativeValueGetsTheOptionsOwnCheck() throws {
+        let result = try CommandRunner.run(["render", "x.md", "--timeout", "-1"], in: directory)
+        XCTAssertEqual(result.status, 2, result.stderr)
+        XCTAssertTrue(result.stderr.hasPrefix("error: --timeout must be a positive number of seconds\n"), result.stderr)
+        let jobs = try CommandRunner.run(["check", "x.md", "--jobs", "-2"], in: directory)
+        XCTAssertTrue(jobs.stderr.hasPrefix("error: --jobs must be at least 1\n"), jobs.stderr)
+    }
+
     /// `depthbook --version` was "Unknown option '--version'": it names the engine version,
     /// which the cache keys results by, and exits 0.
     func testVersionNamesTheEngineVersion() throws {
