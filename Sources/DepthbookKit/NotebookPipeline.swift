@@ -72,7 +72,7 @@ public final class NotebookPipeline: Sendable {
         let url = URL(fileURLWithPath: path).standardizedFileURL
         if alone { try executors.validate([(notebook.file, notebook.frontMatter.executor)]) }
         let executor = try executors.make(url.deletingLastPathComponent(), notebook.frontMatter.executor)
-        var errors: [Error] = []
+        var errors: [Error] = notebook.structureErrors
         let blocks = Self.decodeBlocks(notebook, scale: scale, errors: &errors)
         let broken = Set(notebook.experiments.filter { cell in !blocks.contains { $0.cell.index == cell.index } }
             .flatMap { [$0.id, String($0.index)].compactMap { $0 } })

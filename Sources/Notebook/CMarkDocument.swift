@@ -333,6 +333,7 @@ enum CMarkDocument {
 
         var cells: [Cell] = []
         var experimentLines: [String: Int] = [:]
+        var duplicates: [NotebookError] = []
         var experimentCount = 0
         var segment = 0
         for entry in entries {
@@ -355,16 +356,20 @@ enum CMarkDocument {
                         nodeRange.start,
                         message: "experiment fence: cannot read \"\(rest)\" after `experiment`",
                         hint: "hint: write ```experiment or ```experiment {#my-id} (letters, digits, - and _)")
-                case .experiment(let id):
+                case .experiment(var id):
                     experimentCount += 1
-                    if let id {
-                        if let first = experimentLines[id] {
-                            throw NotebookError.located(
+                    if let taken = id {
+                        // NOTE: an error that stopped the parse hid every other error of the
+                        // notebook (fresh-user review); the second block goes by its number.
+                        if let first = experimentLines[taken] {
+                            duplicates.append(.located(
                                 nodeRange.start,
-                                message: "duplicate experiment id \"\(id)\" (lines \(first) and \(nodeRange.start.line))",
-                                hint: "hint: give each experiment block its own {#id}")
+                                message: "duplicate experiment id \"\(taken)\" (lines \(first) and \(nodeRange.start.line))",
+                                hint: "hint: give each experiment block its own {#id}"))
+                            id = nil
+                        } else {
+                            experimentLines[taken] = nodeRange.start.line
                         }
-                        experimentLines[id] = nodeRange.start.line
                     }
                     // NOTE: CommonMark runs an unclosed fence to the end of the document, so a
                     // forgotten closing ``` made every line below (prose, other blocks) YAML of
@@ -386,6 +391,7 @@ enum CMarkDocument {
         var notebook = Notebook(
             file: file, frontMatter: frontMatter, cells: cells, headings: headings, inlines: inlines,
             rawHTMLAllowed: rawHTML)
+        notebook.structureErrors = duplicates
         for (label, location) in tables { try notebook.addTarget(label, kind: .table, at: location) }
         return notebook
     }

@@ -32,6 +32,9 @@ public struct Notebook: Sendable {
     /// Each `{{BLOCK.…` in prose that no `}}` closes in its paragraph: printed as text, so
     /// ``unclosedReferenceErrors`` makes each an error (`id` holds the text from `{{` to the end of its line).
     public var unclosedReferences: [UncitedWord] = []
+    /// Errors of the notebook's structure that do not stop its parse: a block whose `{#id}` an
+    /// earlier block took (it goes by its number). The pipeline reports them with the others.
+    public var structureErrors: [NotebookError] = []
     /// The labels of every `Table: … {#label}` caption paragraph, whether or not a table took it.
     public var captionLabels: Set<String> = []
 

@@ -203,6 +203,20 @@ final class NotebookPipelineTests: XCTestCase {
         }
     }
 
+    /// Fresh-user review: a duplicate `{#b}` stopped the parse and hid every other error; now
+    /// `check` lists it with the rest, in source order.
+    func testADuplicateIDIsListedWithTheOtherErrors() throws {
+        let path = try write("# T\n\n```experiment {#b}\nmodel: {widht: 8}\n```\n\n```experiment {#b}\ntrain: {stesp: 3}\n```\n")
+        XCTAssertThrowsError(try NotebookPipeline(executors: .always(FakeExecutor())).check(CheckRequest(notebookPath: path, jobs: 1, calibrate: false))) { error in
+            XCTAssertEqual((error as? BadInput)?.lines, [
+                "error: \(path):4:9: block b: model.widht: unknown key widht; did you mean width?",
+                "error: \(path):7:1: duplicate experiment id \"b\" (lines 3 and 7); hint: give each experiment block its own {#id}",
+                "error: \(path):8:9: block 2: train.stesp: unknown key stesp; did you mean steps?",
+                "3 errors",
+            ])
+        }
+    }
+
     /// Fresh-user review: `model: {width: 16384, depth: 512}` passed `check` (541.6 TFLOP, exit
     /// 0) and every point of the render failed with "needs about 2056.0 GiB of memory". `check`
     /// reports it, located at the block, with the render's words; a model that fits passes.
