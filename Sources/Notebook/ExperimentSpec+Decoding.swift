@@ -192,7 +192,11 @@ struct SpecDecoder {
             let scales = entries.remove(at: index)
             for entry in try mappingEntries(scales.value, path: "scales") {
                 guard case .mapping = entry.value else {
-                    throw error(entry.value, "scales.\(entry.key)", "expected a mapping of experiment keys to override, got \(entry.value.kindDescription)")
+                    // NOTE: a scale with nothing under it is mostly its keys indented like the
+                    // scale itself (`  ci:` then `  model: …`: fresh-user review).
+                    let empty = entry.value.kindDescription == "null"
+                        ? "; hint: nothing is indented under `\(entry.key):`; indent its keys below it, e.g. `scales: {\(entry.key): {train: {steps: 10}}}`" : ""
+                    throw error(entry.value, "scales.\(entry.key)", "expected a mapping of experiment keys to override, got \(entry.value.kindDescription)" + empty)
                 }
                 overlays.append((entry.key, entry.value))
             }

@@ -261,6 +261,13 @@ final class ExperimentSpecTests: XCTestCase {
         XCTAssertFalse(message("model: {width: 4\ntitle: x").contains("tabs"))
     }
 
+    /// Fresh-user review: `scales:\n  ci:\n  model: …` (the scale's keys indented like the scale)
+    /// said only "got null".
+    func testAnEmptyScaleSaysToIndentItsKeys() {
+        XCTAssertEqual(message("model: {depth: [4]}\nscales:\n  ci:\n  model: {width: 8}"),
+                       "notes.md:15:6: block 2: scales.ci: expected a mapping of experiment keys to override, got null; hint: nothing is indented under `ci:`; indent its keys below it, e.g. `scales: {ci: {train: {steps: 10}}}`")
+    }
+
     /// A value missing after a comma (`[4,}`, or `[4,` at the end of the block) got libyaml's
     /// "did not find expected node content" alone, and at the end of the block it was located
     /// at the closing fence (fresh-user review); it is located on the author's line, with a hint.
