@@ -1,5 +1,6 @@
 import ArgumentParser
 import DepthMuP
+import enum Notebook.DidYouMean
 import enum Notebook.SpecLimits
 import Foundation
 import enum Notebook.LearningRate
@@ -86,7 +87,8 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("\(flag) \(value) is out of range; use \(range.lowerBound)…\(range.upperBound) (larger runs do not fit a workstation)")
         }
         if ParametrizationName(parsing: parametrization) == nil {
-            throw ValidationError("--parametrization '\(parametrization)' is unknown; use depth-mup, sp, mup or alpha=0.5,gamma=0.5")
+            let near = DidYouMean.suggestion(for: parametrization, among: ["depth-mup", "sp", "mup"]).map { "did you mean \($0)? " } ?? ""
+            throw ValidationError("--parametrization '\(parametrization)' is unknown; hint: \(near)use depth-mup, sp, mup or alpha=0.5,gamma=0.5")
         }
         if !["auto", "on", "off"].contains(meanSubtraction) { throw ValidationError("--mean-subtraction must be auto, on or off") }
         _ = try dataSource()

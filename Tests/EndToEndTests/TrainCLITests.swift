@@ -72,7 +72,9 @@ final class TrainCLITests: XCTestCase {
             (["--lr", "fast"], "--lr 'fast' is not a rate"),
             (["--lr", "0"], "--lr must be > 0"),
             (["--lr", "0.01", "--width", "0"], "width"),
-            (["--lr", "0.01", "--parametrization", "foo"], "--parametrization 'foo' is unknown"),
+            (["--lr", "0.01", "--parametrization", "foo"], "--parametrization 'foo' is unknown; hint: use depth-mup"),
+            // Fresh-user review: a typo got the list only.
+            (["--lr", "0.01", "--parametrization", "depth-mpu"], "--parametrization 'depth-mpu' is unknown; hint: did you mean depth-mup? use depth-mup, sp, mup"),
             (["--lr", "0.01", "--width", "100000000"], "GiB of memory"),
         ]
         for (arguments, message) in cases {
