@@ -184,7 +184,22 @@ public final class NotebookPipeline: Sendable {
     /// A located error for each missing data file of each block (at the key naming it).
     static func checkDataFiles(_ blocks: [PreparedBlock], executor: any PointExecutor, errors: inout [Error]) {
         for block in blocks {
-            for missing in executor.missingDataFiles(for: block.spec.data) {
+            var missingFiles = executor.missingDataFiles(for: block.spec.data)
+            // One error for a `data.directory` that lacks Fashion-MNIST's files, not one per file
+            // at one column (fresh-user review: four, with a hint about relative paths for an
+            // absolute one).
+            if let directory = block.spec.data.directory, missingFiles.count > 1, missingFiles.allSatisfy({ $0.key == "data.directory" }) {
+                let folder = URL(fileURLWithPath: missingFiles[0].path).deletingLastPathComponent().path
+                var isFolder: ObjCBool = false
+                let exists = FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) && isFolder.boolValue
+                let names = missingFiles.map { URL(fileURLWithPath: $0.path).lastPathComponent }
+                let relative = directory.hasPrefix("/") ? "" : " (a relative path is read from the notebook's folder)"
+                errors.append(SpecError(location: dataKeyLocation(block.cell, "data.directory"), block: block.cell.label, path: "data.directory",
+                                        message: (exists ? "\(folder) lacks \(names.joined(separator: ", "))" : "no such folder \(folder)")
+                                            + "; hint: name the folder that holds Fashion-MNIST's .gz files\(relative), or drop data.directory for Debian's dataset-fashion-mnist"))
+                missingFiles = []
+            }
+            for missing in missingFiles {
                 let hint = block.spec.data.name == .fashionMNIST && block.spec.data.directory == nil
                     ? "install Debian's dataset-fashion-mnist (make deps does), or set data.directory"
                     : "fix the path (relative paths are read from the notebook's folder)"

@@ -203,6 +203,23 @@ final class NotebookPipelineTests: XCTestCase {
         }
     }
 
+    /// Fresh-user review: a `data.directory` without Fashion-MNIST's files gave four errors at
+    /// one column, each with a hint about relative paths; now one error says what is wrong.
+    func testAFashionMNISTFolderWithoutItsFilesIsOneError() throws {
+        let block = "# T\n\n```experiment {#b}\ndata: {name: fashion-mnist, directory: DIR, train: 100, test: 0}\n```\n"
+        let hint = "hint: name the folder that holds Fashion-MNIST's .gz files, or drop data.directory for Debian's dataset-fashion-mnist"
+        let missing = try write(block.replacingOccurrences(of: "DIR", with: "/nonexistent/fm"))
+        XCTAssertThrowsError(try NotebookPipeline().check(CheckRequest(notebookPath: missing, jobs: 1, calibrate: false))) { error in
+            XCTAssertEqual((error as? BadInput)?.lines, ["error: \(missing):4:29: block b: data.directory: no such folder /nonexistent/fm; \(hint)"])
+        }
+        let empty = directory.appendingPathComponent("empty").path
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        let bare = try write(block.replacingOccurrences(of: "DIR", with: empty), "bare.md")
+        XCTAssertThrowsError(try NotebookPipeline().check(CheckRequest(notebookPath: bare, jobs: 1, calibrate: false))) { error in
+            XCTAssertEqual((error as? BadInput)?.lines, ["error: \(bare):4:29: block b: data.directory: \(empty) lacks train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz; \(hint)"])
+        }
+    }
+
     /// Fresh-user review: a duplicate `{#b}` stopped the parse and hid every other error; now
     /// `check` lists it with the rest, in source order.
     func testADuplicateIDIsListedWithTheOtherErrors() throws {
