@@ -179,6 +179,7 @@ table.results .best { font-weight: bold; color: var(--accent); }
   table.reflow th[scope="row"] { position: static; border: 0; padding: 0.2em 0.4em; text-align: left; }
   table.reflow td { border: 0; padding: 0.1em 0.4em; text-align: right; }
   table.reflow td::before { content: attr(data-label); float: left; margin-right: 1em; color: var(--muted); font-weight: normal; }
+  table.reflow th[scope="row"][data-label]::before { content: attr(data-label) " = "; color: var(--muted); font-weight: normal; }
 }
 /* Print: one column, no navigation, vector plots, tables unclipped. */
 @media print {

@@ -15,7 +15,7 @@ public struct TableView: Sendable {
         /// The heading as HTML shows it, with `$…$` math (``MathText``); nil: `title`.
         public var heading: String?
         /// Plain text a reader sees beside a stacked cell (phones); nil: the heading without
-        /// its `$`s, else `title`.
+        /// its `$`s (`$L$` → `L`), else `title` (also for a heading with a TeX macro: `$\eta$`).
         public var readerLabel: String?
 
         public init(_ title: String, isNumber: Bool, heading: String? = nil, label: String? = nil) {
@@ -26,7 +26,7 @@ public struct TableView: Sendable {
         }
 
         /// The `data-label` of this column's cells.
-        var label: String { readerLabel ?? heading?.replacingOccurrences(of: "$", with: "") ?? title }
+        var label: String { readerLabel ?? heading.flatMap { $0.contains("\\") ? nil : $0.replacingOccurrences(of: "$", with: "") } ?? title }
     }
 
     public struct Cell: Sendable {
@@ -110,7 +110,13 @@ public struct TableView: Sendable {
                 if isNumber { classes.append("number") }
                 if cell.isBest { classes.append("best") }
                 var attributes = classes.isEmpty ? "" : " class=\"\(classes.joined(separator: " "))\""
-                if index > 0, index < columns.count { attributes += " data-label=\"\(HTMLEscaping.escape(columns[index].label))\"" }
+                // A row header that is a value too: on a phone it heads the card, and a bare
+                // `2⁻¹⁴` did not say it is η (fresh-user review); the style writes `η = 2⁻¹⁴`.
+                // A row named in words (`spread (octaves)`) keeps its name alone.
+                let isValue = cell.text.first.map { $0.isNumber || "≤≥≈−-".contains($0) } ?? false
+                if index < columns.count, index > 0 || (isValue && !columns[index].label.isEmpty) {
+                    attributes += " data-label=\"\(HTMLEscaping.escape(columns[index].label))\""
+                }
                 // Named by the column's label, not "its column": on a phone a row is a card.
                 let best = index > 0 && index < columns.count && !columns[index].label.isEmpty ? "lowest for \(columns[index].label)" : "lowest"
                 let text = HTMLEscaping.escape(cell.text) + (cell.isBest ? "<span class=\"marker\" title=\"\(HTMLEscaping.escape(best))\"> ★</span>" : "")
