@@ -240,7 +240,7 @@ final class RunTests: XCTestCase {
             """)
         let good = try CommandRunner.run(["render", "notes.md", "--quiet", "--fragment", "-o", "-"], in: directory)
         XCTAssertEqual(good.status, 0, good.stderr)
-        XCTAssertTrue(good.stdout.contains("<th scope=\"row\" class=\"number\">3</th>"), good.stdout)
+        XCTAssertTrue(good.stdout.contains("<th scope=\"row\" class=\"number\" data-label=\"L\">3</th>"), good.stdout)
     }
 
     func testUnknownInlineReferenceIsBadInput() throws {
