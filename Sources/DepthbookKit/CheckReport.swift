@@ -334,8 +334,9 @@ struct RunTimeModel {
         let lines = sweeps.values.filter { $0.count > 1 }.map { $0.sorted { $0.learningRate > $1.learningRate } }
         guard !lines.isEmpty else { return [:] }
         let found = DivergedSteps()
-        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, lines.count))) { worker in
-            for line in stride(from: worker, to: lines.count, by: max(1, min(threads, lines.count))).map({ lines[$0] }) {
+        let workers = max(1, min(threads, lines.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for line in stride(from: worker, to: lines.count, by: workers).map({ lines[$0] }) {
                 for point in line {
                     var probe = point
                     probe.steps = divergenceProbeSteps

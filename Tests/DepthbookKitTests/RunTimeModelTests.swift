@@ -32,21 +32,27 @@ final class RunTimeModelTests: XCTestCase {
         XCTAssertGreaterThan(model.seconds(small), one.seconds(small))
     }
 
+    /// The model `calibrate` makes of a 400-step width-32 point on a fake executor at 2 ms a
+    /// step, after `configure` changes the fake (a pause, a slow start); the fake is returned
+    /// for its record of runs.
+    func calibrated(steps: Int = 400, _ configure: (FakeExecutor) -> Void = { _ in }) throws -> (model: RunTimeModel?, executor: FakeExecutor) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rtm-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let executor = FakeExecutor()
+        executor.secondsPerStep = 0.002
+        configure(executor)
+        let model = RunTimeModel.calibrate([point(width: 32, depth: 4, steps: steps)], executor: executor,
+                                           cache: ResultCache(directory: directory), threads: 1)
+        return (model, executor)
+    }
+
     /// A pause of the machine in one step of the calibration run is one step, not every step:
     /// the step time was the difference of two runs, and a 0.15 s pause in the longer one
     /// raised it by half (tutorial 02: 8 checks in a row said 40–66 s for a 37 s render).
     func testAPausedStepDoesNotRaiseTheStepTime() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rtm-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let cache = ResultCache(directory: directory)
         let spec = point(width: 32, depth: 4, steps: 400)
-        let quiet = FakeExecutor()
-        quiet.secondsPerStep = 0.002
-        let paused = FakeExecutor()
-        paused.secondsPerStep = 0.002
-        paused.pause = (step: 5, seconds: 0.15)
-        let calm = try XCTUnwrap(RunTimeModel.calibrate([spec], executor: quiet, cache: cache, threads: 1))
-        let model = try XCTUnwrap(RunTimeModel.calibrate([spec], executor: paused, cache: cache, threads: 1))
+        let calm = try XCTUnwrap(try calibrated().model)
+        let model = try XCTUnwrap(try calibrated { $0.pause = (step: 5, seconds: 0.15) }.model)
         XCTAssertGreaterThan(calm.large.perStep, 0.0019)
         XCTAssertEqual(model.large.perStep, calm.large.perStep, accuracy: 0.15 * calm.large.perStep)
         // The render's 400 steps pay the pause once: within 0.2 s of the quiet estimate plus it.
@@ -57,24 +63,15 @@ final class RunTimeModelTests: XCTestCase {
     /// memory laid out badly) does not set the step time: a shape of more than 10 steps runs
     /// twice and the faster counts. Here the 1-step run and the first shape's runs take 2×.
     func testASlowRunIsOutrunByTheSecond() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rtm-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let cache = ResultCache(directory: directory)
-        let spec = point(width: 32, depth: 4, steps: 400)
-        let quiet = FakeExecutor()
-        quiet.secondsPerStep = 0.002
-        let calm = try XCTUnwrap(RunTimeModel.calibrate([spec], executor: quiet, cache: cache, threads: 1))
-        let slow = FakeExecutor()
-        slow.secondsPerStep = 0.002
+        let calm = try XCTUnwrap(try calibrated().model)
         // Runs 1–3, slow: the 1-step run, then 10 and 40 steps (at 4 ms a step, 40 take the
         // 0.15 s asked for); run 4 repeats the 40 steps at 2 ms.
-        slow.slowStart = (runs: 3, factor: 2)
-        let model = try XCTUnwrap(RunTimeModel.calibrate([spec], executor: slow, cache: cache, threads: 1))
+        let (slowModel, slow) = try calibrated { $0.slowStart = (runs: 3, factor: 2) }
+        let model = try XCTUnwrap(slowModel)
         XCTAssertEqual(slow.ranSpecs.map(\.steps), [1, 10, 40, 40])
         XCTAssertEqual(model.large.perStep, calm.large.perStep, accuracy: 0.15 * calm.large.perStep)
         // A point of 10 steps or fewer (mostly fixed cost) runs once.
-        let short = FakeExecutor()
-        _ = RunTimeModel.calibrate([point(width: 32, depth: 4, steps: 10)], executor: short, cache: cache, threads: 1)
+        let short = try calibrated(steps: 10) { $0.secondsPerStep = 0 }.executor
         XCTAssertEqual(short.ranSpecs.map(\.steps), [1, 10])
     }
 
