@@ -52,7 +52,10 @@ public final class NotebookPipeline: Sendable {
     public func prepare(_ notebook: Notebook, path: String, scale: String? = nil,
                         alone: Bool = true) throws -> PreparedNotebook {
         let (prepared, errors) = try diagnose(notebook, path: path, scale: scale, alone: alone)
-        if let first = errors.first { throw first }
+        // NOTE: every error, as `check` gives (fresh-user review: render named only the first,
+        // so an author fixed and re-ran once per error).
+        if errors.count == 1 { throw errors[0] }
+        if !errors.isEmpty { throw BadInput(errors) }
         return prepared
     }
 

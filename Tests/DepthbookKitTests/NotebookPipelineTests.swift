@@ -220,6 +220,15 @@ final class NotebookPipelineTests: XCTestCase {
         }
     }
 
+    /// Fresh-user review: `render` named only the first of a notebook's errors (`check` all), so
+    /// an author fixed and re-ran once per error; it throws every one, as `check` does.
+    func testRenderReportsEveryError() throws {
+        let path = try write("# T\n\n```experiment {#c}\nmodle: {width: 8}\ntrain: {bacth: 8}\n```\n")
+        XCTAssertThrowsError(try NotebookPipeline(executors: .always(FakeExecutor())).render(RenderRequest(notebookPath: path))) { error in
+            XCTAssertEqual((error as? BadInput)?.total, 2, "\(error)")
+        }
+    }
+
     /// Fresh-user review: a duplicate `{#b}` stopped the parse and hid every other error; now
     /// `check` lists it with the rest, in source order.
     func testADuplicateIDIsListedWithTheOtherErrors() throws {
